@@ -1,0 +1,254 @@
+"""The record panel's thread list against the emulator at 100 ms latency per Gmail request.
+
+Starts the Google emulator on a free loopback port, seeds the demo CRM on SQLite, connects the
+five demo reps' mailboxes through the real OAuth flow and gives each 50 threads with one
+contact (Maria), then measures, through `services.panel.record_threads` (what every page and
+the JSON API call):
+
+1. cold view, one mailbox of 50 threads (Carla viewing her own);
+2. the naive baseline on another mailbox of 50 threads: threads.list, then threads.get one by
+   one;
+3. cold view over five shared mailboxes (Alice, admin, viewing; 250 threads): wall time should
+   be that of the slowest mailbox, not the sum;
+4. warm view of the same (nothing changed in Gmail);
+5. 50 concurrent viewers, warm: p50 and p95 of each view's wall time;
+6. memory: a flood of distinct queries through a panel reader whose cache is capped at
+   `--cache-bytes`; the cache's own byte count and the process RSS.
+
+For each: wall time, Gmail calls, sequential round trips per mailbox and quota units from
+gpanel's counters, and the calls, units and any 429/403 the emulator logged. Run from the
+repository root:
+
+    .venv/bin/python bench/panel_bench.py [--latency-ms 100] [--cache-bytes 1000000]
+        [--postgres postgresql://postgres@127.0.0.1:5432/test]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from email.utils import make_msgid
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import psycopg
+from psycopg import sql
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+
+from gpanel.crm.seed import seed_demo_crm
+from gpanel.demo.cast import REPS
+from gpanel.emulator.config import EmulatorConfig
+from gpanel.gmail import StatsSnapshot, participants_query
+from gpanel.services import content_cache, panel_cache, sharing
+from gpanel.services.accounts import CurrentUser
+from gpanel.services.content_cache import ContentCache
+from gpanel.services.context import AppContext, open_context
+from gpanel.services.demo_setup import connect_through_emulator
+from gpanel.services.panel import record_threads, view_client
+from gpanel.services.panel_cache import PanelFetcher
+from gpanel.services.policy import Audience, Detail, Sharing
+from gpanel.store.migrate import upgrade
+from gpanel.store.tables import contacts, users
+from tests.support.emulator import RunningEmulator, run_emulator
+from tests.support.stack import stack_settings
+
+MARIA = "maria.schneider@acme-logistics.example"
+THREADS = 50
+
+
+def seed_mail(emu: RunningEmulator) -> None:
+    base = int(time.time() * 1000) - 86_400_000
+    for r, rep in enumerate(REPS):
+        box = emu.state.mailbox(rep.email)
+        for n in range(THREADS):
+            raw = (f"From: Maria Schneider <{MARIA}>\r\nTo: {rep.email}\r\n"
+                   f"Subject: Fleet question {r}-{n}\r\nMessage-ID: {make_msgid('bench')}\r\n"
+                   f"Date: Mon, 1 Jun 2026 10:00:00 +0000\r\n\r\nBody {n}\r\n").encode()
+            box.insert_raw(raw, ["INBOX", "UNREAD"], base + r * 1000 + n * 60_000)
+        for n in range(THREADS):  # flood material: one distinct correspondent per thread
+            raw = (f"From: <flood{r}.{n}@flood.example>\r\nTo: {rep.email}\r\n"
+                   f"Subject: Flood {r}-{n}\r\n\r\n{'x' * 400}\r\n").encode()
+            box.insert_raw(raw, ["INBOX"], base + n)
+
+
+def emulator_usage(emu: RunningEmulator) -> dict[str, Any]:
+    entries = [e for e in emu.control.get("/_emulator/log").json()["entries"] if e["method_id"]]
+    return {
+        "emulator_calls": len(entries),
+        "emulator_units": sum(e["quota_cost"] or 0 for e in entries),
+        "refused": sum(1 for e in entries if e["status"] in (403, 429)),
+    }
+
+
+def usage(ctx: AppContext, before: StatsSnapshot, keys: list[str]) -> dict[str, Any]:
+    after = ctx.gmail.stats.snapshot()
+    per = [after.get(k).minus(before.get(k)) for k in keys]
+    return {
+        "calls": sum(p.calls for p in per),
+        "round_trips": max((p.round_trips for p in per), default=0),
+        "units": sum(p.units for p in per),
+        "methods": dict(sum((Counter(dict(p.methods)) for p in per), Counter())),
+    }
+
+
+def forget_cache(ctx: AppContext) -> None:
+    for key in (content_cache.EXTRA_KEY, panel_cache.EXTRA_KEY):
+        ctx.extras.pop(key, None)
+
+
+async def timed_view(ctx: AppContext, emu: RunningEmulator, viewer: CurrentUser,
+                     keys: list[str], label: str, contact_id: int) -> dict[str, Any]:
+    emu.control.delete("/_emulator/log").raise_for_status()
+    before = ctx.gmail.stats.snapshot()
+    t0 = time.perf_counter()
+    view = await record_threads(ctx, viewer, "contact", contact_id)
+    wall = time.perf_counter() - t0
+    assert not view.notices, view.notices
+    return {"scenario": label, "wall_s": round(wall, 3), "rows": len(view.rows),
+            **usage(ctx, before, keys), **emulator_usage(emu)}
+
+
+async def naive(ctx: AppContext, emu: RunningEmulator, key: str) -> dict[str, Any]:
+    emu.control.delete("/_emulator/log").raise_for_status()
+    before = ctx.gmail.stats.snapshot()
+    client = view_client(ctx, int(key))
+    t0 = time.perf_counter()
+    (query,) = participants_query([MARIA])
+    listed = await client.list_threads(query, max_results=THREADS)
+    for thread in listed.get("threads", []):
+        await client.get_thread(thread["id"], format="metadata",
+                                metadata_headers=("From", "To", "Cc", "Subject", "Date"))
+    wall = time.perf_counter() - t0
+    return {"scenario": "naive baseline: list, then get each (1 mailbox)",
+            "wall_s": round(wall, 3), "rows": len(listed.get("threads", [])),
+            **usage(ctx, before, [key]), **emulator_usage(emu)}
+
+
+async def main(args: argparse.Namespace) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="gpanel-panel-bench-"))
+    db_url = f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
+    if args.postgres:
+        name = f"gpanel_panel_bench_{os.getpid()}"
+        with psycopg.connect(args.postgres, autocommit=True) as admin:
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        db_url = make_url(args.postgres).set(
+            drivername="postgresql+psycopg", database=name).render_as_string(False)
+    upgrade(db_url)
+    try:
+        await run(args, db_url)
+    finally:
+        if args.postgres:
+            with psycopg.connect(args.postgres, autocommit=True) as admin:
+                admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                    sql.Identifier(name)))
+
+
+async def run(args: argparse.Namespace, db_url: str) -> None:
+    with run_emulator(EmulatorConfig(auto_consent=True)) as emu:
+        for rep in REPS:
+            emu.add_user(rep.email, rep.name)
+        seed_mail(emu)
+        settings, _ = stack_settings(db_url, emu.url)
+        async with open_context(settings) as ctx:
+            async with ctx.engine.begin() as conn:
+                await seed_demo_crm(conn, dt.date.today())
+                maria = int(await conn.scalar(select(contacts.c.id).where(
+                    contacts.c.external_id == "demo:maria")) or 0)
+                rows = (await conn.execute(select(users))).all()
+            people = {r.email: CurrentUser(r.id, r.email, r.name, r.role, r.team_id)
+                      for r in rows}
+            boxes = {}
+            for rep in REPS:
+                box = await connect_through_emulator(ctx.engine, settings, emu.url,
+                                                     people[rep.email])
+                boxes[rep.key] = str(box.id)
+            emu.control.put("/_emulator/latency",
+                            json={"latency_ms": args.latency_ms}).raise_for_status()
+            carla, alice = people["carla@brightwave.example"], people["alice@brightwave.example"]
+            results = [await timed_view(ctx, emu, carla, [boxes["carla"]],
+                                        "cold, 1 mailbox, 50 threads", maria)]
+            results.append(await naive(ctx, emu, boxes["ben"]))
+            for rep in REPS:
+                await sharing.save_sharing(ctx.engine, people[rep.email].id, rep.role,
+                                           Sharing(Audience.RECORD_ACCESS, Detail.FULL))
+            forget_cache(ctx)
+            keys = list(boxes.values())
+            results.append(await timed_view(ctx, emu, alice, keys,
+                                            "cold, 5 shared mailboxes, 250 threads", maria))
+            results.append(await timed_view(ctx, emu, alice, keys,
+                                            "warm, 5 shared mailboxes", maria))
+            emu.control.delete("/_emulator/log").raise_for_status()
+            before = ctx.gmail.stats.snapshot()
+            walls: list[float] = []
+
+            async def viewer() -> None:
+                t0 = time.perf_counter()
+                await record_threads(ctx, alice, "contact", maria)
+                walls.append(time.perf_counter() - t0)
+
+            t0 = time.perf_counter()
+            await asyncio.gather(*(viewer() for _ in range(50)))
+            total = time.perf_counter() - t0
+            walls.sort()
+            concurrent = {"scenario": "50 concurrent viewers, warm, 5 mailboxes",
+                          "wall_s": round(total, 3), "rows": 250,
+                          **usage(ctx, before, keys), **emulator_usage(emu)}
+            results.append(concurrent)
+            p50 = statistics.median(walls)
+            p95 = walls[int(len(walls) * 0.95) - 1]
+            # The flood: a reader with a small cache; wait out the quota minute first.
+            print("waiting 61 s for the per-mailbox quota window before the flood...")
+            await asyncio.sleep(61)
+            cache = ContentCache(args.cache_bytes, settings.cache_ttl_seconds)
+            reader = PanelFetcher(cache)
+            emu.control.delete("/_emulator/log").raise_for_status()
+            peak = 0
+            t0 = time.perf_counter()
+            for n in range(THREADS):
+                queries = [participants_query([f"flood{r}.{n}@flood.example"])[0]
+                           for r in range(len(REPS))]
+                await asyncio.gather(*(reader.read(view_client(ctx, int(boxes[rep.key])),
+                                                   int(boxes[rep.key]), [queries[r]], [None],
+                                                   page_size=THREADS)
+                                       for r, rep in enumerate(REPS)))
+                peak = max(peak, cache.bytes_used)
+            flood = {"scenario": f"flood: {THREADS * len(REPS)} distinct queries, "
+                     f"cache cap {args.cache_bytes} B",
+                     "wall_s": round(time.perf_counter() - t0, 3), "rows": len(cache),
+                     "calls": "", "round_trips": "", "units": "", "methods": {},
+                     **emulator_usage(emu)}
+            results.append(flood)
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    cols = ["scenario", "wall_s", "rows", "calls", "round_trips", "units", "emulator_calls",
+            "emulator_units", "refused"]
+    print(f"\nlatency {args.latency_ms} ms per Gmail request, 2026 quota regime\n")
+    print("| " + " | ".join(cols) + " |")
+    print("|" + "---|" * len(cols))
+    for r in results:
+        print("| " + " | ".join(str(r[c]) for c in cols) + " |")
+    for r in results:
+        print(f"{r['scenario']}: {r['methods']}")
+    print(f"\n50 concurrent warm viewers: p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms")
+    print(f"flood: cache peak {peak} B of {args.cache_bytes} B cap, {len(cache)} entries; "
+          f"process max RSS {rss_mb:.0f} MB")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--latency-ms", type=float, default=100.0)
+    parser.add_argument("--cache-bytes", type=int, default=1_000_000)
+    parser.add_argument("--postgres", default="",
+                        help="a PostgreSQL server URL (postgresql://postgres@127.0.0.1:5432/test) "
+                        "to run on a fresh database there instead of SQLite")
+    asyncio.run(main(parser.parse_args()))

@@ -1,0 +1,1 @@
+"""gpanel: a live Gmail panel for CRMs."""

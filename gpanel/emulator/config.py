@@ -1,0 +1,30 @@
+"""How an emulator instance behaves: quota regime, concurrency, latency, OAuth switches.
+
+One `EmulatorConfig` is given to `create_emulator()`; the control API (`/_emulator/...`) can
+change the mutable parts at run time (latency, quota budget, faults), which live in the
+emulator's state rather than here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class EmulatorConfig:
+    # The URL the emulator is reachable at; used in the OpenID discovery document and id_tokens.
+    base_url: str = "http://127.0.0.1:8025"
+    # "2026" (6,000 units/user/minute, messages.get = 20) or "legacy" (15,000, messages.get = 5).
+    quota_regime: str = "2026"
+    user_quota_per_minute: int | None = None  # None: the regime's figure
+    max_concurrent_per_user: int = 10  # beyond this, 429 "Too many concurrent requests for user"
+    latency_ms: float = 0.0  # added to every API request
+    jitter_ms: float = 0.0
+    history_retention: int = 100_000  # history records kept per mailbox before older ids 404
+    # OAuth
+    auto_consent: bool = False  # approve the consent page without a browser (tests only)
+    testing_app: bool = False  # refresh tokens expire after 7 days, like unverified apps
+    access_token_ttl_seconds: int = 3600
+    # Where users.watch push notifications are POSTed (None: watch is accepted, nothing is sent).
+    push_endpoint: str | None = None
+    seed: str | None = None  # "demo" generates the demo mailboxes at start

@@ -1,0 +1,374 @@
+"""Gmail's search language (`q`), parsed into a tree and evaluated against one message.
+
+A tokenizer splits the query into words, quoted phrases, parentheses, braces, `-` and `OR`;
+a recursive-descent parser builds `And`/`Or`/`Not`/`Term` nodes:
+
+    query  := clause*                      (juxtaposition is AND)
+    clause := unary ("OR" unary)*
+    unary  := "-" unary | "(" query ")" | "{" unary* "}" | term
+    term   := OPERATOR ":" (word | "phrase" | "(" query ")" | "{" ... "}") | "phrase" | word
+
+An operator applied to a group (`from:(a OR b)`, `subject:{x y}`) applies to every word in it.
+Address operators (from:, to:, cc:, bcc:, deliveredto:) match a substring of the header value,
+so `from:acme.example` matches the domain; bare words and phrases match whole words of the
+subject, body text, addresses and attachment names, case-insensitively. Dates without a time
+are read as UTC midnight (Gmail uses the account's time zone). An unknown `word:value` is
+searched as a plain word, as Gmail does. Parsing never raises: stray brackets are ignored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from gpanel.emulator.mime_summary import Summary
+
+ADDRESS_FIELDS = frozenset({"from", "to", "cc", "bcc", "deliveredto"})
+OPERATORS = ADDRESS_FIELDS | {
+    "subject",
+    "label",
+    "in",
+    "is",
+    "has",
+    "after",
+    "before",
+    "older",
+    "newer",
+    "newer_than",
+    "older_than",
+    "filename",
+    "category",
+    "larger",
+    "smaller",
+    "rfc822msgid",
+}
+
+_CATEGORIES = {
+    "primary": "CATEGORY_PERSONAL",
+    "personal": "CATEGORY_PERSONAL",
+    "social": "CATEGORY_SOCIAL",
+    "promotions": "CATEGORY_PROMOTIONS",
+    "updates": "CATEGORY_UPDATES",
+    "forums": "CATEGORY_FORUMS",
+}
+_IN_LABELS = {
+    "inbox": "INBOX",
+    "sent": "SENT",
+    "spam": "SPAM",
+    "trash": "TRASH",
+    "bin": "TRASH",
+    "starred": "STARRED",
+    "important": "IMPORTANT",
+    "draft": "DRAFT",
+    "drafts": "DRAFT",
+    "chats": "CHAT",
+    "unread": "UNREAD",
+}
+_UNITS = {"d": 86_400, "m": 30 * 86_400, "y": 365 * 86_400}
+
+
+class Searchable(Protocol):
+    """What search reads from a message (state.Message satisfies it)."""
+
+    @property
+    def summary(self) -> Summary: ...
+
+    label_ids: list[str]
+    internal_date_ms: int
+    raw: bytes
+
+
+# --- tokens ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Token:
+    kind: str  # "word", "phrase", "op", "(", ")", "{", "}", "-", "or"
+    text: str = ""
+    field: str = ""  # for "op": the operator name (its value follows as text or next token)
+
+
+def tokenize(query: str) -> list[Token]:
+    tokens: list[Token] = []
+    i, n = 0, len(query)
+    while i < n:
+        ch = query[i]
+        if ch.isspace():
+            i += 1
+        elif ch in "(){}":
+            tokens.append(Token(ch))
+            i += 1
+        elif ch == '"':
+            end = query.find('"', i + 1)
+            end = n if end < 0 else end
+            tokens.append(Token("phrase", query[i + 1 : end]))
+            i = end + 1
+        elif ch == "-" and i + 1 < n and not query[i + 1].isspace():
+            tokens.append(Token("-"))
+            i += 1
+        else:
+            j = i
+            while j < n and not query[j].isspace() and query[j] not in '(){}"':
+                j += 1
+            word = query[i:j]
+            i = j
+            name, colon, value = word.partition(":")
+            if word in ("OR", "|"):
+                tokens.append(Token("or"))
+            elif word == "AND":
+                continue
+            elif colon and name.lower() in OPERATORS:
+                tokens.append(Token("op", value, name.lower()))
+            else:
+                tokens.append(Token("word", word))
+    return tokens
+
+
+# --- tree -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Term:
+    field: str | None  # None: a bare word or phrase
+    value: str
+
+
+@dataclass(frozen=True)
+class Not:
+    node: Node
+
+
+@dataclass(frozen=True)
+class And:
+    nodes: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    nodes: tuple[Node, ...]
+
+
+Node = Term | Not | And | Or
+
+
+class _Parser:
+    def __init__(self, tokens: list[Token]) -> None:
+        self.tokens = tokens
+        self.pos = 0
+
+    def peek(self) -> Token | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def take(self) -> Token:
+        token = self.tokens[self.pos]
+        self.pos += 1
+        return token
+
+    def query(self, field: str | None, closer: str | None) -> Node:
+        nodes: list[Node] = []
+        while (token := self.peek()) is not None:
+            if token.kind == closer:
+                break
+            if token.kind in (")", "}", "or"):
+                self.pos += 1  # stray: Gmail ignores it too
+                continue
+            nodes.append(self.clause(field))
+        return nodes[0] if len(nodes) == 1 else And(tuple(nodes))
+
+    def clause(self, field: str | None) -> Node:
+        nodes = [self.unary(field)]
+        while (token := self.peek()) is not None and token.kind == "or":
+            self.pos += 1
+            nxt = self.peek()
+            if nxt is None or nxt.kind in (")", "}"):
+                break
+            nodes.append(self.unary(field))
+        return nodes[0] if len(nodes) == 1 else Or(tuple(nodes))
+
+    def unary(self, field: str | None) -> Node:
+        token = self.take()
+        if token.kind == "-":
+            if self.peek() is None:
+                return Term(field, "-")
+            return Not(self.unary(field))
+        if token.kind == "(":
+            node = self.query(field, ")")
+            self._close(")")
+            return node
+        if token.kind == "{":
+            nodes: list[Node] = []
+            while (nxt := self.peek()) is not None and nxt.kind != "}":
+                if nxt.kind in (")", "or"):
+                    self.pos += 1
+                    continue
+                nodes.append(self.unary(field))
+            self._close("}")
+            return Or(tuple(nodes))
+        if token.kind == "op":
+            if token.text:
+                return Term(token.field, token.text)
+            nxt = self.peek()
+            if nxt is not None and nxt.kind in ("(", "{", "phrase"):
+                return self.unary(token.field)
+            return Term(None, token.field + ":")
+        return Term(field, token.text)
+
+    def _close(self, closer: str) -> None:
+        token = self.peek()
+        if token is not None and token.kind == closer:
+            self.pos += 1
+
+
+def parse(query: str) -> Node:
+    """The query as a tree; an empty query is an empty And, which matches everything."""
+    return _Parser(tokenize(query)).query(None, None)
+
+
+# --- evaluation -----------------------------------------------------------------------------
+def _word_match(needle: str, haystack: str) -> bool:
+    words = needle.lower().split()
+    if not words:
+        return True
+    pattern = r"\s+".join(re.escape(w) for w in words)
+    return re.search(rf"(?<!\w){pattern}(?!\w)", haystack) is not None
+
+
+def _date_ms(value: str) -> int | None:
+    """after:/before: values: YYYY/MM/DD (or with dashes) at UTC midnight, or epoch seconds."""
+    if value.isdigit():
+        return int(value) * 1000
+    match = re.fullmatch(r"(\d{4})[/-](\d{1,2})[/-](\d{1,2})", value)
+    if not match:
+        return None
+    try:
+        year, month, day_of_month = (int(x) for x in match.groups())
+        day = dt.datetime(year, month, day_of_month, tzinfo=dt.UTC)
+    except ValueError:
+        return None
+    return int(day.timestamp() * 1000)
+
+
+def _size(value: str) -> int | None:
+    match = re.fullmatch(r"(\d+)([kKmM]?)", value)
+    if not match:
+        return None
+    factor = {"": 1, "k": 1024, "m": 1024 * 1024}[match.group(2).lower()]
+    return int(match.group(1)) * factor
+
+
+class Matcher:
+    """A compiled query: call it with a message; knows whether it asks for spam or trash."""
+
+    def __init__(
+        self,
+        query: str,
+        resolve_label: Callable[[str], str | None],
+        now_ms: int | None = None,
+    ) -> None:
+        self.tree = parse(query)
+        self._resolve_label = resolve_label
+        self._now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+        self._haystacks: dict[int, str] = {}
+
+    @property
+    def mentions_spam_trash(self) -> bool:
+        """True when the query names spam, trash or in:anywhere (Gmail then includes them)."""
+
+        def walk(node: Node) -> bool:
+            if isinstance(node, Term):
+                value = node.value.lower()
+                return (node.field == "in" and value in ("spam", "trash", "bin", "anywhere")) or (
+                    node.field == "label" and value in ("spam", "trash")
+                )
+            if isinstance(node, Not):
+                return False
+            return any(walk(child) for child in node.nodes)
+
+        return walk(self.tree)
+
+    def __call__(self, message: Searchable) -> bool:
+        return self._eval(self.tree, message)
+
+    def _eval(self, node: Node, message: Searchable) -> bool:
+        if isinstance(node, And):
+            return all(self._eval(child, message) for child in node.nodes)
+        if isinstance(node, Or):
+            return any(self._eval(child, message) for child in node.nodes)
+        if isinstance(node, Not):
+            return not self._eval(node.node, message)
+        return self._term(node, message)
+
+    def _haystack(self, message: Searchable) -> str:
+        key = id(message)
+        found = self._haystacks.get(key)
+        if found is None:
+            s = message.summary
+            parts = [s.subject, s.sender, s.to, s.cc, s.bcc, s.text, *s.filenames]
+            found = " ".join(parts).lower()
+            self._haystacks[key] = found
+        return found
+
+    def _label(self, value: str) -> str | None:
+        direct = self._resolve_label(value)
+        if direct is None and "-" in value:
+            direct = self._resolve_label(value.replace("-", "/")) or self._resolve_label(
+                value.replace("-", " ")
+            )
+        return direct
+
+    def _term(self, term: Term, message: Searchable) -> bool:
+        field, value = term.field, term.value
+        low = value.lower()
+        labels = message.label_ids
+        s = message.summary
+        if field is None:
+            return _word_match(value, self._haystack(message))
+        if field in ADDRESS_FIELDS:
+            header = {"from": s.sender, "to": s.to, "cc": s.cc, "bcc": s.bcc}.get(
+                field, s.deliveredto
+            )
+            return low in header.lower()
+        if field == "subject":
+            return _word_match(value, s.subject.lower())
+        if field == "label":
+            label_id = self._label(value)
+            return label_id is not None and label_id in labels
+        if field == "in":
+            return low == "anywhere" or _IN_LABELS.get(low, "\0") in labels
+        if field == "is":
+            if low == "read":
+                return "UNREAD" not in labels
+            return _IN_LABELS.get(low, "\0") in labels
+        if field == "has":
+            if low == "attachment":
+                return s.has_attachment
+            if low == "userlabels":
+                return any(x.startswith("Label_") for x in labels)
+            if low == "nouserlabels":
+                return not any(x.startswith("Label_") for x in labels)
+            return False
+        if field == "category":
+            return _CATEGORIES.get(low, "\0") in labels
+        if field == "filename":
+            return any(low in name.lower() for name in s.filenames)
+        if field == "rfc822msgid":
+            return low.strip("<>") == s.message_id
+        if field in ("after", "newer", "before", "older"):
+            when = _date_ms(value)
+            if when is None:
+                return False
+            after = field in ("after", "newer")
+            return message.internal_date_ms >= when if after else message.internal_date_ms < when
+        if field in ("newer_than", "older_than"):
+            match = re.fullmatch(r"(\d+)([dmyDMY])", value)
+            if not match:
+                return False
+            cutoff = self._now_ms - int(match.group(1)) * _UNITS[match.group(2).lower()] * 1000
+            newer = field == "newer_than"
+            return message.internal_date_ms > cutoff if newer else message.internal_date_ms < cutoff
+        if field in ("larger", "smaller"):
+            size = _size(value)
+            if size is None:
+                return False
+            return len(message.raw) > size if field == "larger" else len(message.raw) < size
+        return _word_match(f"{field}:{value}", self._haystack(message))

@@ -1,0 +1,62 @@
+"""The background jobs by name: what the embedded scheduler and the task queue both run.
+
+Every per-mailbox job is `async def job(ctx, mailbox_id) -> object`, idempotent and safe to
+retry after a crash at any point; the schedulers decide when (see `services.job_state.due`) and
+make sure one mailbox never has two runs of the same job at once. Global jobs take only `ctx`.
+The labelling job is imported when first run, so this registry does not depend on it being
+present at import time.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Awaitable, Callable
+
+from gpanel.services import magnet
+from gpanel.services.context import AppContext
+
+MailboxJob = Callable[[AppContext, int], Awaitable[object]]
+GlobalJob = Callable[[AppContext], Awaitable[object]]
+
+MAILBOX_JOB_NAMES = ("magnet", "labels", "renew_watch")
+GLOBAL_JOB_NAMES = ("purge",)
+
+
+async def _labels(ctx: AppContext, mailbox_id: int) -> object:
+    module = importlib.import_module("gpanel.services.labels_run")
+    run: MailboxJob = module.run_labels
+    return await run(ctx, mailbox_id)
+
+
+async def _magnet(ctx: AppContext, mailbox_id: int) -> object:
+    return await magnet.run_magnet(ctx, mailbox_id)
+
+
+async def _renew_watch(ctx: AppContext, mailbox_id: int) -> object:
+    return await magnet.renew_watch(ctx, mailbox_id)
+
+
+async def _purge(ctx: AppContext) -> object:
+    return await magnet.purge_hits(ctx)
+
+
+MAILBOX_JOBS: dict[str, MailboxJob] = {
+    "magnet": _magnet,
+    "labels": _labels,
+    "renew_watch": _renew_watch,
+}
+GLOBAL_JOBS: dict[str, GlobalJob] = {"purge": _purge}
+
+
+def mailbox_job(name: str) -> MailboxJob:
+    try:
+        return MAILBOX_JOBS[name]
+    except KeyError:
+        raise ValueError(f"unknown mailbox job {name!r}") from None
+
+
+def global_job(name: str) -> GlobalJob:
+    try:
+        return GLOBAL_JOBS[name]
+    except KeyError:
+        raise ValueError(f"unknown global job {name!r}") from None

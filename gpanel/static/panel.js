@@ -1,0 +1,132 @@
+// The record panel: loads the thread list into a record page's #mail-panel, pages with
+// "More threads", and runs the panel's forms (unlink, undo, private, block, "why") in place.
+// Every change goes through the same POST endpoints as the plain forms, with the session's
+// CSRF token in X-CSRF-Token. The HTML comes from gpanel's own templates (already escaped);
+// nothing here builds markup from data. Without JavaScript the panel page works on its own.
+(function () {
+  "use strict";
+
+  var panel = document.getElementById("mail-panel");
+  if (!panel) { return; }
+  var type = panel.getAttribute("data-record-type");
+  var id = panel.getAttribute("data-record-id");
+  var base = "/records/" + encodeURIComponent(type) + "/" + encodeURIComponent(id) + "/panel";
+  var meta = document.querySelector('meta[name="csrf-token"]');
+  var csrf = meta ? meta.getAttribute("content") : "";
+
+  function slot() {
+    var found = panel.querySelector(".panel-slot");
+    if (!found) {
+      found = document.createElement("div");
+      found.className = "panel-slot";
+      panel.appendChild(found);
+    }
+    return found;
+  }
+
+  function withFragment(url) {
+    return url + (url.indexOf("?") >= 0 ? "&" : "?") + "fragment=1";
+  }
+
+  function parse(html) {
+    return new DOMParser().parseFromString(html, "text/html");
+  }
+
+  function load(extra) {
+    var body = panel.querySelector(".panel-body");
+    var company = body && body.getAttribute("data-company") === "1";
+    var params = [];
+    if (company) { params.push("company=1"); }
+    if (extra) { params.push(extra); }
+    var url = base + (params.length ? "?" + params.join("&") : "");
+    panel.setAttribute("aria-busy", "true");
+    return fetch(withFragment(url), { credentials: "same-origin" })
+      .then(function (resp) { return resp.text().then(function (text) { return [resp, text]; }); })
+      .then(function (pair) {
+        var target = slot();
+        if (!pair[0].ok) {
+          target.textContent = "";
+          var p = document.createElement("p");
+          p.className = "panel-notice";
+          p.textContent = "The mail panel could not load. ";
+          var a = document.createElement("a");
+          a.href = base;
+          a.textContent = "Open it on its own page";
+          p.appendChild(a);
+          target.appendChild(p);
+          return;
+        }
+        var doc = parse(pair[1]);
+        target.replaceChildren.apply(target, Array.prototype.slice.call(doc.body.childNodes));
+      })
+      .catch(function () { slot().textContent = "The mail panel could not load. Reload the page."; })
+      .then(function () { panel.removeAttribute("aria-busy"); });
+  }
+
+  function post(form, url) {
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRF-Token": csrf },
+      body: new FormData(form)
+    });
+  }
+
+  panel.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement)) { return; }
+    if (form.hasAttribute("data-panel-why")) {
+      event.preventDefault();
+      var answer = form.parentNode.querySelector(".panel-why-answer");
+      answer.textContent = "Looking…";
+      post(form, withFragment(form.action)).then(function (resp) { return resp.text(); })
+        .then(function (html) {
+          var doc = parse(html);
+          answer.replaceChildren.apply(answer, Array.prototype.slice.call(doc.body.childNodes));
+        })
+        .catch(function () { answer.textContent = "The look-up failed. Try again."; });
+      return;
+    }
+    var action = form.getAttribute("data-panel-action");
+    if (!action) { return; }
+    event.preventDefault();
+    post(form, form.action).then(function (resp) {
+      if (!resp.ok) { throw new Error("refused"); }
+      if (action === "unlink") {
+        var m = form.querySelector('[name="mailbox_id"]').value;
+        var t = form.querySelector('[name="thread_id"]').value;
+        return load("undo=" + encodeURIComponent(m + ":" + t));
+      }
+      return load(action === "block" || action === "private" ? "done=" + action : "");
+    }).catch(function () { window.alert("gpanel could not do that. Reload and try again."); });
+  });
+
+  panel.addEventListener("click", function (event) {
+    var link = event.target instanceof Element ? event.target.closest("a") : null;
+    if (!link) { return; }
+    if (link.classList.contains("panel-more")) {
+      event.preventDefault();
+      fetch(withFragment(link.href), { credentials: "same-origin" })
+        .then(function (resp) { return resp.text(); })
+        .then(function (html) {
+          var doc = parse(html);
+          var list = panel.querySelector(".panel-rows");
+          doc.querySelectorAll(".panel-rows > li").forEach(function (li) { list.appendChild(li); });
+          var wrap = link.closest(".panel-more-wrap");
+          var next = doc.querySelector(".panel-more-wrap");
+          if (next) { wrap.replaceWith(next); } else { wrap.remove(); }
+        });
+    } else if (link.classList.contains("panel-retry") || link.classList.contains("panel-company")) {
+      event.preventDefault();
+      var body = panel.querySelector(".panel-body");
+      if (link.classList.contains("panel-company") && body) {
+        body.setAttribute("data-company", body.getAttribute("data-company") === "1" ? "0" : "1");
+      }
+      load("");
+    }
+  });
+
+  if (panel.getAttribute("data-loaded") !== "1") {
+    load("");
+  }
+}());

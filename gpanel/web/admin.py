@@ -1,0 +1,121 @@
+"""Admin pages: people and roles, who may use which feature, the sharing policy, and every
+mailbox's diagnostics."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from gpanel.services import accounts, diagnostics, disconnect, mailboxes, sharing
+from gpanel.services.policy import Audience, Detail, Feature, Rule, RuleMode
+from gpanel.store.tables import ROLES, feature_rules, sharing_rules, teams
+from gpanel.web.templating import render
+from gpanel.web.viewer import ctx_of, require_admin
+
+FEATURE_WORDS = {
+    Feature.CONNECT_GMAIL: "Connect Gmail",
+    Feature.MAILMAGNET: "MailMagnet notifications",
+    Feature.LABELS: "Category labels (moves labelled mail out of the inbox)",
+}
+
+
+async def overview(request: Request, error: str | None = None) -> Response:
+    ctx = ctx_of(request)
+    require_admin(request)
+    async with ctx.engine.connect() as conn:
+        team_rows = (await conn.execute(select(teams).order_by(teams.c.name))).all()
+        f_rules = (await conn.execute(select(feature_rules))).all()
+        s_rules = (await conn.execute(select(sharing_rules))).all()
+    people = await accounts.list_people(ctx.engine)
+    boxes = await mailboxes.all_mailboxes(ctx.engine)
+    role_features = {(r.subject, r.feature): r.allowed for r in f_rules
+                     if r.subject_type == "role"}
+    role_sharing = {(r.subject, r.field): r for r in s_rules if r.subject_type == "role"}
+    return render(request, "admin/index.html", {
+        "people": people, "teams": team_rows, "roles": ROLES, "features": list(Feature),
+        "feature_words": FEATURE_WORDS, "role_features": role_features,
+        "role_sharing": role_sharing, "audiences": list(Audience), "details": list(Detail),
+        "mailboxes": boxes, "error": error,
+        "quota": {b.id: diagnostics.quota_snapshot(ctx, b)[0] for b, _ in boxes},
+    }, status_code=400 if error else 200)
+
+
+async def add_person(request: Request) -> Response:
+    ctx = ctx_of(request)
+    require_admin(request)
+    form = await request.form()
+    try:
+        team = str(form.get("team_id") or "")
+        await accounts.add_person(ctx.engine, str(form.get("email", "")),
+                                  str(form.get("name", "")), str(form.get("role", "rep")),
+                                  int(team) if team else None)
+    except (ValueError, accounts.PersonRefused) as exc:
+        return await overview(request, error=str(exc))
+    return RedirectResponse("/admin", status_code=303)
+
+
+async def update_person(request: Request) -> Response:
+    ctx = ctx_of(request)
+    acting = require_admin(request)
+    user_id = int(request.path_params["user_id"])
+    form = await request.form()
+    try:
+        if form.get("action") == "delete":
+            if user_id != acting.id:
+                await disconnect.disconnect_user(ctx, user_id)
+            await accounts.delete_person(ctx.engine, acting, user_id)
+        else:
+            team = str(form.get("team_id") or "")
+            await accounts.update_person(ctx.engine, acting, user_id,
+                                         role=str(form.get("role", "rep")),
+                                         team_id=int(team) if team else None,
+                                         active=form.get("active") == "on")
+    except (ValueError, accounts.PersonRefused) as exc:
+        return await overview(request, error=str(exc))
+    return RedirectResponse("/admin", status_code=303)
+
+
+async def save_rules(request: Request) -> Response:
+    """Per-role feature permissions and sharing rules, from one form."""
+    ctx = ctx_of(request)
+    require_admin(request)
+    form = await request.form()
+    try:
+        for role in ROLES:
+            for feature in Feature:
+                await sharing.set_feature(ctx.engine, "role", role, feature,
+                                          form.get(f"{role}:{feature.value}") == "on")
+            for field in ("audience", "detail"):
+                mode = str(form.get(f"{role}:{field}:mode", "choice"))
+                value = str(form.get(f"{role}:{field}:value", "")) or None
+                locked = form.get(f"{role}:{field}:locked") == "on"
+                if mode == "choice" and value is None and not locked:
+                    await sharing.set_rule(ctx.engine, "role", role, field, None)
+                else:
+                    await sharing.set_rule(ctx.engine, "role", role, field,
+                                           Rule(RuleMode(mode), value, locked))
+    except ValueError as exc:
+        return await overview(request, error=f"Those rules do not fit together: {exc}")
+    return RedirectResponse("/admin", status_code=303)
+
+
+async def test_mailbox(request: Request) -> Response:
+    ctx = ctx_of(request)
+    require_admin(request)
+    box = await mailboxes.get(ctx.engine, int(request.path_params["mailbox_id"]))
+    if box is None:
+        raise HTTPException(404, "That mailbox is no longer connected.")
+    report = await diagnostics.test_connection(ctx, box)
+    return render(request, "admin/report.html", {"report": report, "mailbox": box})
+
+
+routes: list[BaseRoute] = [
+    Route("/admin", overview, name="admin"),
+    Route("/admin/people", add_person, methods=["POST"]),
+    Route("/admin/people/{user_id:int}", update_person, methods=["POST"]),
+    Route("/admin/rules", save_rules, methods=["POST"]),
+    Route("/admin/mailboxes/{mailbox_id:int}/test", test_mailbox, methods=["POST"]),
+]

@@ -1,0 +1,41 @@
+"""The home page, the expectations page, and the health check."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from gpanel.services import mailboxes
+from gpanel.web.templating import render
+from gpanel.web.viewer import ctx_of, viewer_of
+
+
+async def home(request: Request) -> Response:
+    viewer = viewer_of(request)
+    if viewer is None:
+        return RedirectResponse("/auth/login", status_code=303)
+    box = await mailboxes.for_user(ctx_of(request).engine, viewer.id)
+    return render(request, "home.html", {"mailbox": box})
+
+
+async def expectations(request: Request) -> Response:
+    ctx = ctx_of(request)
+    return render(request, "expectations.html", {
+        "retention_days": ctx.settings.magnet_retention_days,
+        "cache_seconds": ctx.settings.cache_ttl_seconds,
+        "group_max": ctx.settings.group_mail_max_recipients,
+        "label_minutes": ctx.settings.labels_interval_seconds // 60,
+        "poll_seconds": ctx.settings.magnet_poll_seconds,
+    })
+
+
+async def health(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+routes: list[BaseRoute] = [
+    Route("/", home, name="home"),
+    Route("/expectations", expectations, name="expectations"),
+    Route("/healthz", health, name="health"),
+]

@@ -1,0 +1,85 @@
+"""The signed-in user's own mailbox: connect Gmail, test the connection, disconnect."""
+
+from __future__ import annotations
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from gpanel.services import diagnostics, disconnect, mailboxes, sharing
+from gpanel.services.google_oauth import FLOW_COOKIE, OAuthFlowError
+from gpanel.services.policy import Feature
+from gpanel.web.auth import set_flow_cookie
+from gpanel.web.templating import render
+from gpanel.web.viewer import ctx_of, require_user
+
+
+async def _page(request: Request, **extra: object) -> Response:
+    ctx, user = ctx_of(request), require_user(request)
+    box = await mailboxes.for_user(ctx.engine, user.id)
+    features = await sharing.features_for(ctx.engine, user.id, user.role)
+    status = int(extra.pop("status_code", 200))  # type: ignore[call-overload]
+    return render(request, "mailbox/index.html", {
+        "mailbox": box, "may_connect": features[Feature.CONNECT_GMAIL], **extra,
+    }, status_code=status)
+
+
+async def page(request: Request) -> Response:
+    return await _page(request, notice=request.query_params.get("notice"))
+
+
+async def connect(request: Request) -> Response:
+    ctx, user = ctx_of(request), require_user(request)
+    features = await sharing.features_for(ctx.engine, user.id, user.role)
+    if not features[Feature.CONNECT_GMAIL]:
+        raise HTTPException(403, "Your admin has not allowed you to connect Gmail to gpanel.")
+    start = ctx.oauth.start("connect", login_hint=user.email, next_path="/mailbox")
+    response = RedirectResponse(start.url, status_code=303)
+    set_flow_cookie(request, response, start.cookie, "/mailbox/")
+    return response
+
+
+async def callback(request: Request) -> Response:
+    ctx, user = ctx_of(request), require_user(request)
+    try:
+        result = await ctx.oauth.finish("connect", request.cookies.get(FLOW_COOKIE),
+                                        dict(request.query_params))
+        await mailboxes.connect(ctx.engine, ctx.vault, user, result)
+    except (OAuthFlowError, mailboxes.ConnectRefused) as exc:
+        response = await _page(request, error=str(exc), status_code=400)
+    else:
+        box = await mailboxes.for_user(ctx.engine, user.id)
+        if box is not None:
+            ctx.tokens.forget(box.key)
+        response = RedirectResponse("/mailbox?notice=connected", status_code=303)
+    response.delete_cookie(FLOW_COOKIE, path="/mailbox/")
+    return response
+
+
+async def test(request: Request) -> Response:
+    ctx, user = ctx_of(request), require_user(request)
+    box = await mailboxes.for_user(ctx.engine, user.id)
+    if box is None:
+        raise HTTPException(404, "You have not connected a mailbox yet.")
+    report = await diagnostics.test_connection(ctx, box)
+    return await _page(request, report=report)
+
+
+async def disconnect_page(request: Request) -> Response:
+    ctx, user = ctx_of(request), require_user(request)
+    box = await mailboxes.for_user(ctx.engine, user.id)
+    if box is None:
+        return RedirectResponse("/mailbox", status_code=303)
+    warning = await disconnect.disconnect_mailbox(ctx, box.id)
+    return RedirectResponse("/mailbox?notice=" + ("disconnected-local" if warning
+                                                  else "disconnected"), status_code=303)
+
+
+routes: list[BaseRoute] = [
+    Route("/mailbox", page, name="mailbox"),
+    Route("/mailbox/connect", connect, methods=["POST"], name="mailbox_connect"),
+    Route("/mailbox/callback", callback, name="mailbox_callback"),
+    Route("/mailbox/test", test, methods=["POST"], name="mailbox_test"),
+    Route("/mailbox/disconnect", disconnect_page, methods=["POST"], name="mailbox_disconnect"),
+]

@@ -1,0 +1,132 @@
+"""MailMagnet in the browser: the bell, the notification list, the switch, the live stream.
+
+- `/notifications`: the signed-in user's MailMagnet switch (if the admin allows MailMagnet) and
+  their notifications (contact, company, time, and the subject fetched live from Gmail).
+- `/notifications/stream`: server-sent events for the bell on every page (`static/bell.js`):
+  the current state at once, then a new state whenever the mailbox's hits change. A stream
+  ends after `STREAM_SECONDS` (EventSource reconnects by itself), so a server can always shut
+  down without waiting for open pages.
+- `/notifications/count`: the same state as JSON (for scripts and the bell's fallback).
+- POST `/notifications/opened` (one message id, or all) and `/notifications/switch`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
+from starlette.routing import BaseRoute, Route
+
+from gpanel.services import job_state, mailboxes, sharing
+from gpanel.services import magnet_notifications as notes
+from gpanel.services.magnet_events import hub_of
+from gpanel.services.policy import Feature
+from gpanel.web.templating import render
+from gpanel.web.viewer import ctx_of, require_user
+
+STREAM_SECONDS = 120.0
+HEARTBEAT_SECONDS = 15.0
+
+
+async def page(request: Request) -> Response:
+    ctx, user = ctx_of(request), require_user(request)
+    box = await mailboxes.for_user(ctx.engine, user.id)
+    features = await sharing.features_for(ctx.engine, user.id, user.role)
+    state = await notes.bell_state(ctx.engine, box)
+    items: list[notes.Notification] = []
+    if box is not None:
+        items = await notes.list_notifications(ctx, box)
+        mine, _ = await sharing.my_sharing(ctx.engine, user.id, user.role)
+        items = await notes.with_live_subjects(ctx, user, box, mine, items)
+    return render(request, "notifications/index.html", {
+        "mailbox": box, "state": state, "items": items,
+        "may_use": features[Feature.MAILMAGNET],
+        "notice": request.query_params.get("notice"),
+    })
+
+
+async def count(request: Request) -> Response:
+    ctx, user = ctx_of(request), require_user(request)
+    box = await mailboxes.for_user(ctx.engine, user.id)
+    return JSONResponse((await notes.bell_state(ctx.engine, box)).as_json())
+
+
+async def stream(request: Request) -> Response:
+    ctx, user = ctx_of(request), require_user(request)
+    box = await mailboxes.for_user(ctx.engine, user.id)
+
+    async def events() -> AsyncIterator[str]:
+        yield "retry: 3000\n\n"
+        hub = hub_of(ctx)
+        if box is None:
+            state = await notes.bell_state(ctx.engine, None)
+            yield f"event: bell\ndata: {json.dumps(state.as_json())}\n\n"
+            return
+        ends = time.monotonic() + STREAM_SECONDS
+        with hub.subscribe(box.id) as changed:
+            last: dict[str, object] | None = None
+            while time.monotonic() < ends:
+                # Clear before reading, so a change during the read wakes the next wait.
+                changed.clear()
+                current = await mailboxes.get(ctx.engine, box.id)
+                shown = (await notes.bell_state(ctx.engine, current)).as_json()
+                if shown != last:
+                    yield f"event: bell\ndata: {json.dumps(shown)}\n\n"
+                    last = shown
+                wait = min(HEARTBEAT_SECONDS, max(0.0, ends - time.monotonic()))
+                try:
+                    await asyncio.wait_for(changed.wait(), timeout=wait)
+                except TimeoutError:
+                    yield ": keep-alive\n\n"
+
+    return StreamingResponse(events(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+async def opened(request: Request) -> Response:
+    ctx, user = ctx_of(request), require_user(request)
+    box = await mailboxes.for_user(ctx.engine, user.id)
+    if box is None:
+        raise HTTPException(404, "You have not connected a mailbox.")
+    form = await request.form()
+    message_id = str(form.get("message_id", "")).strip()
+    if message_id:
+        await notes.mark_opened(ctx, box.id, [message_id])
+    else:
+        await notes.mark_all_opened(ctx, box.id)
+    if "application/json" in request.headers.get("accept", ""):
+        return JSONResponse((await notes.bell_state(ctx.engine, box)).as_json())
+    return RedirectResponse("/notifications", status_code=303)
+
+
+async def switch(request: Request) -> Response:
+    ctx, user = ctx_of(request), require_user(request)
+    features = await sharing.features_for(ctx.engine, user.id, user.role)
+    if not features[Feature.MAILMAGNET]:
+        raise HTTPException(403, "Your admin has not enabled MailMagnet for your account.")
+    box = await mailboxes.for_user(ctx.engine, user.id)
+    if box is None:
+        raise HTTPException(409, "Connect your Gmail first (My mailbox), then turn on MailMagnet.")
+    form = await request.form()
+    enable = str(form.get("enabled", "")) == "on"
+    await job_state.set_magnet_enabled(ctx.engine, box.id, enable)
+    if enable:
+        # Take the starting point now rather than at the next tick.
+        await job_state.trigger(ctx, "magnet", box.id)
+    hub_of(ctx).publish(box.id)
+    return RedirectResponse("/notifications?notice=" + ("on" if enable else "off"),
+                            status_code=303)
+
+
+routes: list[BaseRoute] = [
+    Route("/notifications", page, name="notifications"),
+    Route("/notifications/count", count, name="notifications_count"),
+    Route("/notifications/stream", stream, name="notifications_stream"),
+    Route("/notifications/opened", opened, methods=["POST"], name="notifications_opened"),
+    Route("/notifications/switch", switch, methods=["POST"], name="notifications_switch"),
+]

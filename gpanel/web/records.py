@@ -1,0 +1,83 @@
+"""Record pages: /contacts, /companies, /deals (lists), /contacts/{id}, /companies/{id},
+/deals/{id} (a record with its related records), and /search?q=.
+
+Each record page carries an empty `<section id="mail-panel">` with the record's type and id as
+data attributes: the mail panel fills it. Handlers are thin; the data comes from
+`gpanel.services.record_pages` and `gpanel.services.records`.
+"""
+
+from __future__ import annotations
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from gpanel.crm.categories import org_today
+from gpanel.crm.errors import InvalidRecord, RecordNotFound
+from gpanel.crm.models import RecordType
+from gpanel.services import record_pages, records
+from gpanel.web.templating import render
+from gpanel.web.viewer import ctx_of, require_user
+
+_TYPES = {"contacts": RecordType.CONTACT, "companies": RecordType.COMPANY, "deals": RecordType.DEAL}
+_TITLES = {"contacts": "Contacts", "companies": "Companies", "deals": "Deals"}
+
+
+def _kind(request: Request) -> str:
+    return request.url.path.strip("/").split("/")[0]
+
+
+async def record_list(request: Request) -> Response:
+    viewer = require_user(request)
+    kind = _kind(request)
+    q = request.query_params.get("q", "").strip() or None
+    try:
+        page = await records.list_records(
+            ctx_of(request).engine, viewer, kind, {"q": q}, 50, request.query_params.get("cursor")
+        )
+    except InvalidRecord:
+        raise HTTPException(400, "That page link is not valid.") from None
+    return render(
+        request,
+        "records/list.html",
+        {
+            "kind": kind,
+            "title": _TITLES[kind],
+            "items": page.items,
+            "q": q or "",
+            "next_cursor": page.next_cursor,
+        },
+    )
+
+
+async def record_detail(request: Request) -> Response:
+    viewer = require_user(request)
+    kind = _kind(request)
+    ctx = ctx_of(request)
+    today = org_today(ctx.settings.org_timezone)
+    try:
+        page = await record_pages.record_page(
+            ctx.engine, viewer, _TYPES[kind], int(request.path_params["id"]), today
+        )
+    except RecordNotFound:
+        raise HTTPException(404, "There is no such record, or it was deleted.") from None
+    except records.Forbidden:
+        raise HTTPException(403, "You do not have access to this record.") from None
+    return render(
+        request, f"records/{page.record_type.value}.html", {"page": page, "r": page.record}
+    )
+
+
+async def search(request: Request) -> Response:
+    viewer = require_user(request)
+    q = request.query_params.get("q", "").strip()
+    hits = await record_pages.search(ctx_of(request).engine, viewer, q) if q else []
+    return render(request, "records/search.html", {"q": q, "hits": hits})
+
+
+routes: list[BaseRoute] = [
+    Route("/search", search, name="search"),
+    *(Route(f"/{kind}", record_list, name=f"{kind}_list") for kind in _TYPES),
+    *(Route(f"/{kind}/{{id:int}}", record_detail, name=f"{kind}_detail") for kind in _TYPES),
+]

@@ -1,0 +1,427 @@
+"""The contract test: the emulator serves nothing Google's discovery document does not describe.
+
+Pins down, against `gmail.v1.json` as bundled in google-api-python-client:
+- every route the emulator serves under `/gmail/v1` (and the upload paths) exists in the
+  document with the same HTTP method and path template;
+- every query parameter a route reads is declared for that method or API-wide, and an
+  undeclared one is refused at run time;
+- the responses of the main methods, exercised over real HTTP, validate against the document's
+  schemas converted to JSON Schema, with unknown fields failing the test.
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+import functools
+import importlib
+import inspect
+import re
+import textwrap
+from collections.abc import Iterator
+from email.message import EmailMessage
+from typing import Any
+
+import httpx
+import jsonschema
+import pytest
+from starlette.routing import BaseRoute, Mount, Route
+
+from gpanel.emulator import discovery
+from gpanel.emulator.app import create_emulator
+from gpanel.emulator.config import EmulatorConfig
+from tests.emulator.conftest import ANN, BOB, client_for, make_mail
+from tests.support.emulator import RunningEmulator
+
+API_PREFIXES = ("/gmail/v1/", "/upload/gmail/v1/", "/resumable/upload/gmail/v1/")
+ROUTE_MODULES = (
+    "gpanel.emulator.gmail_api",
+    "gpanel.emulator.gmail_api_labels",
+    "gpanel.emulator.gmail_api_messages",
+    "gpanel.emulator.gmail_api_threads",
+    "gpanel.emulator.gmail_api_watch",
+    "gpanel.emulator.upload",
+)
+
+
+# --- routes -------------------------------------------------------------------------------------
+def walk(routes: list[BaseRoute], prefix: str = "") -> Iterator[tuple[str, Route]]:
+    """Every Route of the app with its full path, descending into mounts."""
+    for route in routes:
+        if isinstance(route, Mount):
+            yield from walk(list(route.routes), prefix + route.path)
+        elif isinstance(route, Route):
+            yield prefix + route.path, route
+
+
+def template(path: str) -> str:
+    """A Starlette path as a discovery template: `{id:str}` becomes `{id}`."""
+    return re.sub(r"\{([^}:]+)(:[^}]+)?\}", r"{\1}", path)
+
+
+def served_api_routes() -> list[tuple[str, str, Route]]:
+    app = create_emulator(EmulatorConfig())
+    out = []
+    for path, route in walk(list(app.routes)):
+        if not path.startswith(API_PREFIXES):
+            continue
+        for verb in sorted((route.methods or set()) - {"HEAD"}):
+            out.append((verb, template(path), route))
+    return out
+
+
+def documented(verb: str, path: str) -> discovery.Method | None:
+    for method in discovery.methods():
+        if method.http_method != verb:
+            continue
+        if path in (method.path, method.upload_path, method.resumable_path):
+            return method
+    return None
+
+
+def test_every_served_route_is_in_the_discovery_document() -> None:
+    """Each (HTTP method, path template) the emulator serves is a method of gmail.v1.json."""
+    served = served_api_routes()
+    assert len(served) >= 25  # the walk found the Gmail routes, not an empty app
+    missing = [(verb, path) for verb, path, _ in served if documented(verb, path) is None]
+    assert missing == []
+    for verb, path, _ in served:
+        method = documented(verb, path)
+        assert method is not None
+        in_path = set(re.findall(r"\{([^}]+)\}", path))
+        declared = {n for n, p in method.parameters.items() if p.get("location") == "path"}
+        assert in_path == declared, (verb, path)
+
+
+def test_the_methods_gpanel_needs_are_all_served() -> None:
+    """The issue's list of methods is covered (so the contract above is not vacuous)."""
+    served = {documented(verb, path).id for verb, path, _ in served_api_routes()}  # type: ignore[union-attr]
+    needed = {
+        f"gmail.users.{name}"
+        for name in (
+            "getProfile",
+            "labels.list",
+            "labels.get",
+            "labels.create",
+            "labels.patch",
+            "labels.update",
+            "labels.delete",
+            "messages.list",
+            "messages.get",
+            "messages.send",
+            "messages.insert",
+            "messages.modify",
+            "messages.batchModify",
+            "messages.trash",
+            "messages.untrash",
+            "messages.attachments.get",
+            "threads.list",
+            "threads.get",
+            "threads.modify",
+            "threads.trash",
+            "history.list",
+            "watch",
+            "stop",
+        )
+    }
+    assert needed <= served
+
+
+def test_discovery_match_finds_every_method_by_its_own_path() -> None:
+    """discovery.match resolves each method's path (and upload path) back to that method."""
+    for method in discovery.methods():
+        for path in (method.path, method.upload_path):
+            if path is None:
+                continue
+            concrete = re.sub(r"\{([^}]+)\}", lambda m: f"v-{m.group(1)}", path)
+            found = discovery.match(method.http_method, concrete)
+            assert found is not None and found[0] == method.id, (method.id, concrete)
+            assert all(value == f"v-{name}" for name, value in found[1].items())
+    assert discovery.match("GET", "/gmail/v1/users/me/nothing") is None
+    assert discovery.by_id("gmail.users.messages.send").max_upload_size == 36_700_160
+
+
+# --- parameters ---------------------------------------------------------------------------------
+def _reads(function: ast.AST) -> tuple[set[str], set[str]]:
+    """Query parameter names a function reads directly, and the plain names it calls."""
+    params: set[str] = set()
+    calls: set[str] = set()
+    for node in ast.walk(function):
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Name):
+                calls.add(func.id)
+                if func.id.endswith("_param") and len(node.args) >= 2:
+                    arg = node.args[1]
+                    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                        params.add(arg.value)
+            if (
+                isinstance(func, ast.Attribute)
+                and func.attr in ("get", "getlist")
+                and isinstance(func.value, ast.Attribute)
+                and func.value.attr == "query_params"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                params.add(str(node.args[0].value))
+        if (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.value, ast.Attribute)
+            and node.value.attr == "query_params"
+            and isinstance(node.slice, ast.Constant)
+        ):
+            params.add(str(node.slice.value))
+    return params, calls
+
+
+def _function_table() -> dict[str, tuple[set[str], set[str]]]:
+    table: dict[str, tuple[set[str], set[str]]] = {}
+    for name in ROUTE_MODULES:
+        tree = ast.parse(inspect.getsource(importlib.import_module(name)))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                table[node.name] = _reads(node)
+    return table
+
+
+def _params_of(endpoint: Any, table: dict[str, tuple[set[str], set[str]]]) -> set[str]:
+    tree = ast.parse(textwrap.dedent(inspect.getsource(endpoint)))
+    found, calls = _reads(tree)
+    seen: set[str] = set()
+    pending = list(calls)
+    while pending:
+        name = pending.pop()
+        if name in seen or name not in table:
+            continue
+        seen.add(name)
+        params, more = table[name]
+        found |= params
+        pending.extend(more)
+    return found
+
+
+def test_routes_read_only_documented_query_parameters() -> None:
+    """Every query parameter a route (or a helper it calls) reads is declared for its method."""
+    table = _function_table()
+    global_params = set(discovery.global_parameters())
+    checked = 0
+    for verb, path, route in served_api_routes():
+        method = documented(verb, path)
+        assert method is not None
+        if not inspect.isfunction(route.endpoint):
+            continue
+        read = _params_of(route.endpoint, table)
+        undeclared = read - set(method.parameters) - global_params
+        assert undeclared == set(), (method.id, undeclared)
+        checked += 1
+    assert checked >= 25
+    # The scan sees what it should: messages.list reads q, labelIds, maxResults, pageToken.
+    listing = next(r for v, p, r in served_api_routes() if p.endswith("/messages") and v == "GET")
+    assert {"q", "labelIds", "maxResults", "pageToken"} <= _params_of(listing.endpoint, table)
+
+
+def test_undeclared_parameters_are_refused_at_run_time(users: RunningEmulator) -> None:
+    """On the full emulator a parameter the method does not declare answers 400."""
+    with client_for(users, users.token(ANN)) as gmail:
+        assert gmail.get("/labels", params={"maxResults": "5"}).status_code == 400
+        assert gmail.get("/labels", params={"prettyPrint": "false"}).status_code == 200
+
+
+# --- schemas ------------------------------------------------------------------------------------
+def to_json_schema(node: dict[str, Any]) -> dict[str, Any]:
+    """One discovery schema node as JSON Schema; listed properties are the only ones allowed."""
+    if "$ref" in node:
+        return {"$ref": f"#/$defs/{node['$ref']}"}
+    kind = node.get("type")
+    out: dict[str, Any]
+    if kind == "object":
+        out = {"type": "object"}
+        if "properties" in node:
+            out["properties"] = {k: to_json_schema(v) for k, v in node["properties"].items()}
+            out["additionalProperties"] = False
+        if "additionalProperties" in node:
+            out["additionalProperties"] = to_json_schema(node["additionalProperties"])
+    elif kind == "array":
+        out = {"type": "array", "items": to_json_schema(node.get("items", {}))}
+    elif kind == "string":
+        out = {"type": "string"}
+        if node.get("format") in ("int64", "uint64"):
+            out["pattern"] = r"^-?[0-9]+$"  # 64-bit integers travel as decimal strings
+        elif node.get("format") == "byte":
+            out["pattern"] = r"^[A-Za-z0-9_\-+/]*={0,2}$"
+        if "enum" in node:
+            out["enum"] = node["enum"]
+    elif kind == "integer":
+        out = {"type": "integer"}
+    elif kind == "number":
+        out = {"type": "number"}
+    elif kind == "boolean":
+        out = {"type": "boolean"}
+    else:
+        out = {}  # "any"
+    return out
+
+
+@functools.cache
+def validator(schema_name: str) -> jsonschema.protocols.Validator:
+    defs = {name: to_json_schema(node) for name, node in discovery.schemas().items()}
+    schema = {"$defs": defs, "$ref": f"#/$defs/{schema_name}"}
+    cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def test_the_converted_schemas_reject_unknown_and_mistyped_fields() -> None:
+    """The converter is strict: an extra field, a numeric historyId or a bad enum all fail."""
+    label = validator("Label")
+    label.validate({"id": "Label_1", "name": "x", "type": "user"})
+    for bad in (
+        {"id": "Label_1", "colour": "red"},
+        {"id": "Label_1", "type": "robot"},
+        {"id": "Label_1", "messagesTotal": "3"},
+    ):
+        with pytest.raises(jsonschema.ValidationError):
+            label.validate(bad)
+    with pytest.raises(jsonschema.ValidationError):
+        validator("Profile").validate({"emailAddress": ANN, "historyId": 12})
+
+
+def _mail_with_attachment() -> bytes:
+    msg = EmailMessage()
+    msg["From"] = f"Bob <{BOB}>"
+    msg["To"] = ANN
+    msg["Subject"] = "Signed contract"
+    msg.set_content("See attached.")
+    msg.add_attachment(b"%PDF-1.4 fake", maintype="application", subtype="pdf", filename="c.pdf")
+    return msg.as_bytes()
+
+
+def _check(response: httpx.Response) -> Any:
+    """Validate one response against its method's schema; return the JSON body."""
+    request = response.request
+    assert response.is_success, (request.method, request.url.path, response.text[:300])
+    found = discovery.match_method(request.method, request.url.path)
+    assert found is not None, request.url.path
+    method = found[0]
+    if method.response_schema is None:
+        assert response.content in (b"", b"{}"), method.id
+        return None
+    body = response.json()
+    validator(method.response_schema).validate(body)
+    CHECKED.add(method.id)
+    return body
+
+
+CHECKED: set[str] = set()
+
+
+def test_responses_validate_against_the_discovery_schemas(users: RunningEmulator) -> None:
+    """The main methods, exercised over HTTP, answer exactly the document's shapes."""
+    CHECKED.clear()
+    users.insert(ANN, make_mail(subject="Hello", message_id="<h1@globex.example>"))
+    users.insert(ANN, _mail_with_attachment())
+    raw = make_mail(
+        subject="Re: Hello",
+        sender=ANN,
+        to=BOB,
+        extra="In-Reply-To: <h1@globex.example>\r\nReferences: <h1@globex.example>",
+    )
+    with client_for(users, users.token(ANN)) as gmail:
+        _check(gmail.get("/profile"))
+        labels = _check(gmail.get("/labels"))
+        assert any(label["id"] == "INBOX" for label in labels["labels"])
+        _check(gmail.get("/labels/INBOX"))
+        created = _check(gmail.post("/labels", json={"name": "gpanel/Customers"}))
+        _check(gmail.patch(f"/labels/{created['id']}", json={"name": "gpanel/Clients"}))
+        _check(gmail.put(f"/labels/{created['id']}", json={"name": "gpanel/Customers"}))
+
+        listed = _check(gmail.get("/messages", params={"q": "in:anywhere"}))
+        ids = [m["id"] for m in listed["messages"]]
+        for fmt in ("minimal", "metadata", "full", "raw"):
+            params: dict[str, Any] = {"format": fmt}
+            if fmt == "metadata":
+                params["metadataHeaders"] = ["Subject", "From"]
+            for mid in ids:
+                message = _check(gmail.get(f"/messages/{mid}", params=params))
+        full = [_check(gmail.get(f"/messages/{mid}")) for mid in ids]
+        with_attachment = next(m for m in full if m["payload"].get("parts"))
+        part = next(p for p in with_attachment["payload"]["parts"] if p.get("filename"))
+        _check(
+            gmail.get(
+                f"/messages/{with_attachment['id']}/attachments/{part['body']['attachmentId']}"
+            )
+        )
+        sent = _check(
+            gmail.post(
+                "/messages/send",
+                json={
+                    "raw": base64.urlsafe_b64encode(raw).decode(),
+                    "threadId": full[-1]["threadId"],
+                },
+            )
+        )
+        inserted = _check(
+            gmail.post(
+                "/messages",
+                json={"raw": base64.urlsafe_b64encode(make_mail()).decode(), "labelIds": ["INBOX"]},
+            )
+        )
+        message = _check(
+            gmail.post(f"/messages/{sent['id']}/modify", json={"addLabelIds": [created["id"]]})
+        )
+        assert created["id"] in message["labelIds"]
+        _check(
+            gmail.post(
+                "/messages/batchModify",
+                json={"ids": ids, "addLabelIds": ["STARRED"], "removeLabelIds": ["UNREAD"]},
+            )
+        )
+        _check(gmail.post(f"/messages/{inserted['id']}/trash"))
+        _check(gmail.post(f"/messages/{inserted['id']}/untrash"))
+
+        threads = _check(gmail.get("/threads", params={"maxResults": 10}))
+        for thread in threads["threads"]:
+            for fmt in ("minimal", "metadata", "full"):
+                _check(gmail.get(f"/threads/{thread['id']}", params={"format": fmt}))
+        tid = threads["threads"][0]["id"]
+        _check(gmail.post(f"/threads/{tid}/modify", json={"addLabelIds": ["IMPORTANT"]}))
+        _check(gmail.post(f"/threads/{tid}/trash"))
+        _check(gmail.post(f"/threads/{tid}/untrash"))
+
+        start = int(_check(gmail.get("/profile"))["historyId"]) - 5
+        history = _check(gmail.get("/history", params={"startHistoryId": start}))
+        assert history["history"]
+        _check(gmail.post("/watch", json={"topicName": "projects/p/topics/t"}))
+        _check(gmail.post("/stop"))
+        _check(gmail.delete(f"/labels/{created['id']}"))
+    # Upload sends answer the Message shape too.
+    upload = httpx.post(
+        f"{users.url}/upload/gmail/v1/users/me/messages/send?uploadType=media",
+        content=make_mail(sender=ANN, to=BOB),
+        headers={"Authorization": f"Bearer {users.token(ANN)}", "Content-Type": "message/rfc822"},
+    )
+    _check(upload)
+    expected = {
+        "gmail.users.getProfile",
+        "gmail.users.labels.list",
+        "gmail.users.labels.get",
+        "gmail.users.labels.create",
+        "gmail.users.labels.patch",
+        "gmail.users.labels.update",
+        "gmail.users.messages.list",
+        "gmail.users.messages.get",
+        "gmail.users.messages.attachments.get",
+        "gmail.users.messages.send",
+        "gmail.users.messages.insert",
+        "gmail.users.messages.modify",
+        "gmail.users.messages.trash",
+        "gmail.users.messages.untrash",
+        "gmail.users.threads.list",
+        "gmail.users.threads.get",
+        "gmail.users.threads.modify",
+        "gmail.users.threads.trash",
+        "gmail.users.threads.untrash",
+        "gmail.users.history.list",
+        "gmail.users.watch",
+    }
+    assert expected <= CHECKED

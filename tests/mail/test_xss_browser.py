@@ -136,7 +136,7 @@ def runs() -> dict[str, tuple[int, float, Findings]]:
         print(
             f"  {name}: {count} payloads, {seconds:.1f} s, executed {len(findings.executed)}, "
             f"requests {len(findings.requests)}, dialogs {len(findings.dialogs)}, "
-            f"browser refusals {findings.notices}"
+            f"browser refusals {findings.notices}, browser crashes {len(findings.crashes)}"
         )
     return results
 
@@ -170,6 +170,7 @@ def test_positive_control_sees_live_payloads(runs: dict[str, tuple[int, float, F
     for path in ("/pixel.gif", "/bg.png", "/x.css"):
         assert path in fetched, (path, findings.summary())
     assert findings.navigations, "the meta refresh was not seen"
+    assert not findings.unrendered, findings.summary()
     _, _, corpus = runs["corpus-unprotected"]
     assert len(corpus.executed) > 20, "few corpus payloads ran unprotected: the harness is blind"
 
@@ -182,6 +183,7 @@ def test_frame_alone_stops_payloads(runs: dict[str, tuple[int, float, Findings]]
     # Requests the CSP refused are attempts (the browser reports them); none may get through.
     assert not findings.escaped and not findings.sink_hits, findings.summary()
     assert not findings.server_hits and not findings.navigations, findings.summary()
+    assert not findings.unrendered, findings.summary()
     # A reader's click may open an http(s) link in a new tab; nothing else may open.
     opened = [
         u for u in findings.popups if not u.startswith(("http://", "https://", "chrome-error:"))

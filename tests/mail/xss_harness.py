@@ -27,7 +27,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from playwright.async_api import ConsoleMessage, Dialog, Frame, Page, Request, async_playwright
+from playwright.async_api import (
+    Browser,
+    ConsoleMessage,
+    Dialog,
+    Frame,
+    Page,
+    Request,
+    async_playwright,
+)
+from playwright.async_api import Error as PlaywrightError
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -42,6 +51,7 @@ CHROMIUM_ARGS = [
 ]
 BATCH = 100
 SETTLE_MS = 300
+CRASH_RETRIES = 2  # fresh browsers a page gets after Chromium dies under it
 PNG_1X1 = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
@@ -148,6 +158,8 @@ class Findings:
     # checked on them, and a slow page is not a payload doing something.
     timeouts: list[str] = field(default_factory=list)
     triggered: int = 0  # user-gesture triggers that ran in their frame
+    crashes: list[str] = field(default_factory=list)  # pages during which Chromium died
+    unrendered: list[str] = field(default_factory=list)  # pages that never rendered to the end
 
     @property
     def clean(self) -> bool:
@@ -162,6 +174,7 @@ class Findings:
             or self.flags
             or self.escaped
             or self.server_hits
+            or self.unrendered
         )
 
     def summary(self) -> str:
@@ -170,7 +183,7 @@ class Findings:
             f"sink={self.sink_hits[:5]} dialogs={self.dialogs[:5]} console={self.console[:5]} "
             f"navigations={self.navigations[:5]} popups={self.popups[:5]} flags={self.flags} "
             f"escaped={self.escaped[:5]} server={self.server_hits[:5]} "
-            f"timeouts={self.timeouts}"
+            f"timeouts={self.timeouts} crashes={self.crashes} unrendered={self.unrendered}"
         )
 
 
@@ -208,9 +221,13 @@ async def run(
         threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         async with async_playwright() as pw:
-            browser = await pw.chromium.launch(
-                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-            )
+
+            async def launch() -> Browser:
+                return await pw.chromium.launch(
+                    executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+                )
+
+            browser = await launch()
             try:
                 for start in range(0, len(payloads), batch):
                     chunk = list(enumerate(payloads))[start : start + batch]
@@ -220,7 +237,25 @@ async def run(
                     ]
                     path = f"/page/{start}"
                     pages[path] = host_page(frames)
-                    await _visit(browser, host.origin + path, chunk, allowed_paths, host, findings)
+                    # Chromium itself (not a tab) sometimes segfaults while rendering the
+                    # unprotected controls on a loaded machine, taking every later page with
+                    # it. Such a page is rendered again in a fresh browser; one that never
+                    # renders to the end is reported, and fails any run that must be clean.
+                    for _attempt in range(CRASH_RETRIES + 1):
+                        if not browser.is_connected():
+                            browser = await launch()
+                        try:
+                            await _visit(
+                                browser, host.origin + path, chunk, allowed_paths, host, findings
+                            )
+                        except PlaywrightError:
+                            if browser.is_connected():
+                                raise
+                        if browser.is_connected():
+                            break
+                        findings.crashes.append(path)
+                    else:
+                        findings.unrendered.append(path)
             finally:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(browser.close(), 20)
@@ -239,7 +274,7 @@ async def run(
 
 
 async def _visit(
-    browser: Any,
+    browser: Browser,
     url: str,
     chunk: list[tuple[int, Payload]],
     allowed_paths: tuple[str, ...],

@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 
 from gpanel.emulator import mime_payload, mime_summary
+from tests.mail.corpus import MIME
 
 # shared/ sits beside the checkout (here and on CI's fresh clone).
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpora" / "mime"
+# Found the same way as the other corpus tests, so it also runs from a clone outside /work.
+CORPUS = MIME
 
 MULTIPART = (
     b"From: Bob <bob@globex.example>\r\n"

@@ -19,6 +19,7 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gpanel.crm.csv_rows import ChunkResult, CompanyRow, ContactRow, DealRow, RowIssue
+from gpanel.crm.deals import touch_contacts
 from gpanel.crm.emails import folded
 from gpanel.store.tables import companies, company_domains, contact_emails, contacts, deals
 
@@ -398,6 +399,20 @@ async def write_deals(
         conn, deals, [{**values(r), "created_at": now, "updated_at": now} for r in new_rows]
     )
     if updates:
+        # A primary contact replaced by the file is a contact taken off the deal: marked
+        # changed, as an edit through the API marks it (crm.deals.touch_contacts says why).
+        targets = [t for t, _ in updates]
+        current = await conn.execute(
+            select(deals.c.id, deals.c.primary_contact_id).where(deals.c.id.in_(targets))
+        )
+        old_primary = {row.id: row.primary_contact_id for row in current}
+        replaced = {
+            old_primary[t]
+            for t, r in updates
+            if old_primary.get(t) is not None
+            and contact_of.get(r.contact_email or "") not in (None, old_primary[t])
+        }
+        await touch_contacts(conn, replaced, now)
         cols = list(values(updates[0][1]))
         await conn.execute(
             _coalesce_update(deals, cols),

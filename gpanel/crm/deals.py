@@ -20,7 +20,7 @@ from gpanel.crm.errors import Conflict, InvalidRecord, RecordNotFound
 from gpanel.crm.models import Deal, DealContact, utcnow
 from gpanel.crm.people import check_user
 from gpanel.crm.stages import resolve_stage
-from gpanel.store.tables import deal_contacts, deals
+from gpanel.store.tables import contacts, deal_contacts, deals
 
 _FIELDS = frozenset(
     {
@@ -220,18 +220,30 @@ async def create_deal(
 
 async def update_deal(conn: AsyncConnection, deal_id: int, changes: Mapping[str, Any]) -> Deal:
     """Apply `changes`; `roles`, when given, replaces every contact role of the deal."""
-    if await get_deal(conn, deal_id) is None:
+    before = await get_deal(conn, deal_id)
+    if before is None:
         raise RecordNotFound("deal", deal_id)
     values = await _clean(conn, changes)
     await _check_external_id(conn, deal_id, values.get("external_id"))
     if "roles" in changes:
         await _write_roles(conn, deal_id, changes["roles"] or ())
-    await conn.execute(
-        update(deals).where(deals.c.id == deal_id).values(**values, updated_at=utcnow())
-    )
+    now = utcnow()
+    await conn.execute(update(deals).where(deals.c.id == deal_id).values(**values, updated_at=now))
     deal = await get_deal(conn, deal_id)
     assert deal is not None
+    await touch_contacts(conn, set(before.contact_ids) - set(deal.contact_ids), now)
     return deal
+
+
+async def touch_contacts(
+    conn: AsyncConnection, contact_ids: Iterable[int], now: dt.datetime
+) -> None:
+    """Mark contacts taken off a deal as changed. What depends on a contact's deals (its
+    category label, first of all) finds changes by `updated_at`; a contact that left a deal
+    has no row of its own that says so, and would keep its old label until a full pass."""
+    ids = sorted(set(contact_ids))
+    if ids:
+        await conn.execute(update(contacts).where(contacts.c.id.in_(ids)).values(updated_at=now))
 
 
 async def delete_deal(conn: AsyncConnection, deal_id: int) -> None:

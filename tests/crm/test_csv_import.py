@@ -222,22 +222,46 @@ async def test_dry_run_writes_nothing(engine: AsyncEngine, tmp_path: Path) -> No
 
 @pytest.mark.slow
 async def test_fifty_thousand_rows_then_rerun(engine: AsyncEngine, tmp_path: Path) -> None:
-    """50,000 contacts (with 50 bad rows among them) import in well under a minute; the bad
-    rows are reported and the rest kept; a rerun creates nothing new."""
-    import time
-
+    """50,000 contacts (with 50 bad rows among them): the bad rows are reported and the rest
+    kept; a rerun creates nothing new. (How long it takes is bench/import_bench.py's business.)"""
     rows = [["Record ID", "First Name", "Last Name", "Email", "Company Name"]]
     for i in range(50_000):
         email = f"p{i}@co{i % 400}.example" if i % 1000 != 7 else "broken"
         rows.append([f"r{i}", f"F{i}", f"L{i}", email, f"Co {i % 400}"])
     f = write_csv(tmp_path / "big.csv", rows)
-    started = time.monotonic()
     report = await import_csv(engine, "contacts", f)
-    elapsed = time.monotonic() - started
     assert report.created == 49_950 and len(report.failed) == 50
     assert report.failed[0].line == 9 and report.failed[0].column == "Email"
-    assert elapsed < 60, elapsed
     rerun = await import_csv(engine, "contacts", f)
     assert (rerun.created, rerun.updated) == (0, 49_950)
     assert await count(engine, contacts_t) == 49_950
     assert await count(engine, companies_t) == 400
+
+
+async def test_reimport_with_a_new_primary_contact_marks_the_old_one_changed(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    """A file that hands a deal to another contact marks the contact it took the deal from as
+    changed, so its category label moves on the next incremental run, as after an API edit."""
+    async with engine.begin() as conn:
+        old = await contacts.create_contact(conn, first_name="Old", emails=["old@acme.example"])
+        new = await contacts.create_contact(conn, first_name="New", emails=["new@acme.example"])
+    header = ["Deal Name", "Stage", "Contact Email"]
+    first = write_csv(tmp_path / "a.csv", [header, ["Fleet", "Proposal", "old@acme.example"]])
+    assert (await import_csv(engine, "deals", first)).created == 1
+
+    async def stamps() -> dict[int, dt.datetime]:
+        async with engine.connect() as conn:
+            rows = await conn.execute(select(contacts_t.c.id, contacts_t.c.updated_at))
+            return {r.id: r.updated_at for r in rows}
+
+    before = await stamps()
+    again = await import_csv(engine, "deals", first)  # the same contact: nobody is marked
+    assert again.updated == 1 and await stamps() == before
+    second = write_csv(tmp_path / "b.csv", [header, ["Fleet", "Proposal", "new@acme.example"]])
+    assert (await import_csv(engine, "deals", second)).updated == 1
+    after = await stamps()
+    assert after[old.id] > before[old.id] and after[new.id] == before[new.id]
+    async with engine.connect() as conn:
+        (deal,) = await deals.list_deals(conn)
+    assert deal.primary_contact_id == new.id

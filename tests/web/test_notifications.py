@@ -6,7 +6,6 @@ Gmail push (emulator -> /push/gmail -> run) with polling effectively off."""
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 
 import httpx
@@ -121,10 +120,9 @@ def test_gmail_push_triggers_a_run_without_polling(db_url: str) -> None:
         _switch_on(stack)
         wait_for(lambda: any(r.watch_expires_at for r in stack.rows(mailbox_jobs)))
         checked = stack.rows(mailbox_jobs)[0].magnet_checked_at
-        started = time.monotonic()
         message = stack.emulator.insert(ALICE, mail_from(CONTACT))
+        # Within 20 s, with the next poll an hour away: only the push can have brought it.
         wait_for(lambda: len(stack.rows(magnet_hits)) == 1, timeout=20)
-        assert time.monotonic() - started < 15
         assert stack.rows(magnet_hits)[0].message_id == message["id"]
         assert stack.rows(mailbox_jobs)[0].magnet_checked_at != checked
 

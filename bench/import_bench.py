@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
-import secrets
 import sys
 import tempfile
 import time
@@ -22,8 +21,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import psycopg
-from psycopg import sql
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
@@ -31,6 +28,7 @@ from gpanel.crm.csv_import import import_csv
 from gpanel.store.engine import create_engine
 from gpanel.store.migrate import upgrade
 from gpanel.store.tables import contacts
+from tests.support.db import drop_pg_schema, fresh_pg_schema
 
 
 def write_file(path: Path, rows: int) -> None:
@@ -70,15 +68,8 @@ def main() -> None:
         write_file(path, args.rows)
         schema = None
         if args.postgres:
-            schema = f"bench_{secrets.token_hex(4)}"
-            with psycopg.connect(args.postgres, autocommit=True) as conn:
-                conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-            url = (
-                make_url(args.postgres)
-                .set(drivername="postgresql+psycopg")
-                .update_query_dict({"options": f"-csearch_path={schema}"})
-                .render_as_string(hide_password=False)
-            )
+            base = make_url(args.postgres).set(drivername="postgresql+psycopg")
+            schema, url = fresh_pg_schema(base.render_as_string(hide_password=False))
         else:
             url = f"sqlite+aiosqlite:///{tmp}/bench.db"
         try:
@@ -86,10 +77,7 @@ def main() -> None:
             results = asyncio.run(timed_imports(url, path))
         finally:
             if schema:
-                with psycopg.connect(args.postgres, autocommit=True) as conn:
-                    conn.execute(
-                        sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema))
-                    )
+                drop_pg_schema(args.postgres, schema)
     engine_name = "PostgreSQL" if args.postgres else "SQLite"
     print(f"{args.rows:,} contact rows on {engine_name}")
     for name, seconds, detail in results:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from gpanel.store.migrate import upgrade
-from tests.support.db import _drop_pg_schema, _fresh_pg_schema
+from tests.support.db import drop_pg_schema, fresh_pg_schema
 from tests.support.stack import TOKEN_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,12 +22,12 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def pg_url(pg_database: str) -> Iterator[str]:
     """A fresh PostgreSQL schema migrated to head (procrastinate installs itself in it)."""
-    schema, url = _fresh_pg_schema(pg_database)
+    schema, url = fresh_pg_schema(pg_database)
     upgrade(url)
     try:
         yield url
     finally:
-        _drop_pg_schema(pg_database, schema)
+        drop_pg_schema(pg_database, schema)
 
 
 class Workers:

@@ -62,7 +62,7 @@ def pg_database() -> Iterator[str]:
             )
 
 
-def _fresh_pg_schema(database_url: str) -> tuple[str, str]:
+def fresh_pg_schema(database_url: str) -> tuple[str, str]:
     schema = f"t_{secrets.token_hex(6)}"
     with psycopg.connect(_libpq(database_url), autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
@@ -70,7 +70,7 @@ def _fresh_pg_schema(database_url: str) -> tuple[str, str]:
     return schema, url.render_as_string(hide_password=False)
 
 
-def _drop_pg_schema(database_url: str, schema: str) -> None:
+def drop_pg_schema(database_url: str, schema: str) -> None:
     with psycopg.connect(_libpq(database_url), autocommit=True) as conn:
         conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
 
@@ -82,11 +82,11 @@ def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield f"sqlite+aiosqlite:///{tmp_path / 'gpanel.db'}"
         return
     base = request.getfixturevalue("pg_database")
-    schema, url = _fresh_pg_schema(base)
+    schema, url = fresh_pg_schema(base)
     try:
         yield url
     finally:
-        _drop_pg_schema(base, schema)
+        drop_pg_schema(base, schema)
 
 
 @pytest.fixture

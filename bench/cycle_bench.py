@@ -32,10 +32,10 @@ from sqlalchemy import func, select, update  # noqa: E402
 
 from gpanel.crm.people import create_user  # noqa: E402
 from gpanel.emulator.config import EmulatorConfig  # noqa: E402
-from gpanel.services import job_state  # noqa: E402
-from gpanel.services.accounts import CurrentUser  # noqa: E402
+from gpanel.services.accounts.sessions import CurrentUser  # noqa: E402
 from gpanel.services.context import AppContext, open_context  # noqa: E402
-from gpanel.services.demo_setup import connect_through_emulator  # noqa: E402
+from gpanel.services.ops import job_state  # noqa: E402
+from gpanel.services.ops.demo_setup import connect_through_emulator  # noqa: E402
 from gpanel.store.migrate import upgrade  # noqa: E402
 from gpanel.store.tables import mailbox_jobs  # noqa: E402
 from tests.support.emulator import RunningEmulator, run_emulator  # noqa: E402

@@ -2,7 +2,7 @@
 
 Writes a HubSpot-style contacts export to a temporary directory, migrates a fresh database
 (a SQLite file, or a throwaway schema on PostgreSQL with `--postgres URL`), then times
-`gpanel.crm.csv_import.import_csv` twice: the first import (creates) and the same file again
+`gpanel.crm.csv.importer.import_csv` twice: the first import (creates) and the same file again
 (updates only, nothing duplicated). Prints rows per second and what each run reported. Run from
 the repository root:
 
@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from gpanel.crm.csv_import import import_csv
+from gpanel.crm.csv.importer import import_csv
 from gpanel.store.engine import create_engine
 from gpanel.store.migrate import upgrade
 from gpanel.store.tables import contacts

@@ -35,12 +35,14 @@ from sqlalchemy import insert
 
 from gpanel.crm import deals, people
 from gpanel.emulator.config import EmulatorConfig
-from gpanel.services import job_state, labels, sharing
-from gpanel.services.accounts import CurrentUser
+from gpanel.services.accounts.sessions import CurrentUser
 from gpanel.services.context import AppContext, open_context
-from gpanel.services.demo_setup import connect_through_emulator
-from gpanel.services.labels_run import LabelRunReport, run_labels
-from gpanel.services.policy import Feature
+from gpanel.services.labels import switch as labels
+from gpanel.services.labels.run import LabelRunReport, run_labels
+from gpanel.services.ops import job_state
+from gpanel.services.ops.demo_setup import connect_through_emulator
+from gpanel.services.sharing import rules as sharing
+from gpanel.services.sharing.policy import Feature
 from gpanel.store.migrate import upgrade
 from gpanel.store.tables import contact_emails, contacts
 from tests.support.emulator import RunningEmulator, run_emulator

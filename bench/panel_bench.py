@@ -50,14 +50,16 @@ from gpanel.crm.seed import seed_demo_crm
 from gpanel.demo.cast import REPS
 from gpanel.emulator.config import EmulatorConfig
 from gpanel.gmail import StatsSnapshot, participants_query
-from gpanel.services import content_cache, panel_cache, sharing
-from gpanel.services.accounts import CurrentUser
-from gpanel.services.content_cache import ContentCache
+from gpanel.services.accounts.sessions import CurrentUser
 from gpanel.services.context import AppContext, open_context
-from gpanel.services.demo_setup import connect_through_emulator
-from gpanel.services.panel import record_threads, view_client
-from gpanel.services.panel_cache import PanelFetcher
-from gpanel.services.policy import Audience, Detail, Sharing
+from gpanel.services.ops.demo_setup import connect_through_emulator
+from gpanel.services.panel import content_cache
+from gpanel.services.panel import fetch as panel_cache
+from gpanel.services.panel.content_cache import ContentCache
+from gpanel.services.panel.fetch import PanelFetcher
+from gpanel.services.panel.view import record_threads, view_client
+from gpanel.services.sharing import rules as sharing
+from gpanel.services.sharing.policy import Audience, Detail, Sharing
 from gpanel.store.migrate import upgrade
 from gpanel.store.tables import contacts, users
 from tests.support.emulator import RunningEmulator, run_emulator

@@ -42,13 +42,14 @@ from gpanel.crm.seed import seed_demo_crm
 from gpanel.demo.cast import REPS
 from gpanel.emulator.config import EmulatorConfig
 from gpanel.gmail import StatsSnapshot
-from gpanel.services import content_cache, panel_cache
-from gpanel.services.accounts import CurrentUser
+from gpanel.services.accounts.sessions import CurrentUser
 from gpanel.services.context import AppContext, open_context
-from gpanel.services.demo_setup import connect_through_emulator
-from gpanel.services.thread_actions import Action, apply_action
-from gpanel.services.thread_view import Links, build_page
-from gpanel.services.threads import VIEW_RETRY, authorize_thread
+from gpanel.services.ops.demo_setup import connect_through_emulator
+from gpanel.services.panel import content_cache
+from gpanel.services.panel import fetch as panel_cache
+from gpanel.services.threads.actions import Action, apply_action
+from gpanel.services.threads.gate import VIEW_RETRY, authorize_thread
+from gpanel.services.threads.view import Links, build_page
 from gpanel.store.migrate import upgrade
 from gpanel.store.tables import contacts, users
 from tests.support.emulator import RunningEmulator, run_emulator

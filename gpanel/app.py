@@ -23,15 +23,15 @@ from gpanel.services.context import AppContext, open_context
 from gpanel.settings import Settings
 from gpanel.web import routes as web_routes
 from gpanel.web.errors import install_error_handlers
-from gpanel.web.paths import STATIC_DIR
-from gpanel.web.security import (
+from gpanel.web.guard.security import (
     CSRFMiddleware,
     Limit,
     RateLimitMiddleware,
     SecurityHeadersMiddleware,
 )
-from gpanel.web.session import SessionCodec
-from gpanel.web.viewer import ViewerMiddleware
+from gpanel.web.guard.session import SessionCodec
+from gpanel.web.guard.viewer import ViewerMiddleware
+from gpanel.web.templating import STATIC_DIR
 
 log = logging.getLogger("gpanel")
 

@@ -143,7 +143,7 @@ def import_(
     file again updates the same records (matched on external id or email), never duplicates.
     Exit status: 0 all rows imported, 2 some rows failed, 1 the file was refused.
     """
-    from gpanel.crm.import_cli import run_import
+    from gpanel.crm.csv.cli import run_import
 
     settings = load_settings(database_url=database_url) if database_url else load_settings()
     setup_logging(settings.log_level)
@@ -186,7 +186,7 @@ def doctor(rotate_keys: bool) -> None:
     import asyncio
 
     from gpanel.services.context import open_context
-    from gpanel.services.doctor import run_doctor
+    from gpanel.services.ops.doctor import run_doctor
 
     settings = load_settings()
     setup_logging("WARNING")

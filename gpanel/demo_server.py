@@ -27,7 +27,7 @@ from gpanel.demo.cast import REPS
 from gpanel.demo.settings import demo_environment
 from gpanel.emulator.app import create_emulator
 from gpanel.emulator.config import EmulatorConfig
-from gpanel.services.demo_setup import connect_demo_mailboxes
+from gpanel.services.ops.demo_setup import connect_demo_mailboxes
 from gpanel.settings import Settings
 from gpanel.store.engine import create_engine
 from gpanel.store.migrate import upgrade

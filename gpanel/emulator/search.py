@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from gpanel.emulator.mime_summary import Summary
+from gpanel.emulator.mime.summary import Summary
 
 ADDRESS_FIELDS = frozenset({"from", "to", "cc", "bcc", "deliveredto"})
 OPERATORS = ADDRESS_FIELDS | {

@@ -24,8 +24,8 @@ from gpanel.emulator import errors
 from gpanel.emulator.accounts import Accounts
 from gpanel.emulator.config import EmulatorConfig
 from gpanel.emulator.labels import LabelTable
-from gpanel.emulator.mime_payload import add_missing_headers, strip_header
-from gpanel.emulator.mime_summary import Summary, summarize
+from gpanel.emulator.mime.payload import add_missing_headers, strip_header
+from gpanel.emulator.mime.summary import Summary, summarize
 
 # History record kinds, named as history.list's `historyTypes` values.
 MESSAGE_ADDED = "messageAdded"
@@ -253,7 +253,7 @@ class EmulatorState:
     def __init__(self, config: EmulatorConfig) -> None:
         self.config = config
         self.accounts = Accounts(default_ttl_seconds=config.access_token_ttl_seconds)
-        self.wire: Any = None  # gpanel.emulator.wire.Wire, when that module is present
+        self.wire: Any = None  # gpanel.emulator.wire.conditions.Wire, when that module is present
         self.push_notifier: Any = None  # gmail_api_watch.PushNotifier, set by create_emulator
         # One lock for all mailboxes: the emulator serves one event loop, but tests also reach
         # into the state from their own thread while uvicorn runs in another.

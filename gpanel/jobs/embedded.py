@@ -19,8 +19,8 @@ import logging
 import time
 
 from gpanel.jobs.runner import run_global_job, run_mailbox_job
-from gpanel.services import job_state
 from gpanel.services.context import AppContext
+from gpanel.services.ops import job_state
 
 log = logging.getLogger("gpanel.jobs")
 

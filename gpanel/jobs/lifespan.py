@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 
 from gpanel.jobs.embedded import EmbeddedScheduler
 from gpanel.services.context import AppContext
-from gpanel.services.magnet_events import listening
+from gpanel.services.magnet.events import listening
 from gpanel.settings import Queue
 
 SCHEDULER_KEY = "jobs.scheduler"

@@ -34,9 +34,9 @@ from procrastinate.exceptions import AlreadyEnqueued
 
 from gpanel.jobs.embedded import tick_seconds
 from gpanel.jobs.runner import run_global_job, run_mailbox_job
-from gpanel.services import job_state
 from gpanel.services.context import AppContext
-from gpanel.services.magnet_events import libpq_url
+from gpanel.services.magnet.events import libpq_url
+from gpanel.services.ops import job_state
 from gpanel.settings import Settings
 
 log = logging.getLogger("gpanel.jobs")

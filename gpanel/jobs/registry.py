@@ -3,17 +3,15 @@
 Every per-mailbox job is `async def job(ctx, mailbox_id) -> object`, idempotent and safe to
 retry after a crash at any point; the schedulers decide when (see `services.job_state.due`) and
 make sure one mailbox never has two runs of the same job at once. Global jobs take only `ctx`.
-The labelling job is imported when first run, so this registry does not depend on it being
-present at import time.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Awaitable, Callable
 
-from gpanel.services import magnet
 from gpanel.services.context import AppContext
+from gpanel.services.labels import run as labels_run
+from gpanel.services.magnet import run as magnet
 
 MailboxJob = Callable[[AppContext, int], Awaitable[object]]
 GlobalJob = Callable[[AppContext], Awaitable[object]]
@@ -23,9 +21,7 @@ GLOBAL_JOB_NAMES = ("purge",)
 
 
 async def _labels(ctx: AppContext, mailbox_id: int) -> object:
-    module = importlib.import_module("gpanel.services.labels_run")
-    run: MailboxJob = module.run_labels
-    return await run(ctx, mailbox_id)
+    return await labels_run.run_labels(ctx, mailbox_id)
 
 
 async def _magnet(ctx: AppContext, mailbox_id: int) -> object:

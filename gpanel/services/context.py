@@ -16,10 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gpanel.gmail.budget import InProcessBudget
 from gpanel.gmail.client import GmailClient
-from gpanel.services.google_oauth import GoogleOAuth, relax_oauthlib
-from gpanel.services.shared_budget import PostgresBudget
-from gpanel.services.tokens import TokenBroker
-from gpanel.services.vault import TokenVault
+from gpanel.services.accounts.google_oauth import GoogleOAuth, relax_oauthlib
+from gpanel.services.accounts.tokens import TokenBroker
+from gpanel.services.accounts.vault import TokenVault
+from gpanel.services.ops.shared_budget import PostgresBudget
 from gpanel.settings import Queue, Settings
 from gpanel.store.engine import create_engine
 

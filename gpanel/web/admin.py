@@ -9,11 +9,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from gpanel.services import accounts, diagnostics, disconnect, mailboxes, sharing
-from gpanel.services.policy import Audience, Detail, Feature, Rule, RuleMode
+from gpanel.services.accounts import disconnect, mailboxes
+from gpanel.services.accounts import sessions as accounts
+from gpanel.services.ops import diagnostics
+from gpanel.services.sharing import rules as sharing
+from gpanel.services.sharing.policy import Audience, Detail, Feature, Rule, RuleMode
 from gpanel.store.tables import ROLES, feature_rules, sharing_rules, teams
+from gpanel.web.guard.viewer import ctx_of, require_admin
 from gpanel.web.templating import render
-from gpanel.web.viewer import ctx_of, require_admin
 
 FEATURE_WORDS = {
     Feature.CONNECT_GMAIL: "Connect Gmail",

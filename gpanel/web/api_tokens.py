@@ -6,9 +6,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from gpanel.services import api_tokens
+from gpanel.services.accounts import api_tokens
+from gpanel.web.guard.viewer import ctx_of, require_user
 from gpanel.web.templating import render
-from gpanel.web.viewer import ctx_of, require_user
 
 
 async def page(request: Request, new_token: str | None = None) -> Response:

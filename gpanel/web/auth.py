@@ -12,11 +12,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from gpanel.services import accounts
-from gpanel.services.google_oauth import FLOW_COOKIE, FLOW_MAX_AGE, OAuthFlowError
-from gpanel.web.session import SESSION_COOKIE, SESSION_MAX_AGE
+from gpanel.services.accounts import sessions as accounts
+from gpanel.services.accounts.google_oauth import FLOW_COOKIE, FLOW_MAX_AGE, OAuthFlowError
+from gpanel.web.guard.session import SESSION_COOKIE, SESSION_MAX_AGE
+from gpanel.web.guard.viewer import ctx_of, viewer_of
 from gpanel.web.templating import render
-from gpanel.web.viewer import ctx_of, viewer_of
 
 
 def _secure(request: Request) -> bool:

@@ -6,9 +6,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from gpanel.services import mailboxes
+from gpanel.services.accounts import mailboxes
+from gpanel.web.guard.viewer import ctx_of, viewer_of
 from gpanel.web.templating import render
-from gpanel.web.viewer import ctx_of, viewer_of
 
 
 async def home(request: Request) -> Response:

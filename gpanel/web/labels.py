@@ -20,14 +20,16 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from gpanel.gmail import GmailError, MailboxClient, RetryPolicy
-from gpanel.services import job_state, labels, labels_state
-from gpanel.services.labels_explain import explain_contact, explain_message
-from gpanel.services.labels_plan import ORDER, TITLES, header, label_names
-from gpanel.services.labels_preview import preview
-from gpanel.services.labels_undo import undo_labels
-from gpanel.services.mailboxes import Mailbox
+from gpanel.services.accounts.mailboxes import Mailbox
+from gpanel.services.labels import state as labels_state
+from gpanel.services.labels import switch as labels
+from gpanel.services.labels.explain import explain_contact, explain_message
+from gpanel.services.labels.plan import ORDER, TITLES, header, label_names
+from gpanel.services.labels.preview import preview
+from gpanel.services.labels.undo import undo_labels
+from gpanel.services.ops import job_state
+from gpanel.web.guard.viewer import ctx_of, require_user
 from gpanel.web.templating import render
-from gpanel.web.viewer import ctx_of, require_user
 
 VIEW_RETRY = RetryPolicy(max_tries=3, base=0.25, cap=2.0, deadline=8.0, max_retry_after=3.0)
 THREADS_PER_PAGE = 15

@@ -7,12 +7,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from gpanel.services import diagnostics, disconnect, mailboxes, sharing
-from gpanel.services.google_oauth import FLOW_COOKIE, OAuthFlowError
-from gpanel.services.policy import Feature
+from gpanel.services.accounts import disconnect, mailboxes
+from gpanel.services.accounts.google_oauth import FLOW_COOKIE, OAuthFlowError
+from gpanel.services.ops import diagnostics
+from gpanel.services.sharing import rules as sharing
+from gpanel.services.sharing.policy import Feature
 from gpanel.web.auth import set_flow_cookie
+from gpanel.web.guard.viewer import ctx_of, require_user
 from gpanel.web.templating import render
-from gpanel.web.viewer import ctx_of, require_user
 
 
 async def _page(request: Request, **extra: object) -> Response:

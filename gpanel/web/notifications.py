@@ -22,12 +22,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
-from gpanel.services import job_state, mailboxes, sharing
-from gpanel.services import magnet_notifications as notes
-from gpanel.services.magnet_events import hub_of
-from gpanel.services.policy import Feature
+from gpanel.services.accounts import mailboxes
+from gpanel.services.magnet import notifications as notes
+from gpanel.services.magnet.events import hub_of
+from gpanel.services.ops import job_state
+from gpanel.services.sharing import rules as sharing
+from gpanel.services.sharing.policy import Feature
+from gpanel.web.guard.viewer import ctx_of, require_user
 from gpanel.web.templating import render
-from gpanel.web.viewer import ctx_of, require_user
 
 STREAM_SECONDS = 120.0
 HEARTBEAT_SECONDS = 15.0

@@ -20,11 +20,13 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from gpanel.crm.errors import RecordNotFound
-from gpanel.services import panel_why, records, unlinks
-from gpanel.services.accounts import CurrentUser
-from gpanel.services.panel import RECORD_KINDS, BadPageToken, PanelView, record_threads
+from gpanel.services.accounts.sessions import CurrentUser
+from gpanel.services.panel import unlinks
+from gpanel.services.panel import why as panel_why
+from gpanel.services.panel.view import RECORD_KINDS, BadPageToken, PanelView, record_threads
+from gpanel.services.records import access as records
+from gpanel.web.guard.viewer import ctx_of, require_user, viewer_of
 from gpanel.web.templating import render
-from gpanel.web.viewer import ctx_of, require_user, viewer_of
 
 _PAGES = {"contact": "contacts", "company": "companies", "deal": "deals"}
 

@@ -33,9 +33,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from gpanel.services import job_state
+from gpanel.services.ops import job_state
 from gpanel.settings import Mode, Settings
-from gpanel.web.viewer import ctx_of
+from gpanel.web.guard.viewer import ctx_of
 
 log = logging.getLogger("gpanel.push")
 

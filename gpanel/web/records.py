@@ -3,7 +3,7 @@
 
 Each record page carries an empty `<section id="mail-panel">` with the record's type and id as
 data attributes: the mail panel fills it. Handlers are thin; the data comes from
-`gpanel.services.record_pages` and `gpanel.services.records`.
+`gpanel.services.records.pages` and `gpanel.services.records.access`.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from starlette.routing import BaseRoute, Route
 from gpanel.crm.categories import org_today
 from gpanel.crm.errors import InvalidRecord, RecordNotFound
 from gpanel.crm.models import RecordType
-from gpanel.services import record_pages, records
+from gpanel.services.records import access as records
+from gpanel.services.records import pages as record_pages
+from gpanel.web.guard.viewer import ctx_of, require_user
 from gpanel.web.templating import render
-from gpanel.web.viewer import ctx_of, require_user
 
 _TYPES = {"contacts": RecordType.CONTACT, "companies": RecordType.COMPANY, "deals": RecordType.DEAL}
 _TITLES = {"contacts": "Contacts", "companies": "Companies", "deals": "Deals"}

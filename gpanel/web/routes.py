@@ -1,34 +1,48 @@
 """Every route gpanel serves, gathered from the web modules that own them.
 
 Each web module exposes `routes: list[BaseRoute]`; adding an area of the product means adding
-its module to `_MODULES` here and nowhere else.
+its module here and nowhere else.
 """
 
 from __future__ import annotations
 
-import importlib
-
 from starlette.routing import BaseRoute
 
+from gpanel.web import (
+    admin,
+    api_tokens,
+    auth,
+    home,
+    labels,
+    mailbox,
+    notifications,
+    panel,
+    push,
+    records,
+    sharing,
+    threads,
+)
+from gpanel.web.api import crm as crm_api
+
 _MODULES = (
-    "gpanel.web.home",
-    "gpanel.web.auth",
-    "gpanel.web.mailbox",
-    "gpanel.web.sharing",
-    "gpanel.web.admin",
-    "gpanel.web.api_tokens",
-    "gpanel.web.crm_api",
-    "gpanel.web.records",
-    "gpanel.web.threads",
-    "gpanel.web.panel",
-    "gpanel.web.labels",
-    "gpanel.web.notifications",
-    "gpanel.web.push",
+    home,
+    auth,
+    mailbox,
+    sharing,
+    admin,
+    api_tokens,
+    crm_api,
+    records,
+    threads,
+    panel,
+    labels,
+    notifications,
+    push,
 )
 
 
 def all_routes() -> list[BaseRoute]:
     collected: list[BaseRoute] = []
-    for name in _MODULES:
-        collected.extend(importlib.import_module(name).routes)
+    for module in _MODULES:
+        collected.extend(module.routes)
     return collected

@@ -7,8 +7,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from gpanel.services import sharing
-from gpanel.services.policy import (
+from gpanel.services.sharing import rules as sharing
+from gpanel.services.sharing.policy import (
     AUDIENCE_WORDS,
     DETAIL_WORDS,
     Audience,
@@ -19,8 +19,8 @@ from gpanel.services.policy import (
     editable,
 )
 from gpanel.store.tables import teams, users
+from gpanel.web.guard.viewer import ctx_of, require_user
 from gpanel.web.templating import render
-from gpanel.web.viewer import ctx_of, require_user
 
 
 async def _people(request: Request) -> tuple[list[object], list[object]]:

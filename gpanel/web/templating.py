@@ -1,14 +1,20 @@
-"""The Jinja2 environment for gpanel's pages. Templates render data; they do no I/O."""
+"""The Jinja2 environment for gpanel's pages, and where the web layer's files live.
+
+Templates render data; they do no I/O.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
-from gpanel.web.paths import TEMPLATES_DIR
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+STATIC_DIR = PACKAGE_DIR / "static"
 
 
 def _request_context(request: Request) -> dict[str, Any]:

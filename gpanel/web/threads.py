@@ -33,27 +33,28 @@ from starlette.routing import BaseRoute, Route
 from gpanel.gmail import GmailError, NotFound
 from gpanel.mail.filenames import content_disposition
 from gpanel.mail.image_policy import ALLOWED_CONTENT_TYPES, sniff_image_type
-from gpanel.services import threads, unlinks
-from gpanel.services.accounts import CurrentUser
-from gpanel.services.image_proxy import (
-    CACHE_SECONDS,
-    PROXY_PATH,
-    ImageRefused,
-    image_proxy,
-    url_signer,
-)
-from gpanel.services.policy import Detail
-from gpanel.services.thread_actions import (
+from gpanel.services.accounts.sessions import CurrentUser
+from gpanel.services.panel import unlinks
+from gpanel.services.sharing.policy import Detail
+from gpanel.services.threads import gate as threads
+from gpanel.services.threads.actions import (
     DONE_WORDS,
     Action,
     ActionRefused,
     apply_action,
     parse_action,
 )
-from gpanel.services.thread_view import Links, ThreadPage, build_page
+from gpanel.services.threads.image_proxy import (
+    CACHE_SECONDS,
+    PROXY_PATH,
+    ImageRefused,
+    image_proxy,
+    url_signer,
+)
+from gpanel.services.threads.view import Links, ThreadPage, build_page
 from gpanel.web.errors import wants_json
+from gpanel.web.guard.viewer import ctx_of, require_user, viewer_of
 from gpanel.web.templating import render
-from gpanel.web.viewer import ctx_of, require_user, viewer_of
 
 NOT_FOUND = "There is no such conversation on this record, or you may not see it."
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")

@@ -35,12 +35,12 @@ from tests.support.emulator import RunningEmulator
 
 API_PREFIXES = ("/gmail/v1/", "/upload/gmail/v1/", "/resumable/upload/gmail/v1/")
 ROUTE_MODULES = (
-    "gpanel.emulator.gmail_api",
-    "gpanel.emulator.gmail_api_labels",
-    "gpanel.emulator.gmail_api_messages",
-    "gpanel.emulator.gmail_api_threads",
-    "gpanel.emulator.gmail_api_watch",
-    "gpanel.emulator.upload",
+    "gpanel.emulator.gmail_api.common",
+    "gpanel.emulator.gmail_api.labels",
+    "gpanel.emulator.gmail_api.messages",
+    "gpanel.emulator.gmail_api.threads",
+    "gpanel.emulator.gmail_api.watch",
+    "gpanel.emulator.wire.upload",
 )
 
 

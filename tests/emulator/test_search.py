@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from gpanel.emulator.mime_summary import Summary, summarize
+from gpanel.emulator.mime.summary import Summary, summarize
 from gpanel.emulator.search import And, Matcher, Not, Or, Term, parse, tokenize
 
 NOW_MS = int(dt.datetime(2026, 6, 15, tzinfo=dt.UTC).timestamp() * 1000)

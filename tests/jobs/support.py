@@ -19,10 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from gpanel.crm.companies import create_company
 from gpanel.crm.contacts import create_contact
 from gpanel.crm.people import create_user
-from gpanel.services import job_state
-from gpanel.services.accounts import CurrentUser
+from gpanel.services.accounts.sessions import CurrentUser
 from gpanel.services.context import AppContext, open_context
-from gpanel.services.demo_setup import connect_through_emulator
+from gpanel.services.ops import job_state
+from gpanel.services.ops.demo_setup import connect_through_emulator
 from gpanel.settings import Settings
 from tests.support.stack import stack_settings
 

@@ -18,10 +18,11 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from gpanel.crm.people import create_user
-from gpanel.services import job_state, magnet
-from gpanel.services.accounts import CurrentUser
+from gpanel.services.accounts.sessions import CurrentUser
 from gpanel.services.context import AppContext, open_context
-from gpanel.services.demo_setup import connect_through_emulator
+from gpanel.services.magnet import run as magnet
+from gpanel.services.ops import job_state
+from gpanel.services.ops.demo_setup import connect_through_emulator
 from gpanel.store.tables import magnet_hits, mailbox_jobs
 from tests.jobs.conftest import Workers
 from tests.jobs.support import CONTACT, LEAD, mail_from, seed_people

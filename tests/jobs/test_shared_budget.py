@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from gpanel.gmail import BudgetExhausted, Priority
-from gpanel.services.shared_budget import PostgresBudget
+from gpanel.services.ops.shared_budget import PostgresBudget
 from gpanel.store.engine import create_engine
 
 

@@ -20,8 +20,8 @@ from pathlib import Path
 
 from gpanel.jobs.runner import OBSERVER_KEY
 from gpanel.jobs.worker import work
-from gpanel.services import magnet
 from gpanel.services.context import open_context
+from gpanel.services.magnet import run as magnet
 from tests.support.stack import stack_settings
 
 

@@ -98,7 +98,7 @@ def local_payload(raw: bytes, message_id: str) -> dict[str, Any]:
 def gmail_message(raw: bytes, message_id: str) -> dict[str, Any]:
     """A `format=full` message resource for raw bytes, through the emulator's converter."""
     try:
-        from gpanel.emulator.mime_payload import payload_resource
+        from gpanel.emulator.mime.payload import payload_resource
     except ImportError:  # pragma: no cover - only before the emulator's converter exists
         payload = local_payload(raw, message_id)
     else:

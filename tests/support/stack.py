@@ -28,8 +28,8 @@ from gpanel.app import create_app
 from gpanel.demo.cast import REPS
 from gpanel.demo.settings import demo_environment
 from gpanel.emulator.config import EmulatorConfig
-from gpanel.services.accounts import CurrentUser
-from gpanel.services.demo_setup import connect_through_emulator
+from gpanel.services.accounts.sessions import CurrentUser
+from gpanel.services.ops.demo_setup import connect_through_emulator
 from gpanel.settings import Settings
 from gpanel.store.engine import create_engine as create_async_engine
 from gpanel.store.engine import sync_url

@@ -13,10 +13,10 @@ import httpx
 from gpanel.app import create_app
 from gpanel.crm.seed import seed_demo_crm
 from gpanel.demo.settings import demo_environment
-from gpanel.services.accounts import sign_in
+from gpanel.services.accounts.sessions import sign_in
 from gpanel.settings import Settings
 from gpanel.store.engine import create_engine
-from gpanel.web.session import SESSION_COOKIE, SessionCodec
+from gpanel.web.guard.session import SESSION_COOKIE, SessionCodec
 from tests.support.servers import free_port, serve
 
 ADMIN = "alice@brightwave.example"

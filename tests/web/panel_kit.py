@@ -20,12 +20,12 @@ from sqlalchemy import select
 
 from gpanel.crm.seed import seed_demo_crm
 from gpanel.demo.cast import REPS
-from gpanel.services.accounts import sign_in
-from gpanel.services.policy import Audience, Detail, Sharing
-from gpanel.services.sharing import save_sharing
+from gpanel.services.accounts.sessions import sign_in
+from gpanel.services.sharing.policy import Audience, Detail, Sharing
+from gpanel.services.sharing.rules import save_sharing
 from gpanel.store.engine import create_engine
 from gpanel.store.tables import companies, contacts, deals, users
-from gpanel.web.session import SESSION_COOKIE, SessionCodec
+from gpanel.web.guard.session import SESSION_COOKIE, SessionCodec
 from tests.support.stack import Stack
 
 T = TypeVar("T")

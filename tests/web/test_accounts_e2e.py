@@ -18,8 +18,8 @@ from cryptography.fernet import Fernet
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import create_engine, inspect, text
 
-from gpanel.services.tokens import TokenBroker
-from gpanel.services.vault import TokenVault
+from gpanel.services.accounts.tokens import TokenBroker
+from gpanel.services.accounts.vault import TokenVault
 from gpanel.store.engine import create_engine as create_async_engine
 from gpanel.store.engine import sync_url
 from gpanel.store.tables import api_tokens, mailboxes, users

@@ -14,10 +14,11 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from gpanel.crm import contacts, deals
-from gpanel.services import job_state, sharing
 from gpanel.services.context import AppContext, open_context
-from gpanel.services.labels_run import run_labels
-from gpanel.services.policy import Feature
+from gpanel.services.labels.run import run_labels
+from gpanel.services.ops import job_state
+from gpanel.services.sharing import rules as sharing
+from gpanel.services.sharing.policy import Feature
 from gpanel.store.tables import label_archived, mailbox_jobs, mailboxes
 from tests.support.stack import Stack, csrf, seen
 

@@ -84,8 +84,8 @@ def test_switch_needs_the_admins_permission(fast_stack: Stack) -> None:
     """With MailMagnet forbidden for the user, the switch is refused and nothing is created."""
     import asyncio
 
-    from gpanel.services.policy import Feature
-    from gpanel.services.sharing import set_feature
+    from gpanel.services.sharing.policy import Feature
+    from gpanel.services.sharing.rules import set_feature
     from gpanel.store.engine import create_engine
 
     seed_stack_people(fast_stack.db_url)

@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from gpanel.emulator.keys import SigningKey
+from gpanel.emulator.oauth.keys import SigningKey
 from gpanel.settings import Settings
 from gpanel.web.push import PushRefused, verify_push_token
 from tests.support.servers import serve

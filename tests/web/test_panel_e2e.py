@@ -5,7 +5,7 @@ HTML fragment, the no-JavaScript page and the embeddable page.
 
 from __future__ import annotations
 
-from gpanel.services.policy import Audience, Detail
+from gpanel.services.sharing.policy import Audience, Detail
 from tests.support.stack import Stack, seen
 from tests.web.panel_kit import EMAIL, MARIA, TOM, build, message, subjects
 

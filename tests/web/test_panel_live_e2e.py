@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from gpanel.services.policy import Audience, Detail
+from gpanel.services.sharing.policy import Audience, Detail
 from tests.support.stack import Stack
 from tests.web.panel_kit import EMAIL, MARIA, World, build, message, subjects
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
-from gpanel.services.policy import Audience, Detail
+from gpanel.services.sharing.policy import Audience, Detail
 from gpanel.store.engine import sync_url
 from tests.support.stack import run_stack
 from tests.web.panel_kit import EMAIL, MARIA, build, message

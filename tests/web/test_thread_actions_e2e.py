@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from gpanel.services.policy import Audience, Detail
+from gpanel.services.sharing.policy import Audience, Detail
 from tests.support.stack import Stack, csrf, seen
 from tests.web.thread_support import BEN, PAT, PDF, PNG, World, build_world, mail
 

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from gpanel.services.policy import Audience, Detail
+from gpanel.services.sharing.policy import Audience, Detail
 from gpanel.store.tables import magnet_hits
 from tests.support.stack import Stack, csrf, seen
 from tests.web.thread_support import BEN, CARLA, PAT, PDF, PNG, World, build_world, mail

@@ -31,7 +31,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from gpanel.app import create_app
 from gpanel.demo.cast import REPS
 from gpanel.emulator.config import EmulatorConfig
-from gpanel.services.image_proxy import EXTRA_KEY, ImageProxy
+from gpanel.services.threads.image_proxy import EXTRA_KEY, ImageProxy
 from tests.support.emulator import run_emulator
 from tests.support.servers import serve
 from tests.support.stack import Stack, stack_settings

@@ -21,8 +21,8 @@ from sqlalchemy import insert, select
 
 from gpanel.crm.companies import create_company
 from gpanel.crm.contacts import create_contact
-from gpanel.services.policy import Audience, Detail, Sharing
-from gpanel.services.sharing import save_sharing
+from gpanel.services.sharing.policy import Audience, Detail, Sharing
+from gpanel.services.sharing.rules import save_sharing
 from gpanel.store.engine import create_engine
 from gpanel.store.tables import magnet_hits, mailboxes, private_threads, unlinks, users
 from tests.support.stack import Stack

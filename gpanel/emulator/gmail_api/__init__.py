@@ -1,0 +1,17 @@
+"""The emulated Gmail API: the `users.*` routes, at the discovery document's paths.
+
+`common` holds what every route shares (bearer auth, userId rules, scopes, parameters, JSON in
+and out); one module per resource family serves its methods. `gmail_routes()` gathers them, so
+no route module imports another.
+"""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+from gpanel.emulator.gmail_api import labels, messages, threads, watch
+
+
+def gmail_routes() -> list[BaseRoute]:
+    """Every Gmail route the emulator serves."""
+    return [*watch.routes(), *labels.routes(), *messages.routes(), *threads.routes()]

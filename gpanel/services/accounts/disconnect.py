@@ -1,0 +1,34 @@
+"""Disconnecting a mailbox, as one operation every path shares (the mailbox page, the admin
+page, deleting a user through the page or the JSON API).
+
+It revokes the token at Google, deletes the mailbox row (rows tied to it go by cascade), forgets
+the access token and every piece of mail content cached in this process for it (ids can be
+reused once a row is gone, so nothing read from the old mailbox may outlive it), and calls
+every listener registered in `ctx.extras["disconnect_listeners"]` (schedulers) so nothing
+keeps working on it.
+"""
+
+from __future__ import annotations
+
+from gpanel.services.accounts import mailboxes
+from gpanel.services.context import AppContext
+from gpanel.services.panel.content_cache import content_cache
+
+
+async def disconnect_mailbox(ctx: AppContext, mailbox_id: int) -> str | None:
+    """Returns a warning when Google could not be told (local data is deleted regardless)."""
+    listeners = list(ctx.extras.get("disconnect_listeners", []))
+
+    async def forget_locally(mid: int) -> None:
+        ctx.tokens.forget(str(mid))
+        content_cache(ctx).forget_mailbox(mid)
+
+    return await mailboxes.disconnect(ctx.engine, ctx.http, ctx.vault,
+                                      ctx.settings.google_revoke_uri, mailbox_id,
+                                      [forget_locally, *listeners])
+
+
+async def disconnect_user(ctx: AppContext, user_id: int) -> str | None:
+    """Disconnect a user's mailbox, if any (before the user is deleted or deactivated)."""
+    box = await mailboxes.for_user(ctx.engine, user_id)
+    return await disconnect_mailbox(ctx, box.id) if box is not None else None

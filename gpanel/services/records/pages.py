@@ -1,0 +1,110 @@
+"""What the contact, company and deal pages and the search page show, gathered in one place.
+
+Each function loads a record, checks the viewer may open it (`records.authorise`) and returns
+the related records the page lists: a company's contacts and deals, a contact's company,
+deals and category, a deal's company and contacts with their roles. The mail panel slots
+into these pages later; it gets the record's type and id from the page, nothing else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from gpanel.crm import companies, contacts, deals, people
+from gpanel.crm.categories import Category, contact_categories
+from gpanel.crm.models import Company, Contact, Deal, RecordType, User
+from gpanel.crm.search import SearchHit, search_records
+from gpanel.crm.stages import list_stages
+from gpanel.services.accounts.sessions import CurrentUser
+from gpanel.services.records.access import Forbidden, authorise, load_record
+
+CATEGORY_WORDS = {
+    Category.CLOSING_THIS_MONTH: "Deals Closing This Month",
+    Category.OPEN_DEALS: "Open Deals",
+    Category.CUSTOMERS: "Customers",
+}
+
+
+@dataclass
+class RecordPage:
+    record_type: RecordType
+    record: Company | Contact | Deal
+    owner: User | None = None
+    company: Company | None = None
+    contacts: list[Contact] = field(default_factory=list)
+    deals: list[Deal] = field(default_factory=list)
+    roles: dict[int, str] = field(default_factory=dict)  # contact id -> role on this deal
+    category: str | None = None
+    category_deal: Deal | None = None
+    closed_stages: frozenset[str] = frozenset()
+
+
+async def _owner(conn: AsyncConnection, owner_id: int | None) -> User | None:
+    return await people.get_user(conn, owner_id) if owner_id is not None else None
+
+
+async def _closed(conn: AsyncConnection) -> frozenset[str]:
+    return frozenset(s.name for s in await list_stages(conn) if s.is_closed)
+
+
+async def record_page(
+    engine: AsyncEngine,
+    viewer: CurrentUser | None,
+    record_type: RecordType,
+    record_id: int,
+    today: dt.date,
+) -> RecordPage:
+    """The data of one record page (RecordNotFound / Forbidden as for the API)."""
+    kind = {"contact": "contacts", "company": "companies", "deal": "deals"}[record_type.value]
+    async with engine.connect() as conn:
+        record = await load_record(conn, kind, record_id)
+        await authorise(conn, viewer, record)
+        assert isinstance(record, Company | Contact | Deal)
+        page = RecordPage(record_type, record, owner=await _owner(conn, record.owner_id))
+        page.closed_stages = await _closed(conn)
+        if isinstance(record, Company):
+            page.contacts = await contacts.list_contacts(conn, company_id=record.id, limit=500)
+            page.deals = await deals.list_deals(conn, company_id=record.id, limit=500)
+        elif isinstance(record, Contact):
+            if record.company_id is not None:
+                page.company = await companies.get_company(conn, record.company_id)
+            page.deals = await deals.list_deals(conn, contact_id=record.id, limit=500)
+            verdict = (await contact_categories(conn, [record.id], today)).get(record.id)
+            if verdict:
+                page.category = CATEGORY_WORDS[verdict[0]]
+                page.category_deal = next((d for d in page.deals if d.id == verdict[1]), None)
+        else:
+            if record.company_id is not None:
+                page.company = await companies.get_company(conn, record.company_id)
+            found = await contacts.get_contacts(conn, record.contact_ids)
+            page.contacts = [found[i] for i in record.contact_ids if i in found]
+            page.roles = {r.contact_id: r.role for r in record.roles}
+            if record.primary_contact_id:
+                page.roles.setdefault(record.primary_contact_id, "Primary contact")
+    return page
+
+
+async def search(
+    engine: AsyncEngine, viewer: CurrentUser | None, text: str, limit: int = 30
+) -> list[SearchHit]:
+    """Records matching `text` that the viewer may open."""
+    kinds = {
+        RecordType.CONTACT: "contacts",
+        RecordType.COMPANY: "companies",
+        RecordType.DEAL: "deals",
+    }
+    async with engine.connect() as conn:
+        hits = await search_records(conn, text, limit)
+        visible = []
+        for hit in hits:
+            try:
+                await authorise(
+                    conn, viewer, await load_record(conn, kinds[hit.record_type], hit.id)
+                )
+            except Forbidden:
+                continue
+            visible.append(hit)
+    return visible

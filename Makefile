@@ -24,6 +24,7 @@ test: $(STAMP) lint
 
 lint: $(STAMP)
 	$(BIN)/ruff check gpanel tests bench
+	$(BIN)/ruff format --check gpanel tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

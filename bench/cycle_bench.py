@@ -56,17 +56,22 @@ async def setup(ctx: AppContext, emu: RunningEmulator, n: int) -> None:
             async with ctx.engine.begin() as conn:
                 user = await create_user(conn, email=address, name=f"M {i}")
             box = await connect_through_emulator(
-                ctx.engine, settings, emu.url, CurrentUser(user.id, address, user.name, "rep",
-                                                           None))
+                ctx.engine, settings, emu.url, CurrentUser(user.id, address, user.name, "rep", None)
+            )
             await job_state.set_magnet_enabled(ctx.engine, box.id, True)
 
     await asyncio.gather(*(one(i) for i in range(n)))
 
 
 async def checked(ctx: AppContext) -> int:
-    query = select(func.count()).select_from(mailbox_jobs).where(
-        mailbox_jobs.c.magnet_history_id.is_not(None),
-        mailbox_jobs.c.magnet_checked_at.is_not(None))
+    query = (
+        select(func.count())
+        .select_from(mailbox_jobs)
+        .where(
+            mailbox_jobs.c.magnet_history_id.is_not(None),
+            mailbox_jobs.c.magnet_checked_at.is_not(None),
+        )
+    )
     async with ctx.engine.connect() as conn:
         return int(await conn.scalar(query) or 0)
 
@@ -83,8 +88,9 @@ async def wait_all(ctx: AppContext, n: int, limit: float = 900) -> float:
 async def span(ctx: AppContext) -> float:
     """Seconds between the first and the last mailbox checked in this cycle (the work itself,
     without the wait for the next tick)."""
-    query = select(func.min(mailbox_jobs.c.magnet_checked_at),
-                   func.max(mailbox_jobs.c.magnet_checked_at))
+    query = select(
+        func.min(mailbox_jobs.c.magnet_checked_at), func.max(mailbox_jobs.c.magnet_checked_at)
+    )
     async with ctx.engine.connect() as conn:
         first, last = (await conn.execute(query)).one()
     return float((last - first).total_seconds())
@@ -105,22 +111,37 @@ async def run(args: argparse.Namespace) -> None:
     try:
         upgrade(db_url)
         with run_emulator(EmulatorConfig(latency_ms=args.latency_ms, auto_consent=True)) as emu:
-            settings, env = stack_settings(db_url, emu.url, queue="procrastinate",
-                                           magnet_poll_seconds=str(args.poll),
-                                           log_level="WARNING")
+            settings, env = stack_settings(
+                db_url,
+                emu.url,
+                queue="procrastinate",
+                magnet_poll_seconds=str(args.poll),
+                log_level="WARNING",
+            )
             async with open_context(settings) as ctx:
                 t = time.monotonic()
                 await setup(ctx, emu, args.mailboxes)
-                print(f"set up {args.mailboxes} mailboxes in {time.monotonic() - t:.1f} s",
-                      flush=True)
+                print(
+                    f"set up {args.mailboxes} mailboxes in {time.monotonic() - t:.1f} s", flush=True
+                )
                 emu.control.delete("/_emulator/log")
                 worker_env = {**os.environ, **env}
                 for i in range(args.workers):
                     # Starting a process is quick; its output goes to our terminal.
-                    procs.append(subprocess.Popen(  # noqa: ASYNC220
-                        [str(ROOT / ".venv/bin/gpanel"), "worker", "--concurrency",
-                         str(args.concurrency), "--name", f"bench-{i}"],
-                        cwd=ROOT, env=worker_env))
+                    procs.append(
+                        subprocess.Popen(  # noqa: ASYNC220
+                            [
+                                str(ROOT / ".venv/bin/gpanel"),
+                                "worker",
+                                "--concurrency",
+                                str(args.concurrency),
+                                "--name",
+                                f"bench-{i}",
+                            ],
+                            cwd=ROOT,
+                            env=worker_env,
+                        )
+                    )
                 rows = []
                 wall = await wait_all(ctx, args.mailboxes)
                 methods, units = log_counts(emu)
@@ -144,16 +165,22 @@ async def run(args: argparse.Namespace) -> None:
         with psycopg.connect(ADMIN, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     n = args.mailboxes
-    print(f"\n{n} mailboxes, {args.workers} workers x concurrency {args.concurrency}, "
-          f"emulator latency {args.latency_ms:.0f} ms, poll {args.poll} s")
-    print("| cycle | due -> all checked | first -> last run | Gmail calls | per mailbox "
-          "| quota units | methods |")
+    print(
+        f"\n{n} mailboxes, {args.workers} workers x concurrency {args.concurrency}, "
+        f"emulator latency {args.latency_ms:.0f} ms, poll {args.poll} s"
+    )
+    print(
+        "| cycle | due -> all checked | first -> last run | Gmail calls | per mailbox "
+        "| quota units | methods |"
+    )
     print("|---|---|---|---|---|---|---|")
     for label, wall, work, methods, units in rows:
         total = sum(methods.values())
         detail = ", ".join(f"{k.removeprefix('gmail.users.')} {v}" for k, v in methods.items())
-        print(f"| {label} | {wall:.1f} s | {work:.1f} s | {total} | {total / n:.2f} | {units} "
-              f"| {detail} |")
+        print(
+            f"| {label} | {wall:.1f} s | {work:.1f} s | {total} | {total / n:.2f} | {units} "
+            f"| {detail} |"
+        )
 
 
 def main() -> None:

@@ -48,8 +48,14 @@ async def timed_imports(url: str, path: Path) -> list[tuple[str, float, str]]:
             started = time.perf_counter()
             report = await import_csv(engine, "contacts", path)
             elapsed = time.perf_counter() - started
-            results.append((name, elapsed, f"created {report.created}, updated "
-                            f"{report.updated}, failed rows {len(report.failed)}"))
+            results.append(
+                (
+                    name,
+                    elapsed,
+                    f"created {report.created}, updated "
+                    f"{report.updated}, failed rows {len(report.failed)}",
+                )
+            )
         async with engine.connect() as conn:
             total = await conn.scalar(select(func.count()).select_from(contacts))
         results.append(("contacts stored", 0.0, str(total)))

@@ -57,22 +57,37 @@ async def seed_crm(ctx: AppContext, n_contacts: int) -> list[int]:
     now = dt.datetime.now(dt.UTC)
     deal_ids = []
     async with ctx.engine.begin() as conn:
-        rows = [{"id": i + 1, "kind": "contact", "first_name": "C", "last_name": str(i),
-                 "title": "", "created_at": now, "updated_at": now} for i in range(n_contacts)]
+        rows = [
+            {
+                "id": i + 1,
+                "kind": "contact",
+                "first_name": "C",
+                "last_name": str(i),
+                "title": "",
+                "created_at": now,
+                "updated_at": now,
+            }
+            for i in range(n_contacts)
+        ]
         await conn.execute(insert(contacts), rows)
         emails = []
         for i in range(n_contacts):
             for k in range(1 + i % 2):
                 address = f"c{i}.{k}@company{i % 97}.example"
-                emails.append({"email": address, "folded": address, "contact_id": i + 1,
-                               "position": k})
+                emails.append(
+                    {"email": address, "folded": address, "contact_id": i + 1, "position": k}
+                )
         await conn.execute(insert(contact_emails), emails)
         for i in range(n_contacts):
-            stage, closing = [("Proposal", today), ("Proposal", None),
-                              ("Closed Won", today - dt.timedelta(days=200)),
-                              ("Closed Lost", today)][i % 4]
-            deal = await deals.create_deal(conn, name=f"D{i}", stage=stage,
-                                           closing_date=closing, primary_contact_id=i + 1)
+            stage, closing = [
+                ("Proposal", today),
+                ("Proposal", None),
+                ("Closed Won", today - dt.timedelta(days=200)),
+                ("Closed Lost", today),
+            ][i % 4]
+            deal = await deals.create_deal(
+                conn, name=f"D{i}", stage=stage, closing_date=closing, primary_contact_id=i + 1
+            )
             deal_ids.append(deal.id)
     return deal_ids
 
@@ -85,8 +100,10 @@ def seed_mail(emu: RunningEmulator, n_contacts: int, per_contact: int) -> None:
         for j in range(per_contact):
             address = f"c{i}.{j % (1 + i % 2)}@company{i % 97}.example"
             days = rng.uniform(0.5, 28) if j else rng.uniform(35, 60)
-            raw = (f"From: C {i} <{address}>\r\nTo: {REP}\r\nSubject: s{i}-{j}\r\n"
-                   f"Message-ID: <b{i}.{j}@bench.example>\r\n\r\nbody\r\n").encode()
+            raw = (
+                f"From: C {i} <{address}>\r\nTo: {REP}\r\nSubject: s{i}-{j}\r\n"
+                f"Message-ID: <b{i}.{j}@bench.example>\r\n\r\nbody\r\n"
+            ).encode()
             labels_ = ["INBOX"] if rng.random() < 0.7 else []
             box.insert_raw(raw, labels_, now_ms - int(days * 86_400_000))
 
@@ -97,8 +114,9 @@ def emulator_usage(emu: RunningEmulator) -> tuple[int, int]:
     return len(calls), sum(int(e.get("quota_cost") or 0) for e in calls)
 
 
-async def measure(ctx: AppContext, emu: RunningEmulator, mailbox_id: int,
-                  name: str) -> dict[str, Any]:
+async def measure(
+    ctx: AppContext, emu: RunningEmulator, mailbox_id: int, name: str
+) -> dict[str, Any]:
     emu.control.delete("/_emulator/log").raise_for_status()
     before = ctx.gmail.stats.snapshot().get(str(mailbox_id))
     start = time.perf_counter()
@@ -107,10 +125,19 @@ async def measure(ctx: AppContext, emu: RunningEmulator, mailbox_id: int,
     used = ctx.gmail.stats.snapshot().get(str(mailbox_id)).minus(before)
     log_calls, log_units = emulator_usage(emu)
     assert report.status == "done", report
-    return {"pass": name, "kind": report.kind, "wall_s": round(wall, 2), "calls": used.calls,
-            "round_trips": used.round_trips, "units": used.units, "emulator_calls": log_calls,
-            "emulator_units": log_units, "modified": report.modified,
-            "modify_calls": report.modify_calls, "methods": dict(used.methods)}
+    return {
+        "pass": name,
+        "kind": report.kind,
+        "wall_s": round(wall, 2),
+        "calls": used.calls,
+        "round_trips": used.round_trips,
+        "units": used.units,
+        "emulator_calls": log_calls,
+        "emulator_units": log_units,
+        "modified": report.modified,
+        "modify_calls": report.modify_calls,
+        "methods": dict(used.methods),
+    }
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -133,24 +160,40 @@ async def main(args: argparse.Namespace) -> None:
             await job_state.set_magnet_enabled(ctx.engine, box.id, True)
             deal_ids = await seed_crm(ctx, args.contacts)
             await labels.enable(ctx, user)
-            emu.control.put("/_emulator/latency",
-                            json={"latency_ms": args.latency_ms}).raise_for_status()
+            emu.control.put(
+                "/_emulator/latency", json={"latency_ms": args.latency_ms}
+            ).raise_for_status()
             results = [await measure(ctx, emu, box.id, "first pass")]
             results.append(await measure(ctx, emu, box.id, "no change"))
             mailbox = emu.state.mailbox(REP)
             for n in range(20):
-                mailbox.insert_raw(f"From: <c{n}.0@company{n % 97}.example>\r\nTo: {REP}\r\n"
-                                   f"Subject: new {n}\r\n\r\nx\r\n".encode(), ["INBOX"])
+                mailbox.insert_raw(
+                    f"From: <c{n}.0@company{n % 97}.example>\r\nTo: {REP}\r\n"
+                    f"Subject: new {n}\r\n\r\nx\r\n".encode(),
+                    ["INBOX"],
+                )
             results.append(await measure(ctx, emu, box.id, "20 new messages"))
             async with ctx.engine.begin() as conn:
                 for deal_id in deal_ids[1:40:4]:  # ten open deals won
                     await deals.update_deal(conn, deal_id, {"stage": "Closed Won"})
             results.append(await measure(ctx, emu, box.id, "10 deals changed"))
     total = args.contacts * args.per_contact
-    print(f"\n{total} messages from {args.contacts} contacts, latency {args.latency_ms} ms, "
-          f"mail generated in {seeded_mail:.1f} s\n")
-    cols = ["pass", "kind", "wall_s", "calls", "round_trips", "units", "emulator_calls",
-            "emulator_units", "modified", "modify_calls"]
+    print(
+        f"\n{total} messages from {args.contacts} contacts, latency {args.latency_ms} ms, "
+        f"mail generated in {seeded_mail:.1f} s\n"
+    )
+    cols = [
+        "pass",
+        "kind",
+        "wall_s",
+        "calls",
+        "round_trips",
+        "units",
+        "emulator_calls",
+        "emulator_units",
+        "modified",
+        "modify_calls",
+    ]
     print("| " + " | ".join(cols) + " |")
     print("|" + "---|" * len(cols))
     for r in results:

@@ -39,12 +39,14 @@ from tests.support.servers import free_port
 from tests.support.stack import csrf, run_stack
 
 
-def reader(client: httpx.Client, out: queue.Queue[tuple[float, int]],
-           stop: threading.Event) -> None:
+def reader(
+    client: httpx.Client, out: queue.Queue[tuple[float, int]], stop: threading.Event
+) -> None:
     while not stop.is_set():
         try:
-            with client.stream("GET", "/notifications/stream",
-                               timeout=httpx.Timeout(None)) as response:
+            with client.stream(
+                "GET", "/notifications/stream", timeout=httpx.Timeout(None)
+            ) as response:
                 event = ""
                 for line in response.iter_lines():
                     if stop.is_set():
@@ -104,12 +106,16 @@ def main() -> None:
         stop.set()
     latencies.sort()
     q = statistics.quantiles(latencies, n=10)
-    print(f"\nmode={args.mode} poll={args.poll if args.mode == 'poll' else 3600}s "
-          f"latency={args.latency_ms:.0f}ms trials={args.trials}")
+    print(
+        f"\nmode={args.mode} poll={args.poll if args.mode == 'poll' else 3600}s "
+        f"latency={args.latency_ms:.0f}ms trials={args.trials}"
+    )
     print("| min | median | p90 | max | mean |")
     print("|---|---|---|---|---|")
-    print(f"| {latencies[0]:.2f} s | {statistics.median(latencies):.2f} s | {q[8]:.2f} s | "
-          f"{latencies[-1]:.2f} s | {statistics.mean(latencies):.2f} s |")
+    print(
+        f"| {latencies[0]:.2f} s | {statistics.median(latencies):.2f} s | {q[8]:.2f} s | "
+        f"{latencies[-1]:.2f} s | {statistics.mean(latencies):.2f} s |"
+    )
 
 
 if __name__ == "__main__":

@@ -74,13 +74,17 @@ def seed_mail(emu: RunningEmulator) -> None:
     for r, rep in enumerate(REPS):
         box = emu.state.mailbox(rep.email)
         for n in range(THREADS):
-            raw = (f"From: Maria Schneider <{MARIA}>\r\nTo: {rep.email}\r\n"
-                   f"Subject: Fleet question {r}-{n}\r\nMessage-ID: {make_msgid('bench')}\r\n"
-                   f"Date: Mon, 1 Jun 2026 10:00:00 +0000\r\n\r\nBody {n}\r\n").encode()
+            raw = (
+                f"From: Maria Schneider <{MARIA}>\r\nTo: {rep.email}\r\n"
+                f"Subject: Fleet question {r}-{n}\r\nMessage-ID: {make_msgid('bench')}\r\n"
+                f"Date: Mon, 1 Jun 2026 10:00:00 +0000\r\n\r\nBody {n}\r\n"
+            ).encode()
             box.insert_raw(raw, ["INBOX", "UNREAD"], base + r * 1000 + n * 60_000)
         for n in range(THREADS):  # flood material: one distinct correspondent per thread
-            raw = (f"From: <flood{r}.{n}@flood.example>\r\nTo: {rep.email}\r\n"
-                   f"Subject: Flood {r}-{n}\r\n\r\n{'x' * 400}\r\n").encode()
+            raw = (
+                f"From: <flood{r}.{n}@flood.example>\r\nTo: {rep.email}\r\n"
+                f"Subject: Flood {r}-{n}\r\n\r\n{'x' * 400}\r\n"
+            ).encode()
             box.insert_raw(raw, ["INBOX"], base + n)
 
 
@@ -109,16 +113,27 @@ def forget_cache(ctx: AppContext) -> None:
         ctx.extras.pop(key, None)
 
 
-async def timed_view(ctx: AppContext, emu: RunningEmulator, viewer: CurrentUser,
-                     keys: list[str], label: str, contact_id: int) -> dict[str, Any]:
+async def timed_view(
+    ctx: AppContext,
+    emu: RunningEmulator,
+    viewer: CurrentUser,
+    keys: list[str],
+    label: str,
+    contact_id: int,
+) -> dict[str, Any]:
     emu.control.delete("/_emulator/log").raise_for_status()
     before = ctx.gmail.stats.snapshot()
     t0 = time.perf_counter()
     view = await record_threads(ctx, viewer, "contact", contact_id)
     wall = time.perf_counter() - t0
     assert not view.notices, view.notices
-    return {"scenario": label, "wall_s": round(wall, 3), "rows": len(view.rows),
-            **usage(ctx, before, keys), **emulator_usage(emu)}
+    return {
+        "scenario": label,
+        "wall_s": round(wall, 3),
+        "rows": len(view.rows),
+        **usage(ctx, before, keys),
+        **emulator_usage(emu),
+    }
 
 
 async def naive(ctx: AppContext, emu: RunningEmulator, key: str) -> dict[str, Any]:
@@ -129,12 +144,19 @@ async def naive(ctx: AppContext, emu: RunningEmulator, key: str) -> dict[str, An
     (query,) = participants_query([MARIA])
     listed = await client.list_threads(query, max_results=THREADS)
     for thread in listed.get("threads", []):
-        await client.get_thread(thread["id"], format="metadata",
-                                metadata_headers=("From", "To", "Cc", "Subject", "Date"))
+        await client.get_thread(
+            thread["id"],
+            format="metadata",
+            metadata_headers=("From", "To", "Cc", "Subject", "Date"),
+        )
     wall = time.perf_counter() - t0
-    return {"scenario": "naive baseline: list, then get each (1 mailbox)",
-            "wall_s": round(wall, 3), "rows": len(listed.get("threads", [])),
-            **usage(ctx, before, [key]), **emulator_usage(emu)}
+    return {
+        "scenario": "naive baseline: list, then get each (1 mailbox)",
+        "wall_s": round(wall, 3),
+        "rows": len(listed.get("threads", [])),
+        **usage(ctx, before, [key]),
+        **emulator_usage(emu),
+    }
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -144,16 +166,20 @@ async def main(args: argparse.Namespace) -> None:
         name = f"gpanel_panel_bench_{os.getpid()}"
         with psycopg.connect(args.postgres, autocommit=True) as admin:
             admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        db_url = make_url(args.postgres).set(
-            drivername="postgresql+psycopg", database=name).render_as_string(False)
+        db_url = (
+            make_url(args.postgres)
+            .set(drivername="postgresql+psycopg", database=name)
+            .render_as_string(False)
+        )
     upgrade(db_url)
     try:
         await run(args, db_url)
     finally:
         if args.postgres:
             with psycopg.connect(args.postgres, autocommit=True) as admin:
-                admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                    sql.Identifier(name)))
+                admin.execute(
+                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+                )
 
 
 async def run(args: argparse.Namespace, db_url: str) -> None:
@@ -165,31 +191,47 @@ async def run(args: argparse.Namespace, db_url: str) -> None:
         async with open_context(settings) as ctx:
             async with ctx.engine.begin() as conn:
                 await seed_demo_crm(conn, dt.date.today())
-                maria = int(await conn.scalar(select(contacts.c.id).where(
-                    contacts.c.external_id == "demo:maria")) or 0)
+                maria = int(
+                    await conn.scalar(
+                        select(contacts.c.id).where(contacts.c.external_id == "demo:maria")
+                    )
+                    or 0
+                )
                 rows = (await conn.execute(select(users))).all()
-            people = {r.email: CurrentUser(r.id, r.email, r.name, r.role, r.team_id)
-                      for r in rows}
+            people = {r.email: CurrentUser(r.id, r.email, r.name, r.role, r.team_id) for r in rows}
             boxes = {}
             for rep in REPS:
-                box = await connect_through_emulator(ctx.engine, settings, emu.url,
-                                                     people[rep.email])
+                box = await connect_through_emulator(
+                    ctx.engine, settings, emu.url, people[rep.email]
+                )
                 boxes[rep.key] = str(box.id)
-            emu.control.put("/_emulator/latency",
-                            json={"latency_ms": args.latency_ms}).raise_for_status()
+            emu.control.put(
+                "/_emulator/latency", json={"latency_ms": args.latency_ms}
+            ).raise_for_status()
             carla, alice = people["carla@brightwave.example"], people["alice@brightwave.example"]
-            results = [await timed_view(ctx, emu, carla, [boxes["carla"]],
-                                        "cold, 1 mailbox, 50 threads", maria)]
+            results = [
+                await timed_view(
+                    ctx, emu, carla, [boxes["carla"]], "cold, 1 mailbox, 50 threads", maria
+                )
+            ]
             results.append(await naive(ctx, emu, boxes["ben"]))
             for rep in REPS:
-                await sharing.save_sharing(ctx.engine, people[rep.email].id, rep.role,
-                                           Sharing(Audience.RECORD_ACCESS, Detail.FULL))
+                await sharing.save_sharing(
+                    ctx.engine,
+                    people[rep.email].id,
+                    rep.role,
+                    Sharing(Audience.RECORD_ACCESS, Detail.FULL),
+                )
             forget_cache(ctx)
             keys = list(boxes.values())
-            results.append(await timed_view(ctx, emu, alice, keys,
-                                            "cold, 5 shared mailboxes, 250 threads", maria))
-            results.append(await timed_view(ctx, emu, alice, keys,
-                                            "warm, 5 shared mailboxes", maria))
+            results.append(
+                await timed_view(
+                    ctx, emu, alice, keys, "cold, 5 shared mailboxes, 250 threads", maria
+                )
+            )
+            results.append(
+                await timed_view(ctx, emu, alice, keys, "warm, 5 shared mailboxes", maria)
+            )
             emu.control.delete("/_emulator/log").raise_for_status()
             before = ctx.gmail.stats.snapshot()
             walls: list[float] = []
@@ -203,9 +245,13 @@ async def run(args: argparse.Namespace, db_url: str) -> None:
             await asyncio.gather(*(viewer() for _ in range(50)))
             total = time.perf_counter() - t0
             walls.sort()
-            concurrent = {"scenario": "50 concurrent viewers, warm, 5 mailboxes",
-                          "wall_s": round(total, 3), "rows": 250,
-                          **usage(ctx, before, keys), **emulator_usage(emu)}
+            concurrent = {
+                "scenario": "50 concurrent viewers, warm, 5 mailboxes",
+                "wall_s": round(total, 3),
+                "rows": 250,
+                **usage(ctx, before, keys),
+                **emulator_usage(emu),
+            }
             results.append(concurrent)
             p50 = statistics.median(walls)
             p95 = walls[int(len(walls) * 0.95) - 1]
@@ -218,22 +264,46 @@ async def run(args: argparse.Namespace, db_url: str) -> None:
             peak = 0
             t0 = time.perf_counter()
             for n in range(THREADS):
-                queries = [participants_query([f"flood{r}.{n}@flood.example"])[0]
-                           for r in range(len(REPS))]
-                await asyncio.gather(*(reader.read(view_client(ctx, int(boxes[rep.key])),
-                                                   int(boxes[rep.key]), [queries[r]], [None],
-                                                   page_size=THREADS)
-                                       for r, rep in enumerate(REPS)))
+                queries = [
+                    participants_query([f"flood{r}.{n}@flood.example"])[0] for r in range(len(REPS))
+                ]
+                await asyncio.gather(
+                    *(
+                        reader.read(
+                            view_client(ctx, int(boxes[rep.key])),
+                            int(boxes[rep.key]),
+                            [queries[r]],
+                            [None],
+                            page_size=THREADS,
+                        )
+                        for r, rep in enumerate(REPS)
+                    )
+                )
                 peak = max(peak, cache.bytes_used)
-            flood = {"scenario": f"flood: {THREADS * len(REPS)} distinct queries, "
-                     f"cache cap {args.cache_bytes} B",
-                     "wall_s": round(time.perf_counter() - t0, 3), "rows": len(cache),
-                     "calls": "", "round_trips": "", "units": "", "methods": {},
-                     **emulator_usage(emu)}
+            flood = {
+                "scenario": f"flood: {THREADS * len(REPS)} distinct queries, "
+                f"cache cap {args.cache_bytes} B",
+                "wall_s": round(time.perf_counter() - t0, 3),
+                "rows": len(cache),
+                "calls": "",
+                "round_trips": "",
+                "units": "",
+                "methods": {},
+                **emulator_usage(emu),
+            }
             results.append(flood)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    cols = ["scenario", "wall_s", "rows", "calls", "round_trips", "units", "emulator_calls",
-            "emulator_units", "refused"]
+    cols = [
+        "scenario",
+        "wall_s",
+        "rows",
+        "calls",
+        "round_trips",
+        "units",
+        "emulator_calls",
+        "emulator_units",
+        "refused",
+    ]
     print(f"\nlatency {args.latency_ms} ms per Gmail request, 2026 quota regime\n")
     print("| " + " | ".join(cols) + " |")
     print("|" + "---|" * len(cols))
@@ -242,15 +312,20 @@ async def run(args: argparse.Namespace, db_url: str) -> None:
     for r in results:
         print(f"{r['scenario']}: {r['methods']}")
     print(f"\n50 concurrent warm viewers: p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms")
-    print(f"flood: cache peak {peak} B of {args.cache_bytes} B cap, {len(cache)} entries; "
-          f"process max RSS {rss_mb:.0f} MB")
+    print(
+        f"flood: cache peak {peak} B of {args.cache_bytes} B cap, {len(cache)} entries; "
+        f"process max RSS {rss_mb:.0f} MB"
+    )
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency-ms", type=float, default=100.0)
     parser.add_argument("--cache-bytes", type=int, default=1_000_000)
-    parser.add_argument("--postgres", default="",
-                        help="a PostgreSQL server URL (postgresql://postgres@127.0.0.1:5432/test) "
-                        "to run on a fresh database there instead of SQLite")
+    parser.add_argument(
+        "--postgres",
+        default="",
+        help="a PostgreSQL server URL (postgresql://postgres@127.0.0.1:5432/test) "
+        "to run on a fresh database there instead of SQLite",
+    )
     asyncio.run(main(parser.parse_args()))

@@ -61,8 +61,12 @@ PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d4944415478da63f8cfc0f01f0005000201a1f1b1d60000000049454e44ae426082"
 )
-LINKS = Links("http://127.0.0.1:8000", ("/img", "/records/"),
-              lambda m, p, i: f"http://127.0.0.1:8000/records/a/{m}/{p}", lambda u: u)
+LINKS = Links(
+    "http://127.0.0.1:8000",
+    ("/img", "/records/"),
+    lambda m, p, i: f"http://127.0.0.1:8000/records/a/{m}/{p}",
+    lambda u: u,
+)
 
 
 def message(subject: str, body: str, refs: str = "", big: bool = False) -> tuple[bytes, str]:
@@ -77,32 +81,51 @@ def message(subject: str, body: str, refs: str = "", big: bool = False) -> tuple
     if not big:
         msg.add_alternative(f"<p>{body}</p><img src='cid:logo@bench'>", subtype="html")
         msg.get_payload()[1].add_related(PNG, "image", "png", cid="<logo@bench>")  # type: ignore[index]
-        msg.add_attachment(b"%PDF-1.4\n" + b"0" * 50_000, maintype="application",
-                           subtype="pdf", filename="proposal.pdf")
+        msg.add_attachment(
+            b"%PDF-1.4\n" + b"0" * 50_000,
+            maintype="application",
+            subtype="pdf",
+            filename="proposal.pdf",
+        )
     return bytes(msg), mid
 
 
 def emulator_usage(emu: RunningEmulator) -> dict[str, Any]:
     entries = [e for e in emu.control.get("/_emulator/log").json()["entries"] if e["method_id"]]
-    return {"emulator_calls": len(entries),
-            "emulator_units": sum(e["quota_cost"] or 0 for e in entries)}
+    return {
+        "emulator_calls": len(entries),
+        "emulator_units": sum(e["quota_cost"] or 0 for e in entries),
+    }
 
 
 def usage(ctx: AppContext, before: StatsSnapshot, key: str) -> dict[str, Any]:
     diff = ctx.gmail.stats.snapshot().get(key).minus(before.get(key))
-    return {"calls": diff.calls, "round_trips": diff.round_trips, "units": diff.units,
-            "methods": dict(Counter(dict(diff.methods)))}
+    return {
+        "calls": diff.calls,
+        "round_trips": diff.round_trips,
+        "units": diff.units,
+        "methods": dict(Counter(dict(diff.methods))),
+    }
 
 
-async def measure(ctx: AppContext, emu: RunningEmulator, key: str, label: str,
-                  work: Callable[[], Awaitable[object]]) -> dict[str, Any]:
+async def measure(
+    ctx: AppContext,
+    emu: RunningEmulator,
+    key: str,
+    label: str,
+    work: Callable[[], Awaitable[object]],
+) -> dict[str, Any]:
     emu.control.delete("/_emulator/log").raise_for_status()
     before = ctx.gmail.stats.snapshot()
     t0 = time.perf_counter()
     await work()
     wall = time.perf_counter() - t0
-    return {"scenario": label, "wall_s": round(wall, 3), **usage(ctx, before, key),
-            **emulator_usage(emu)}
+    return {
+        "scenario": label,
+        "wall_s": round(wall, 3),
+        **usage(ctx, before, key),
+        **emulator_usage(emu),
+    }
 
 
 async def run(args: argparse.Namespace, db_url: str) -> None:
@@ -121,29 +144,33 @@ async def run(args: argparse.Namespace, db_url: str) -> None:
         async with open_context(settings) as ctx:
             async with ctx.engine.begin() as conn:
                 await seed_demo_crm(conn, dt.date.today())
-                maria = int(await conn.scalar(select(contacts.c.id).where(
-                    contacts.c.external_id == "demo:maria")) or 0)
+                maria = int(
+                    await conn.scalar(
+                        select(contacts.c.id).where(contacts.c.external_id == "demo:maria")
+                    )
+                    or 0
+                )
                 row = (await conn.execute(select(users).where(users.c.email == CARLA))).one()
             carla = CurrentUser(row.id, row.email, row.name, row.role, row.team_id)
             mailbox = await connect_through_emulator(ctx.engine, settings, emu.url, carla)
             key = str(mailbox.id)
-            emu.control.put("/_emulator/latency",
-                            json={"latency_ms": args.latency_ms}).raise_for_status()
+            emu.control.put(
+                "/_emulator/latency", json={"latency_ms": args.latency_ms}
+            ).raise_for_status()
 
             async def open_thread(tid: str = thread_id) -> object:
                 grant = await authorize_thread(ctx, carla, "contact", maria, mailbox.id, tid)
                 return await build_page(ctx.engine, grant, LINKS)
 
             async def star() -> object:
-                grant = await authorize_thread(ctx, carla, "contact", maria, mailbox.id,
-                                               thread_id)
+                grant = await authorize_thread(ctx, carla, "contact", maria, mailbox.id, thread_id)
                 return await apply_action(ctx, grant, Action.STAR)
 
             async def attachment() -> object:
-                grant = await authorize_thread(ctx, carla, "contact", maria, mailbox.id,
-                                               thread_id)
-                holder, part = next((m, a) for m in grant.thread.messages
-                                    for a in m.attachments if a.attachment_id)
+                grant = await authorize_thread(ctx, carla, "contact", maria, mailbox.id, thread_id)
+                holder, part = next(
+                    (m, a) for m in grant.thread.messages for a in m.attachments if a.attachment_id
+                )
                 gmail = ctx.gmail.mailbox(key, retry=VIEW_RETRY)
                 return await gmail.get_attachment(holder.id, str(part.attachment_id))
 
@@ -155,30 +182,36 @@ async def run(args: argparse.Namespace, db_url: str) -> None:
                 return listed
 
             results = [await measure(ctx, emu, key, "cold open, 3 messages", open_thread)]
-            results.append(await measure(ctx, emu, key, "warm open, nothing changed",
-                                         open_thread))
+            results.append(await measure(ctx, emu, key, "warm open, nothing changed", open_thread))
             box.insert_raw(message("Unrelated", "other mail")[0], ["INBOX"])
-            results.append(await measure(ctx, emu, key, "open after a change in the mailbox",
-                                         open_thread))
+            results.append(
+                await measure(ctx, emu, key, "open after a change in the mailbox", open_thread)
+            )
             results.append(await measure(ctx, emu, key, "action: star (check + modify)", star))
-            results.append(await measure(ctx, emu, key, "open right after the action",
-                                         open_thread))
-            results.append(await measure(ctx, emu, key, "attachment download (50 KB)",
-                                         attachment))
+            results.append(await measure(ctx, emu, key, "open right after the action", open_thread))
+            results.append(await measure(ctx, emu, key, "attachment download (50 KB)", attachment))
             for extra in (content_cache.EXTRA_KEY, panel_cache.EXTRA_KEY):
                 ctx.extras.pop(extra, None)
-            results.append(await measure(ctx, emu, key, "cold open, 10 MB body",
-                                         lambda: open_thread(big_thread)))
-            results.append(await measure(ctx, emu, key,
-                                         "naive: messages.list, then get each", naive))
+            results.append(
+                await measure(
+                    ctx, emu, key, "cold open, 10 MB body", lambda: open_thread(big_thread)
+                )
+            )
+            results.append(
+                await measure(ctx, emu, key, "naive: messages.list, then get each", naive)
+            )
     print(f"\nlatency {args.latency_ms} ms per Gmail request\n")
-    print("| scenario | wall time | Gmail calls | sequential round trips | quota units | "
-          "emulator calls / units | methods |")
+    print(
+        "| scenario | wall time | Gmail calls | sequential round trips | quota units | "
+        "emulator calls / units | methods |"
+    )
     print("|---|---|---|---|---|---|---|")
     for r in results:
         methods = ", ".join(f"{k.split('.', 2)[-1]} {v}" for k, v in sorted(r["methods"].items()))
-        print(f"| {r['scenario']} | {r['wall_s']:.2f} s | {r['calls']} | {r['round_trips']} | "
-              f"{r['units']} | {r['emulator_calls']} / {r['emulator_units']} | {methods} |")
+        print(
+            f"| {r['scenario']} | {r['wall_s']:.2f} s | {r['calls']} | {r['round_trips']} | "
+            f"{r['units']} | {r['emulator_calls']} / {r['emulator_units']} | {methods} |"
+        )
 
 
 def main() -> None:

@@ -91,15 +91,25 @@ def migrate(database_url: str | None, revision: str) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, help="gpanel's port.")
-@click.option("--emulator-port", default=8025, show_default=True,
-              help="The Google emulator's port.")
-@click.option("--data-dir", default="var/demo", show_default=True,
-              help="Where the demo keeps its SQLite database.")
+@click.option(
+    "--emulator-port", default=8025, show_default=True, help="The Google emulator's port."
+)
+@click.option(
+    "--data-dir",
+    default="var/demo",
+    show_default=True,
+    help="Where the demo keeps its SQLite database.",
+)
 @click.option("--fresh", is_flag=True, help="Start from an empty demo database.")
-@click.option("--latency-ms", default=0.0, show_default=True,
-              help="Add this much latency to every emulated Gmail request.")
-def demo(host: str, port: int, emulator_port: int, data_dir: str, fresh: bool,
-         latency_ms: float) -> None:
+@click.option(
+    "--latency-ms",
+    default=0.0,
+    show_default=True,
+    help="Add this much latency to every emulated Gmail request.",
+)
+def demo(
+    host: str, port: int, emulator_port: int, data_dir: str, fresh: bool, latency_ms: float
+) -> None:
     """Run gpanel with a built-in Google emulator and demo data. No Google account needed."""
     import asyncio
     import contextlib
@@ -108,8 +118,14 @@ def demo(host: str, port: int, emulator_port: int, data_dir: str, fresh: bool,
     from gpanel.demo_server import DemoPlan, run
 
     setup_logging("INFO")
-    plan = DemoPlan(host=host, port=port, emulator_port=emulator_port,
-                    data_dir=Path(data_dir), fresh=fresh, latency_ms=latency_ms)
+    plan = DemoPlan(
+        host=host,
+        port=port,
+        emulator_port=emulator_port,
+        data_dir=Path(data_dir),
+        fresh=fresh,
+        latency_ms=latency_ms,
+    )
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run(plan))
 
@@ -162,8 +178,13 @@ def import_(
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8025, show_default=True, type=int, help="Port to listen on.")
 @click.option("--seed", type=click.Choice(["demo"]), default=None, help="Seed demo mailboxes.")
-@click.option("--latency-ms", default=0.0, show_default=True, type=float,
-              help="Latency added to every Gmail API request.")
+@click.option(
+    "--latency-ms",
+    default=0.0,
+    show_default=True,
+    type=float,
+    help="Latency added to every Gmail API request.",
+)
 def emulator(host: str, port: int, seed: str | None, latency_ms: float) -> None:
     """Run the Google emulator (Gmail API subset + OAuth) standalone, for tests and demos."""
     import uvicorn
@@ -171,16 +192,17 @@ def emulator(host: str, port: int, seed: str | None, latency_ms: float) -> None:
     from gpanel.emulator.app import create_emulator
     from gpanel.emulator.config import EmulatorConfig
 
-    config = EmulatorConfig(
-        base_url=f"http://{host}:{port}", seed=seed, latency_ms=latency_ms
-    )
+    config = EmulatorConfig(base_url=f"http://{host}:{port}", seed=seed, latency_ms=latency_ms)
     setup_logging("INFO")
     uvicorn.run(create_emulator(config), host=host, port=port, log_level="info")
 
 
 @main.command()
-@click.option("--rotate-keys", is_flag=True,
-              help="Re-encrypt stored tokens under the first key of GPANEL_TOKEN_KEYS.")
+@click.option(
+    "--rotate-keys",
+    is_flag=True,
+    help="Re-encrypt stored tokens under the first key of GPANEL_TOKEN_KEYS.",
+)
 def doctor(rotate_keys: bool) -> None:
     """Check settings, the database and every connected mailbox, in plain words."""
     import asyncio
@@ -201,10 +223,10 @@ def doctor(rotate_keys: bool) -> None:
     raise SystemExit(0 if ok else 1)
 
 
-
 @main.command()
-@click.option("--concurrency", default=10, show_default=True, type=int,
-              help="Jobs this worker runs at once.")
+@click.option(
+    "--concurrency", default=10, show_default=True, type=int, help="Jobs this worker runs at once."
+)
 @click.option("--name", default=None, help="A name for this worker in logs and the queue.")
 def worker(concurrency: int, name: str | None) -> None:
     """Run background jobs (MailMagnet, labels) from the PostgreSQL task queue.
@@ -222,11 +244,13 @@ def worker(concurrency: int, name: str | None) -> None:
     settings = load_settings()
     setup_logging(settings.log_level)
     if settings.queue is not Queue.PROCRASTINATE or not settings.resolved_database_url.startswith(
-            "postgresql"):
+        "postgresql"
+    ):
         raise click.ClickException(
             "gpanel worker needs GPANEL_QUEUE=procrastinate and a PostgreSQL "
             "GPANEL_DATABASE_URL. With the default GPANEL_QUEUE=embedded, `gpanel serve` runs "
-            "the background jobs itself and no worker is needed.")
+            "the background jobs itself and no worker is needed."
+        )
 
     async def go() -> None:
         async with open_context(settings) as ctx:

@@ -46,14 +46,22 @@ class DemoPlan:
 
     @property
     def settings(self) -> Settings:
-        return Settings.from_mapping(demo_environment(
-            host=self.host, port=self.port, emulator_port=self.emulator_port,
-            data_dir=str(self.data_dir)))
+        return Settings.from_mapping(
+            demo_environment(
+                host=self.host,
+                port=self.port,
+                emulator_port=self.emulator_port,
+                data_dir=str(self.data_dir),
+            )
+        )
 
     @property
     def emulator_config(self) -> EmulatorConfig:
-        return EmulatorConfig(base_url=f"http://{self.host}:{self.emulator_port}", seed="demo",
-                              latency_ms=self.latency_ms)
+        return EmulatorConfig(
+            base_url=f"http://{self.host}:{self.emulator_port}",
+            seed="demo",
+            latency_ms=self.latency_ms,
+        )
 
 
 def banner(plan: DemoPlan) -> str:
@@ -91,9 +99,15 @@ async def prepare(plan: DemoPlan, emulator_url: str) -> None:
 
 async def run(plan: DemoPlan) -> None:
     emulator_url = f"http://{plan.host}:{plan.emulator_port}"
-    emulator = uvicorn.Server(uvicorn.Config(
-        create_emulator(plan.emulator_config), host=plan.host, port=plan.emulator_port,
-        log_level="warning", access_log=False))
+    emulator = uvicorn.Server(
+        uvicorn.Config(
+            create_emulator(plan.emulator_config),
+            host=plan.host,
+            port=plan.emulator_port,
+            log_level="warning",
+            access_log=False,
+        )
+    )
     emulator_task = asyncio.create_task(emulator.serve())
     while not emulator.started:
         if emulator_task.done():
@@ -102,9 +116,15 @@ async def run(plan: DemoPlan) -> None:
         await asyncio.sleep(0.05)
     try:
         await prepare(plan, emulator_url)
-        app = uvicorn.Server(uvicorn.Config(
-            create_app(plan.settings), host=plan.host, port=plan.port, log_level="info",
-            access_log=False))
+        app = uvicorn.Server(
+            uvicorn.Config(
+                create_app(plan.settings),
+                host=plan.host,
+                port=plan.port,
+                log_level="info",
+                access_log=False,
+            )
+        )
         print(banner(plan), flush=True)
         await app.serve()
     finally:

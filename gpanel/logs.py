@@ -11,8 +11,17 @@ import logging
 import sys
 
 QUIET_LOGGERS = (
-    "aiosqlite", "sqlalchemy.engine", "sqlalchemy.pool", "httpcore", "httpx", "hpack",
-    "psycopg", "urllib3", "oauthlib", "requests_oauthlib", "google_auth_oauthlib",
+    "aiosqlite",
+    "sqlalchemy.engine",
+    "sqlalchemy.pool",
+    "httpcore",
+    "httpx",
+    "hpack",
+    "psycopg",
+    "urllib3",
+    "oauthlib",
+    "requests_oauthlib",
+    "google_auth_oauthlib",
 )
 
 

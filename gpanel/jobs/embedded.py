@@ -35,8 +35,9 @@ def tick_seconds(poll_seconds: int) -> float:
 
 
 class EmbeddedScheduler:
-    def __init__(self, ctx: AppContext, *, tick: float | None = None,
-                 concurrency: int = 20) -> None:
+    def __init__(
+        self, ctx: AppContext, *, tick: float | None = None, concurrency: int = 20
+    ) -> None:
         self.ctx = ctx
         self.tick = tick if tick is not None else tick_seconds(ctx.settings.magnet_poll_seconds)
         self._slots = asyncio.Semaphore(concurrency)

@@ -74,8 +74,13 @@ def build_app(settings: Settings) -> QueueApp:
     @app.periodic(cron=f"* * * * * */{tick_every}")
     # The lock keeps ticks from overlapping: two ticks at once could each defer a run the other
     # just saw finish, running a mailbox twice in one interval.
-    @app.task(name="gpanel.tick", queue=QUEUE, pass_context=True, queueing_lock="gpanel.tick",
-              lock="gpanel.tick")
+    @app.task(
+        name="gpanel.tick",
+        queue=QUEUE,
+        pass_context=True,
+        queueing_lock="gpanel.tick",
+        lock="gpanel.tick",
+    )
     async def tick(context: procrastinate.JobContext, timestamp: int) -> None:
         await defer_due(_ctx(context), queue_app)
 
@@ -84,14 +89,23 @@ def build_app(settings: Settings) -> QueueApp:
     # the retry ran inside the tick, nothing could ever release it. Retrying twice at once is
     # harmless (a job already back in the queue is no longer stalled).
     @app.periodic(cron=f"* * * * * */{tick_every}")
-    @app.task(name="gpanel.retry_stalled", queue=QUEUE, pass_context=True,
-              queueing_lock="gpanel.retry_stalled")
+    @app.task(
+        name="gpanel.retry_stalled",
+        queue=QUEUE,
+        pass_context=True,
+        queueing_lock="gpanel.retry_stalled",
+    )
     async def retry(context: procrastinate.JobContext, timestamp: int) -> None:
         await retry_stalled(_ctx(context), queue_app)
 
     @app.periodic(cron="7 * * * *")
-    @app.task(name="gpanel.purge", queue=QUEUE, pass_context=True, queueing_lock="gpanel.purge",
-              lock="gpanel.purge")
+    @app.task(
+        name="gpanel.purge",
+        queue=QUEUE,
+        pass_context=True,
+        queueing_lock="gpanel.purge",
+        lock="gpanel.purge",
+    )
     async def purge(context: procrastinate.JobContext, timestamp: int) -> None:
         await run_global_job(_ctx(context), "purge")
 
@@ -125,7 +139,8 @@ async def defer_run(queue_app: QueueApp, job: str, mailbox_id: int) -> bool:
     key = lock_for(job, mailbox_id)
     try:
         await queue_app.mailbox_task.configure(lock=key, queueing_lock=key).defer_async(
-            job=job, mailbox_id=mailbox_id)
+            job=job, mailbox_id=mailbox_id
+        )
     except AlreadyEnqueued:
         return False
     return True

@@ -40,8 +40,13 @@ async def run_mailbox_job(ctx: AppContext, job: str, mailbox_id: int) -> object:
     finally:
         if observer is not None:
             observer.finished(job, mailbox_id, ok)
-        log.debug("%s for mailbox %s %s in %.3f s", job, mailbox_id,
-                  "done" if ok else "failed", time.perf_counter() - started)
+        log.debug(
+            "%s for mailbox %s %s in %.3f s",
+            job,
+            mailbox_id,
+            "done" if ok else "failed",
+            time.perf_counter() - started,
+        )
 
 
 async def run_global_job(ctx: AppContext, job: str) -> object:

@@ -17,9 +17,15 @@ from gpanel.services.context import AppContext
 log = logging.getLogger("gpanel.jobs")
 
 
-async def work(ctx: AppContext, *, concurrency: int = 10, name: str | None = None,
-               heartbeat_seconds: float = 10.0, stalled_seconds: float = 30.0,
-               install_signal_handlers: bool = True) -> None:
+async def work(
+    ctx: AppContext,
+    *,
+    concurrency: int = 10,
+    name: str | None = None,
+    heartbeat_seconds: float = 10.0,
+    stalled_seconds: float = 30.0,
+    install_signal_handlers: bool = True,
+) -> None:
     """Run jobs until stopped (SIGINT/SIGTERM finish the running jobs first)."""
     queue_app = build_app(ctx.settings)
     ctx.extras[STALLED_KEY] = stalled_seconds
@@ -27,8 +33,11 @@ async def work(ctx: AppContext, *, concurrency: int = 10, name: str | None = Non
         await ensure_schema(queue_app.app)
         log.info("worker %s started: concurrency %d", name or "", concurrency)
         await queue_app.app.run_worker_async(
-            queues=[QUEUE], concurrency=concurrency, name=name or "gpanel-worker",
-            additional_context={"ctx": ctx}, delete_jobs="successful",
+            queues=[QUEUE],
+            concurrency=concurrency,
+            name=name or "gpanel-worker",
+            additional_context={"ctx": ctx},
+            delete_jobs="successful",
             update_heartbeat_interval=heartbeat_seconds,
             stalled_worker_timeout=stalled_seconds,
             install_signal_handlers=install_signal_handlers,

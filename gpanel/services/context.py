@@ -57,19 +57,33 @@ async def open_context(
     vault = TokenVault(settings.fernet_keys)
     relax_oauthlib(settings)
     tokens = TokenBroker(engine, http, settings, vault)
-    budget = InProcessBudget(settings.user_quota_per_minute,
-                             target_share=settings.gmail_budget_fraction)
+    budget = InProcessBudget(
+        settings.user_quota_per_minute, target_share=settings.gmail_budget_fraction
+    )
     if settings.queue is Queue.PROCRASTINATE:
         # Several processes call Gmail for one mailbox: they must share one budget.
-        budget = PostgresBudget(engine, settings.user_quota_per_minute,
-                                target_share=settings.gmail_budget_fraction)
+        budget = PostgresBudget(
+            engine, settings.user_quota_per_minute, target_share=settings.gmail_budget_fraction
+        )
     gmail = GmailClient(
-        http, tokens, base_url=settings.gmail_api_base, budget=budget,
+        http,
+        tokens,
+        base_url=settings.gmail_api_base,
+        budget=budget,
         regime=settings.gmail_quota_regime.value,
-        max_inflight=settings.gmail_max_inflight_per_mailbox, batch_size=settings.gmail_batch_size,
+        max_inflight=settings.gmail_max_inflight_per_mailbox,
+        batch_size=settings.gmail_batch_size,
     )
-    ctx = AppContext(settings=settings, engine=engine, http=http, vault=vault,
-                     oauth=GoogleOAuth(settings), tokens=tokens, budget=budget, gmail=gmail)
+    ctx = AppContext(
+        settings=settings,
+        engine=engine,
+        http=http,
+        vault=vault,
+        oauth=GoogleOAuth(settings),
+        tokens=tokens,
+        budget=budget,
+        gmail=gmail,
+    )
     try:
         yield ctx
     finally:

@@ -34,16 +34,27 @@ async def overview(request: Request, error: str | None = None) -> Response:
         s_rules = (await conn.execute(select(sharing_rules))).all()
     people = await accounts.list_people(ctx.engine)
     boxes = await mailboxes.all_mailboxes(ctx.engine)
-    role_features = {(r.subject, r.feature): r.allowed for r in f_rules
-                     if r.subject_type == "role"}
+    role_features = {(r.subject, r.feature): r.allowed for r in f_rules if r.subject_type == "role"}
     role_sharing = {(r.subject, r.field): r for r in s_rules if r.subject_type == "role"}
-    return render(request, "admin/index.html", {
-        "people": people, "teams": team_rows, "roles": ROLES, "features": list(Feature),
-        "feature_words": FEATURE_WORDS, "role_features": role_features,
-        "role_sharing": role_sharing, "audiences": list(Audience), "details": list(Detail),
-        "mailboxes": boxes, "error": error,
-        "quota": {b.id: diagnostics.quota_snapshot(ctx, b)[0] for b, _ in boxes},
-    }, status_code=400 if error else 200)
+    return render(
+        request,
+        "admin/index.html",
+        {
+            "people": people,
+            "teams": team_rows,
+            "roles": ROLES,
+            "features": list(Feature),
+            "feature_words": FEATURE_WORDS,
+            "role_features": role_features,
+            "role_sharing": role_sharing,
+            "audiences": list(Audience),
+            "details": list(Detail),
+            "mailboxes": boxes,
+            "error": error,
+            "quota": {b.id: diagnostics.quota_snapshot(ctx, b)[0] for b, _ in boxes},
+        },
+        status_code=400 if error else 200,
+    )
 
 
 async def add_person(request: Request) -> Response:
@@ -52,9 +63,13 @@ async def add_person(request: Request) -> Response:
     form = await request.form()
     try:
         team = str(form.get("team_id") or "")
-        await accounts.add_person(ctx.engine, str(form.get("email", "")),
-                                  str(form.get("name", "")), str(form.get("role", "rep")),
-                                  int(team) if team else None)
+        await accounts.add_person(
+            ctx.engine,
+            str(form.get("email", "")),
+            str(form.get("name", "")),
+            str(form.get("role", "rep")),
+            int(team) if team else None,
+        )
     except (ValueError, accounts.PersonRefused) as exc:
         return await overview(request, error=str(exc))
     return RedirectResponse("/admin", status_code=303)
@@ -72,10 +87,14 @@ async def update_person(request: Request) -> Response:
             await accounts.delete_person(ctx.engine, acting, user_id)
         else:
             team = str(form.get("team_id") or "")
-            await accounts.update_person(ctx.engine, acting, user_id,
-                                         role=str(form.get("role", "rep")),
-                                         team_id=int(team) if team else None,
-                                         active=form.get("active") == "on")
+            await accounts.update_person(
+                ctx.engine,
+                acting,
+                user_id,
+                role=str(form.get("role", "rep")),
+                team_id=int(team) if team else None,
+                active=form.get("active") == "on",
+            )
     except (ValueError, accounts.PersonRefused) as exc:
         return await overview(request, error=str(exc))
     return RedirectResponse("/admin", status_code=303)
@@ -89,8 +108,9 @@ async def save_rules(request: Request) -> Response:
     try:
         for role in ROLES:
             for feature in Feature:
-                await sharing.set_feature(ctx.engine, "role", role, feature,
-                                          form.get(f"{role}:{feature.value}") == "on")
+                await sharing.set_feature(
+                    ctx.engine, "role", role, feature, form.get(f"{role}:{feature.value}") == "on"
+                )
             for field in ("audience", "detail"):
                 mode = str(form.get(f"{role}:{field}:mode", "choice"))
                 value = str(form.get(f"{role}:{field}:value", "")) or None
@@ -98,8 +118,9 @@ async def save_rules(request: Request) -> Response:
                 if mode == "choice" and value is None and not locked:
                     await sharing.set_rule(ctx.engine, "role", role, field, None)
                 else:
-                    await sharing.set_rule(ctx.engine, "role", role, field,
-                                           Rule(RuleMode(mode), value, locked))
+                    await sharing.set_rule(
+                        ctx.engine, "role", role, field, Rule(RuleMode(mode), value, locked)
+                    )
     except ValueError as exc:
         return await overview(request, error=f"Those rules do not fit together: {exc}")
     return RedirectResponse("/admin", status_code=303)

@@ -14,8 +14,11 @@ from gpanel.web.templating import render
 async def page(request: Request, new_token: str | None = None) -> Response:
     ctx, user = ctx_of(request), require_user(request)
     tokens = await api_tokens.mine(ctx.engine, user.id)
-    return render(request, "api_tokens.html", {"tokens": tokens, "new_token": new_token,
-                                               "api_base": ctx.settings.base_url + "/api"})
+    return render(
+        request,
+        "api_tokens.html",
+        {"tokens": tokens, "new_token": new_token, "api_base": ctx.settings.base_url + "/api"},
+    )
 
 
 async def create(request: Request) -> Response:

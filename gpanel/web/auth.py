@@ -24,8 +24,15 @@ def _secure(request: Request) -> bool:
 
 
 def set_flow_cookie(request: Request, response: Response, value: str, path: str) -> None:
-    response.set_cookie(FLOW_COOKIE, value, max_age=FLOW_MAX_AGE, httponly=True,
-                        secure=_secure(request), samesite="lax", path=path)
+    response.set_cookie(
+        FLOW_COOKIE,
+        value,
+        max_age=FLOW_MAX_AGE,
+        httponly=True,
+        secure=_secure(request),
+        samesite="lax",
+        path=path,
+    )
 
 
 async def login_page(request: Request) -> Response:
@@ -36,8 +43,11 @@ async def login_page(request: Request) -> Response:
 
 async def start_google(request: Request) -> Response:
     ctx = ctx_of(request)
-    start = ctx.oauth.start("signin", next_path=request.query_params.get("next", "/"),
-                            login_hint=request.query_params.get("login_hint"))
+    start = ctx.oauth.start(
+        "signin",
+        next_path=request.query_params.get("next", "/"),
+        login_hint=request.query_params.get("login_hint"),
+    )
     response = RedirectResponse(start.url, status_code=303)
     set_flow_cookie(request, response, start.cookie, "/auth/")
     return response
@@ -46,20 +56,30 @@ async def start_google(request: Request) -> Response:
 async def callback(request: Request) -> Response:
     ctx = ctx_of(request)
     try:
-        result = await ctx.oauth.finish("signin", request.cookies.get(FLOW_COOKIE),
-                                        dict(request.query_params))
-        _, session_id = await accounts.sign_in(ctx.engine, ctx.settings, result.email,
-                                                  result.name)
+        result = await ctx.oauth.finish(
+            "signin", request.cookies.get(FLOW_COOKIE), dict(request.query_params)
+        )
+        _, session_id = await accounts.sign_in(ctx.engine, ctx.settings, result.email, result.name)
     except (OAuthFlowError, accounts.SignInRefused) as exc:
-        response = render(request, "auth/login.html", {"error": str(exc), "next": "/"},
-                          status_code=400 if isinstance(exc, OAuthFlowError) else 403)
+        response = render(
+            request,
+            "auth/login.html",
+            {"error": str(exc), "next": "/"},
+            status_code=400 if isinstance(exc, OAuthFlowError) else 403,
+        )
         response.delete_cookie(FLOW_COOKIE, path="/auth/")
         return response
     done = RedirectResponse(result.next_path, status_code=303)
     done.delete_cookie(FLOW_COOKIE, path="/auth/")
-    done.set_cookie(SESSION_COOKIE, request.app.state.session_codec.dumps(session_id),
-                        max_age=SESSION_MAX_AGE, httponly=True, secure=_secure(request),
-                        samesite="lax", path="/")
+    done.set_cookie(
+        SESSION_COOKIE,
+        request.app.state.session_codec.dumps(session_id),
+        max_age=SESSION_MAX_AGE,
+        httponly=True,
+        secure=_secure(request),
+        samesite="lax",
+        path="/",
+    )
     return done
 
 

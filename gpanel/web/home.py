@@ -21,13 +21,17 @@ async def home(request: Request) -> Response:
 
 async def expectations(request: Request) -> Response:
     ctx = ctx_of(request)
-    return render(request, "expectations.html", {
-        "retention_days": ctx.settings.magnet_retention_days,
-        "cache_seconds": ctx.settings.cache_ttl_seconds,
-        "group_max": ctx.settings.group_mail_max_recipients,
-        "label_minutes": ctx.settings.labels_interval_seconds // 60,
-        "poll_seconds": ctx.settings.magnet_poll_seconds,
-    })
+    return render(
+        request,
+        "expectations.html",
+        {
+            "retention_days": ctx.settings.magnet_retention_days,
+            "cache_seconds": ctx.settings.cache_ttl_seconds,
+            "group_max": ctx.settings.group_mail_max_recipients,
+            "label_minutes": ctx.settings.labels_interval_seconds // 60,
+            "poll_seconds": ctx.settings.magnet_poll_seconds,
+        },
+    )
 
 
 async def health(request: Request) -> Response:

@@ -50,16 +50,26 @@ def _client(request: Request, box: Mailbox) -> MailboxClient:
 async def page(request: Request, **extra: Any) -> Response:
     ctx = ctx_of(request)
     found = await labels.availability(ctx, require_user(request))
-    archived = (await labels_state.archived_count(ctx.engine, found.mailbox.id)
-                if found.mailbox else 0)
+    archived = (
+        await labels_state.archived_count(ctx.engine, found.mailbox.id) if found.mailbox else 0
+    )
     status = int(extra.pop("status_code", 200))
-    return render(request, "labels/index.html", {
-        "found": found, "job": found.job, "archived": archived,
-        "names": label_names(ctx.settings.label_names), "order": ORDER,
-        "minutes": ctx.settings.labels_interval_seconds // 60,
-        "backfill_days": ctx.settings.labels_backfill_days,
-        "notice": request.query_params.get("notice"), **extra,
-    }, status_code=status)
+    return render(
+        request,
+        "labels/index.html",
+        {
+            "found": found,
+            "job": found.job,
+            "archived": archived,
+            "names": label_names(ctx.settings.label_names),
+            "order": ORDER,
+            "minutes": ctx.settings.labels_interval_seconds // 60,
+            "backfill_days": ctx.settings.labels_backfill_days,
+            "notice": request.query_params.get("notice"),
+            **extra,
+        },
+        status_code=status,
+    )
 
 
 async def enable(request: Request) -> Response:
@@ -115,17 +125,29 @@ async def explain_page(request: Request) -> Response:
         result = await explain_contact(ctx, box.id, int(contact))
         if result is None:
             raise HTTPException(404, "There is no such contact.")
-    return render(request, "labels/explain.html", {
-        "result": result, "error": error, "message_id": message_id, "contact": contact,
-    }, status_code=502 if error else 200)
+    return render(
+        request,
+        "labels/explain.html",
+        {
+            "result": result,
+            "error": error,
+            "message_id": message_id,
+            "contact": contact,
+        },
+        status_code=502 if error else 200,
+    )
 
 
 def _thread_row(thread: dict[str, Any]) -> dict[str, Any]:
     messages = thread.get("messages") or [{}]
     last = messages[-1]
-    return {"id": thread.get("id"), "subject": header(last, "Subject") or "(no subject)",
-            "sender": header(last, "From"), "date": header(last, "Date"),
-            "count": len(messages)}
+    return {
+        "id": thread.get("id"),
+        "subject": header(last, "Subject") or "(no subject)",
+        "sender": header(last, "From"),
+        "date": header(last, "Date"),
+        "count": len(messages),
+    }
 
 
 async def view(request: Request) -> Response:
@@ -142,32 +164,54 @@ async def view(request: Request) -> Response:
     next_page, error = None, None
     try:
         if len(ids) < len(ORDER):
-            existing = {str(x.get("name", "")).casefold(): str(x["id"])
-                        for x in await mb.list_labels()}
-            ids.update({c: existing[names[c].casefold()] for c in ORDER
-                        if c not in ids and names[c].casefold() in existing})
+            existing = {
+                str(x.get("name", "")).casefold(): str(x["id"]) for x in await mb.list_labels()
+            }
+            ids.update(
+                {
+                    c: existing[names[c].casefold()]
+                    for c in ORDER
+                    if c not in ids and names[c].casefold() in existing
+                }
+            )
         # Exact counts from labels.get (1 unit each), fetched together with the chosen
         # label's first page rather than one after another.
         present = [c for c in ORDER if c in ids]
-        listing = (mb.list_threads(label_ids=[ids[chosen]], page_token=token,
-                                   max_results=THREADS_PER_PAGE) if chosen in ids else None)
-        answers = await asyncio.gather(*(mb.get_label(ids[c]) for c in present),
-                                       *([listing] if listing else []))
+        listing = (
+            mb.list_threads(label_ids=[ids[chosen]], page_token=token, max_results=THREADS_PER_PAGE)
+            if chosen in ids
+            else None
+        )
+        answers = await asyncio.gather(
+            *(mb.get_label(ids[c]) for c in present), *([listing] if listing else [])
+        )
         for c, label in zip(present, answers, strict=False):
             counts[c.value] = int(label.get("threadsTotal", 0))
         if listing is not None:
             listed = answers[-1]
             next_page = listed.get("nextPageToken")
             wanted = [str(t["id"]) for t in listed.get("threads", [])]
-            got = await mb.batch_get_threads(wanted, format="metadata",
-                                             metadata_headers=["From", "Subject", "Date"])
+            got = await mb.batch_get_threads(
+                wanted, format="metadata", metadata_headers=["From", "Subject", "Date"]
+            )
             threads = [_thread_row(t) for t in got.values() if isinstance(t, dict)]
     except GmailError as exc:
         error = exc.user_message
-    return render(request, "labels/view.html", {
-        "found": found, "order": ORDER, "names": names, "titles": TITLES, "counts": counts,
-        "chosen": chosen, "threads": threads, "next_page": next_page, "error": error,
-    })
+    return render(
+        request,
+        "labels/view.html",
+        {
+            "found": found,
+            "order": ORDER,
+            "names": names,
+            "titles": TITLES,
+            "counts": counts,
+            "chosen": chosen,
+            "threads": threads,
+            "next_page": next_page,
+            "error": error,
+        },
+    )
 
 
 routes: list[BaseRoute] = [

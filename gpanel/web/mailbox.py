@@ -22,9 +22,16 @@ async def _page(request: Request, **extra: object) -> Response:
     box = await mailboxes.for_user(ctx.engine, user.id)
     features = await sharing.features_for(ctx.engine, user.id, user.role)
     status = int(extra.pop("status_code", 200))  # type: ignore[call-overload]
-    return render(request, "mailbox/index.html", {
-        "mailbox": box, "may_connect": features[Feature.CONNECT_GMAIL], **extra,
-    }, status_code=status)
+    return render(
+        request,
+        "mailbox/index.html",
+        {
+            "mailbox": box,
+            "may_connect": features[Feature.CONNECT_GMAIL],
+            **extra,
+        },
+        status_code=status,
+    )
 
 
 async def page(request: Request) -> Response:
@@ -45,8 +52,9 @@ async def connect(request: Request) -> Response:
 async def callback(request: Request) -> Response:
     ctx, user = ctx_of(request), require_user(request)
     try:
-        result = await ctx.oauth.finish("connect", request.cookies.get(FLOW_COOKIE),
-                                        dict(request.query_params))
+        result = await ctx.oauth.finish(
+            "connect", request.cookies.get(FLOW_COOKIE), dict(request.query_params)
+        )
         await mailboxes.connect(ctx.engine, ctx.vault, user, result)
     except (OAuthFlowError, mailboxes.ConnectRefused) as exc:
         response = await _page(request, error=str(exc), status_code=400)
@@ -74,8 +82,9 @@ async def disconnect_page(request: Request) -> Response:
     if box is None:
         return RedirectResponse("/mailbox", status_code=303)
     warning = await disconnect.disconnect_mailbox(ctx, box.id)
-    return RedirectResponse("/mailbox?notice=" + ("disconnected-local" if warning
-                                                  else "disconnected"), status_code=303)
+    return RedirectResponse(
+        "/mailbox?notice=" + ("disconnected-local" if warning else "disconnected"), status_code=303
+    )
 
 
 routes: list[BaseRoute] = [

@@ -45,11 +45,17 @@ async def page(request: Request) -> Response:
         items = await notes.list_notifications(ctx, box)
         mine, _ = await sharing.my_sharing(ctx.engine, user.id, user.role)
         items = await notes.with_live_subjects(ctx, user, box, mine, items)
-    return render(request, "notifications/index.html", {
-        "mailbox": box, "state": state, "items": items,
-        "may_use": features[Feature.MAILMAGNET],
-        "notice": request.query_params.get("notice"),
-    })
+    return render(
+        request,
+        "notifications/index.html",
+        {
+            "mailbox": box,
+            "state": state,
+            "items": items,
+            "may_use": features[Feature.MAILMAGNET],
+            "notice": request.query_params.get("notice"),
+        },
+    )
 
 
 async def count(request: Request) -> Response:
@@ -86,8 +92,11 @@ async def stream(request: Request) -> Response:
                 except TimeoutError:
                     yield ": keep-alive\n\n"
 
-    return StreamingResponse(events(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return StreamingResponse(
+        events(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
 
 
 async def opened(request: Request) -> Response:
@@ -121,8 +130,7 @@ async def switch(request: Request) -> Response:
         # Take the starting point now rather than at the next tick.
         await job_state.trigger(ctx, "magnet", box.id)
     hub_of(ctx).publish(box.id)
-    return RedirectResponse("/notifications?notice=" + ("on" if enable else "off"),
-                            status_code=303)
+    return RedirectResponse("/notifications?notice=" + ("on" if enable else "off"), status_code=303)
 
 
 routes: list[BaseRoute] = [

@@ -46,7 +46,10 @@ async def _view(request: Request, viewer: CurrentUser) -> PanelView:
     kind, record_id = _record(request)
     try:
         return await record_threads(
-            ctx_of(request), viewer, kind, record_id,
+            ctx_of(request),
+            viewer,
+            kind,
+            record_id,
             include_company=_flag(request, "company"),
             page=request.query_params.get("page") or None,
         )
@@ -70,7 +73,8 @@ def _context(request: Request, view: PanelView, **extra: Any) -> dict[str, Any]:
         "panel_url": base,
         "company": company,
         "more_url": (f"{base}?page={quote(view.next_page)}" + ("&company=1" if company else ""))
-        if view.next_page else None,
+        if view.next_page
+        else None,
         "embed": False,
         "back": f"/{_PAGES[kind]}/{record_id}",
         "undo": request.query_params.get("undo", ""),
@@ -99,8 +103,9 @@ async def embed(request: Request) -> Response:
         # Google's sign-in page refuses to be framed, so sign-in happens in a tab of its own;
         # the frame shows the panel once reloaded (the session cookie is SameSite=Lax, so
         # gpanel must be served from the same site as the CRM that frames it).
-        return render(request, "panel/embed_signin.html",
-                      {"next": request.url.path}, status_code=401)
+        return render(
+            request, "panel/embed_signin.html", {"next": request.url.path}, status_code=401
+        )
     viewer = require_user(request)
     view = await _view(request, viewer)
     back = f"/embed/{view.record_type}/{view.record_id}"
@@ -179,8 +184,9 @@ async def _act(request: Request, action: str, fields: dict[str, Any]) -> dict[st
             await unlinks.set_private(ctx, viewer, mailbox_id, thread_id, private)
             return {"ok": True, "private": private}
         if action == "block":
-            made = await unlinks.block(ctx, viewer, _str(fields, "pattern"),
-                                       org_wide=_yes(fields.get("org_wide", False)))
+            made = await unlinks.block(
+                ctx, viewer, _str(fields, "pattern"), org_wide=_yes(fields.get("org_wide", False))
+            )
             return {"ok": True, "block": asdict(made)}
         raise HTTPException(404, "No such action.")
     except RecordNotFound:
@@ -192,8 +198,7 @@ async def _act(request: Request, action: str, fields: dict[str, Any]) -> dict[st
 
 
 async def api_action(request: Request) -> Response:
-    return JSONResponse(await _act(request, request.path_params["action"],
-                                   await _fields(request)))
+    return JSONResponse(await _act(request, request.path_params["action"], await _fields(request)))
 
 
 def _back(kind: str, record_id: int, value: Any) -> str:
@@ -223,8 +228,14 @@ async def _why(request: Request) -> panel_why.WhyAnswer:
     fields = await _fields(request)
     text = str(fields.get("q", ""))[:2000]
     try:
-        return await panel_why.explain(ctx_of(request), viewer, kind, record_id, text,
-                                       include_company=_yes(fields.get("company", False)))
+        return await panel_why.explain(
+            ctx_of(request),
+            viewer,
+            kind,
+            record_id,
+            text,
+            include_company=_yes(fields.get("company", False)),
+        )
     except RecordNotFound:
         raise HTTPException(404, "There is no such record, or it was deleted.") from None
     except records.Forbidden:
@@ -241,8 +252,12 @@ async def api_why(request: Request) -> Response:
 async def form_why(request: Request) -> Response:
     answer = await _why(request)
     kind, record_id = _record(request)
-    context = {"answer": answer, "kind": kind, "record_id": record_id,
-               "record_url": f"/{_PAGES[kind]}/{record_id}"}
+    context = {
+        "answer": answer,
+        "kind": kind,
+        "record_id": record_id,
+        "record_url": f"/{_PAGES[kind]}/{record_id}",
+    }
     if _flag(request, "fragment"):
         return render(request, "panel/_why.html", context)
     return render(request, "panel/why.html", context)
@@ -254,8 +269,9 @@ async def api_blocks(request: Request) -> Response:
     if request.method == "POST":
         fields = await _fields(request)
         try:
-            made = await unlinks.block(ctx, viewer, _str(fields, "pattern"),
-                                       org_wide=_yes(fields.get("org_wide", False)))
+            made = await unlinks.block(
+                ctx, viewer, _str(fields, "pattern"), org_wide=_yes(fields.get("org_wide", False))
+            )
         except unlinks.NotAllowed as exc:
             raise HTTPException(403, str(exc)) from None
         except unlinks.InvalidInput as exc:

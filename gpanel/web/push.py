@@ -54,23 +54,33 @@ def verify_push_token(settings: Settings, authorization: str) -> dict[str, Any]:
     if not settings.pubsub_audience:
         if settings.mode is Mode.DEMO:
             return {}
-        raise PushRefused(403, "Push is not configured: set GPANEL_PUBSUB_AUDIENCE to the "
-                               "audience of the Pub/Sub push subscription.")
+        raise PushRefused(
+            403,
+            "Push is not configured: set GPANEL_PUBSUB_AUDIENCE to the "
+            "audience of the Pub/Sub push subscription.",
+        )
     if authorization[:7].lower() != "bearer " or not authorization[7:].strip():
         raise PushRefused(401, "A Pub/Sub push token is required.")
     session = requests.Session()
     try:
         claims = google_id_token.verify_token(
-            authorization[7:].strip(), google.auth.transport.requests.Request(session=session),
-            audience=settings.pubsub_audience, certs_url=settings.google_certs_uri,
-            clock_skew_in_seconds=10)
+            authorization[7:].strip(),
+            google.auth.transport.requests.Request(session=session),
+            audience=settings.pubsub_audience,
+            certs_url=settings.google_certs_uri,
+            clock_skew_in_seconds=10,
+        )
     except Exception as exc:
         log.warning("push token refused: %s", type(exc).__name__)
         raise PushRefused(401, "The push token could not be verified.") from None
     finally:
         session.close()
-    issuers = {"accounts.google.com", "https://accounts.google.com", settings.google_issuer,
-               settings.google_issuer.removeprefix("https://")}
+    issuers = {
+        "accounts.google.com",
+        "https://accounts.google.com",
+        settings.google_issuer,
+        settings.google_issuer.removeprefix("https://"),
+    }
     if claims.get("iss") not in issuers or claims.get("email_verified") is False:
         raise PushRefused(401, "The push token was not issued by Google for a verified sender.")
     return dict(claims)
@@ -94,8 +104,9 @@ def decode_push(body: bytes) -> tuple[str, str]:
 async def gmail_push(request: Request) -> Response:
     ctx = ctx_of(request)
     try:
-        await anyio.to_thread.run_sync(verify_push_token, ctx.settings,
-                                       request.headers.get("authorization", ""))
+        await anyio.to_thread.run_sync(
+            verify_push_token, ctx.settings, request.headers.get("authorization", "")
+        )
         body = await request.body()
         if len(body) > MAX_BODY:
             raise PushRefused(413, "Push body too large.")

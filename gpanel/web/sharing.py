@@ -26,10 +26,14 @@ from gpanel.web.templating import render
 async def _people(request: Request) -> tuple[list[object], list[object]]:
     ctx = ctx_of(request)
     async with ctx.engine.connect() as conn:
-        people = (await conn.execute(select(users.c.id, users.c.name, users.c.email)
-                                     .where(users.c.active.is_(True)).order_by(users.c.name))).all()
-        groups = (await conn.execute(select(teams.c.id, teams.c.name)
-                                     .order_by(teams.c.name))).all()
+        people = (
+            await conn.execute(
+                select(users.c.id, users.c.name, users.c.email)
+                .where(users.c.active.is_(True))
+                .order_by(users.c.name)
+            )
+        ).all()
+        groups = (await conn.execute(select(teams.c.id, teams.c.name).order_by(teams.c.name))).all()
     return list(people), list(groups)
 
 
@@ -37,14 +41,24 @@ async def page(request: Request, error: str | None = None, saved: bool = False) 
     ctx, user = ctx_of(request), require_user(request)
     current, policy = await sharing.my_sharing(ctx.engine, user.id, user.role)
     people, groups = await _people(request)
-    return render(request, "sharing.html", {
-        "current": current, "audiences": allowed_audiences(policy.audience),
-        "details": allowed_details(policy.detail), "audience_words": AUDIENCE_WORDS,
-        "detail_words": DETAIL_WORDS, "audience_editable": editable(policy.audience),
-        "detail_editable": editable(policy.detail), "people": [p for p in people
-                                                              if p.id != user.id],  # type: ignore[attr-defined]
-        "groups": groups, "error": error, "saved": saved,
-    }, status_code=400 if error else 200)
+    return render(
+        request,
+        "sharing.html",
+        {
+            "current": current,
+            "audiences": allowed_audiences(policy.audience),
+            "details": allowed_details(policy.detail),
+            "audience_words": AUDIENCE_WORDS,
+            "detail_words": DETAIL_WORDS,
+            "audience_editable": editable(policy.audience),
+            "detail_editable": editable(policy.detail),
+            "people": [p for p in people if p.id != user.id],  # type: ignore[attr-defined]
+            "groups": groups,
+            "error": error,
+            "saved": saved,
+        },
+        status_code=400 if error else 200,
+    )
 
 
 async def save(request: Request) -> Response:

@@ -73,13 +73,20 @@ def _base(kind: str, record_id: int, mailbox_id: int, thread_id: str) -> str:
     return f"/records/{kind}/{record_id}/threads/{mailbox_id}/{thread_id}"
 
 
-async def _grant(request: Request, viewer: CurrentUser, kind: str, record_id: int,
-                 mailbox_id: int, thread_id: str) -> threads.ThreadGrant:
+async def _grant(
+    request: Request,
+    viewer: CurrentUser,
+    kind: str,
+    record_id: int,
+    mailbox_id: int,
+    thread_id: str,
+) -> threads.ThreadGrant:
     if not _ID.match(thread_id):
         raise HTTPException(404, NOT_FOUND)
     try:
-        return await threads.authorize_thread(ctx_of(request), viewer, kind, record_id,
-                                              mailbox_id, thread_id)
+        return await threads.authorize_thread(
+            ctx_of(request), viewer, kind, record_id, mailbox_id, thread_id
+        )
     except threads.ThreadNotFound:
         raise HTTPException(404, NOT_FOUND) from None
     except threads.ThreadUnavailable as exc:
@@ -98,8 +105,17 @@ def _links(request: Request, grant: threads.ThreadGrant) -> Links:
         url = f"{origin}{base}/attachments/{message_id}/p{part_id}"
         if not inline:
             return url
-        token = codec.dumps([grant.viewer.id, kind, grant.record_id, grant.mailbox.id,
-                             grant.thread.id, message_id, part_id])
+        token = codec.dumps(
+            [
+                grant.viewer.id,
+                kind,
+                grant.record_id,
+                grant.mailbox.id,
+                grant.thread.id,
+                message_id,
+                part_id,
+            ]
+        )
         return f"{url}?{urlencode({'inline': '1', 't': token})}"
 
     def image(remote: str) -> str:
@@ -114,9 +130,14 @@ def _shown(request: Request) -> set[str]:
 
 async def _page(request: Request, grant: threads.ThreadGrant) -> ThreadPage:
     ctx = ctx_of(request)
-    return await build_page(ctx.engine, grant, _links(request, grant), show_images=_shown(request),
-                            timezone=ctx.settings.org_timezone,
-                            fold=ctx.settings.fold_gmail_addresses)
+    return await build_page(
+        ctx.engine,
+        grant,
+        _links(request, grant),
+        show_images=_shown(request),
+        timezone=ctx.settings.org_timezone,
+        fold=ctx.settings.fold_gmail_addresses,
+    )
 
 
 def _params(request: Request) -> tuple[str, int, int, str]:
@@ -132,16 +153,21 @@ async def thread_page(request: Request) -> Response:
     base = _base(grant.record_type.value, record_id, mailbox_id, thread_id)
     shown = _shown(request)
     done = request.query_params.get("done", "")
-    return render(request, "threads/thread.html", {
-        "page": page,
-        "base": base,
-        "record_url": f"/{_RECORD_PAGES[grant.record_type.value]}/{record_id}",
-        "record_word": grant.record_type.value,
-        "shown": shown,
-        "done": _done_words(done),
-        "images_query": lambda message_id: "?" + urlencode(
-            {"images": ",".join(sorted(shown | {message_id}))}),
-    })
+    return render(
+        request,
+        "threads/thread.html",
+        {
+            "page": page,
+            "base": base,
+            "record_url": f"/{_RECORD_PAGES[grant.record_type.value]}/{record_id}",
+            "record_word": grant.record_type.value,
+            "shown": shown,
+            "done": _done_words(done),
+            "images_query": lambda message_id: (
+                "?" + urlencode({"images": ",".join(sorted(shown | {message_id}))})
+            ),
+        },
+    )
 
 
 def _done_words(value: str) -> str:
@@ -152,8 +178,7 @@ def _done_words(value: str) -> str:
 
 
 def _person(p: Any) -> dict[str, Any]:
-    return {"name": p.name, "email": p.email, "contact_id": p.contact_id,
-            "user_name": p.user_name}
+    return {"name": p.name, "email": p.email, "contact_id": p.contact_id, "user_name": p.user_name}
 
 
 def page_json(page: ThreadPage) -> dict[str, Any]:
@@ -163,23 +188,32 @@ def page_json(page: ThreadPage) -> dict[str, Any]:
     for m in page.messages:
         body = None
         if m.body is not None:
-            body = {"html": m.body.html, "srcdoc": m.body.srcdoc, "text": m.body.text,
-                    "truncated": m.body.truncated, "remote_images": m.body.remote_images,
-                    "blocked_images": m.body.blocked_images,
-                    "images_shown": m.body.images_shown}
-        messages.append({
-            "id": m.id,
-            "from": [_person(p) for p in m.sender],
-            "to": [_person(p) for p in m.to],
-            "cc": [_person(p) for p in m.cc],
-            "bcc": [_person(p) for p in m.bcc],
-            "date": m.date.isoformat() if m.date else None,
-            "subject": m.subject,
-            "unread": m.unread,
-            "body": body,
-            "attachments": [{"filename": a.filename, "mime_type": a.mime_type, "size": a.size,
-                             "url": a.url} for a in m.attachments],
-        })
+            body = {
+                "html": m.body.html,
+                "srcdoc": m.body.srcdoc,
+                "text": m.body.text,
+                "truncated": m.body.truncated,
+                "remote_images": m.body.remote_images,
+                "blocked_images": m.body.blocked_images,
+                "images_shown": m.body.images_shown,
+            }
+        messages.append(
+            {
+                "id": m.id,
+                "from": [_person(p) for p in m.sender],
+                "to": [_person(p) for p in m.to],
+                "cc": [_person(p) for p in m.cc],
+                "bcc": [_person(p) for p in m.bcc],
+                "date": m.date.isoformat() if m.date else None,
+                "subject": m.subject,
+                "unread": m.unread,
+                "body": body,
+                "attachments": [
+                    {"filename": a.filename, "mime_type": a.mime_type, "size": a.size, "url": a.url}
+                    for a in m.attachments
+                ],
+            }
+        )
     return {
         "mailbox_id": grant.mailbox.id,
         "thread_id": grant.thread.id,
@@ -211,10 +245,17 @@ def _api_record(request: Request) -> tuple[str, int]:
 async def api_thread(request: Request) -> Response:
     viewer = require_user(request)
     kind, record_id = _api_record(request)
-    grant = await _grant(request, viewer, kind, record_id, int(request.path_params["mailbox_id"]),
-                         str(request.path_params["thread_id"]))
-    return JSONResponse(page_json(await _page(request, grant)),
-                        headers={"Cache-Control": "private, no-store"})
+    grant = await _grant(
+        request,
+        viewer,
+        kind,
+        record_id,
+        int(request.path_params["mailbox_id"]),
+        str(request.path_params["thread_id"]),
+    )
+    return JSONResponse(
+        page_json(await _page(request, grant)), headers={"Cache-Control": "private, no-store"}
+    )
 
 
 async def _action_input(request: Request) -> tuple[str, str | None]:
@@ -229,8 +270,10 @@ async def _action_input(request: Request) -> tuple[str, str | None]:
     else:
         form = await request.form()
         action, label = form.get("action"), form.get("label_id")
-    return (str(action) if action else "",
-            str(label) if isinstance(label, str | int) and str(label) else None)
+    return (
+        str(action) if action else "",
+        str(label) if isinstance(label, str | int) and str(label) else None,
+    )
 
 
 async def _act(request: Request, grant: threads.ThreadGrant) -> tuple[str, threads.ThreadGrant]:
@@ -264,8 +307,14 @@ async def thread_action(request: Request) -> Response:
 async def api_action(request: Request) -> Response:
     viewer = require_user(request)
     kind, record_id = _api_record(request)
-    grant = await _grant(request, viewer, kind, record_id, int(request.path_params["mailbox_id"]),
-                         str(request.path_params["thread_id"]))
+    grant = await _grant(
+        request,
+        viewer,
+        kind,
+        record_id,
+        int(request.path_params["mailbox_id"]),
+        str(request.path_params["thread_id"]),
+    )
     action, updated = await _act(request, grant)
     return JSONResponse({"done": action, "thread": page_json(await _page(request, updated))})
 
@@ -275,14 +324,16 @@ async def relink(request: Request) -> Response:
     kind, record_id, mailbox_id, thread_id = _params(request)
     grant = await _grant(request, viewer, kind, record_id, mailbox_id, thread_id)
     try:
-        await unlinks.relink(ctx_of(request), viewer, grant.record_type.value, record_id,
-                             mailbox_id, thread_id)
+        await unlinks.relink(
+            ctx_of(request), viewer, grant.record_type.value, record_id, mailbox_id, thread_id
+        )
     except unlinks.NotAllowed as exc:
         raise HTTPException(403, str(exc)) from None
     if wants_json(request):
         return JSONResponse({"unlinked": False})
-    return RedirectResponse(_base(grant.record_type.value, record_id, mailbox_id, thread_id),
-                            status_code=303)
+    return RedirectResponse(
+        _base(grant.record_type.value, record_id, mailbox_id, thread_id), status_code=303
+    )
 
 
 async def _attachment_viewer(request: Request, key: list[object]) -> CurrentUser:
@@ -319,11 +370,15 @@ async def attachment(request: Request) -> Response:
     part_id = part_ref[1:]
     canonical = threads.record_kind(kind).value if kind in threads.RECORD_KINDS else kind
     viewer = await _attachment_viewer(
-        request, [canonical, record_id, mailbox_id, thread_id, message_id, part_id])
+        request, [canonical, record_id, mailbox_id, thread_id, message_id, part_id]
+    )
     grant = await _grant(request, viewer, kind, record_id, mailbox_id, thread_id)
     if grant.detail is not Detail.FULL:
-        raise HTTPException(403, "You may see this conversation's subject and participants, "
-                                 "but not its messages or attachments.")
+        raise HTTPException(
+            403,
+            "You may see this conversation's subject and participants, "
+            "but not its messages or attachments.",
+        )
     message = next((m for m in grant.thread.messages if m.id == message_id), None)
     part = next((a for a in message.attachments if a.part_id == part_id), None) if message else None
     if message is None or part is None:
@@ -346,12 +401,16 @@ async def attachment(request: Request) -> Response:
         sniffed = sniff_image_type(data[:32])
         if sniffed is not None:
             media_type, inline = sniffed, True
-    return Response(data, media_type=media_type, headers={
-        "Content-Disposition": content_disposition(part.filename, inline=inline),
-        "X-Content-Type-Options": "nosniff",
-        "Content-Security-Policy": "sandbox; default-src 'none'",
-        "Cache-Control": "private, no-store",
-    })
+    return Response(
+        data,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": content_disposition(part.filename, inline=inline),
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "sandbox; default-src 'none'",
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 async def proxy_image(request: Request) -> Response:
@@ -363,12 +422,16 @@ async def proxy_image(request: Request) -> Response:
         image = await image_proxy(ctx).fetch(url)
     except ImageRefused as exc:
         raise HTTPException(exc.status, f"The image was not loaded: {exc.reason}.") from None
-    return Response(image.data, media_type=image.content_type, headers={
-        "Cache-Control": f"private, max-age={CACHE_SECONDS}",
-        "X-Content-Type-Options": "nosniff",
-        "Content-Security-Policy": "sandbox; default-src 'none'",
-        "Content-Disposition": "inline",
-    })
+    return Response(
+        image.data,
+        media_type=image.content_type,
+        headers={
+            "Cache-Control": f"private, max-age={CACHE_SECONDS}",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "sandbox; default-src 'none'",
+            "Content-Disposition": "inline",
+        },
+    )
 
 
 _PAGE = "/records/{type}/{id:int}/threads/{mailbox_id:int}/{thread_id}"

@@ -38,9 +38,20 @@ class Workers:
         self.procs: list[subprocess.Popen[bytes]] = []
 
     def start(self, *extra: str) -> subprocess.Popen[bytes]:
-        cmd = [sys.executable, "-m", "tests.jobs.worker_proc", "--db", self.db_url,
-               "--emulator", self.emulator_url, "--log", str(self.log),
-               "--token-key", TOKEN_KEY, *extra]
+        cmd = [
+            sys.executable,
+            "-m",
+            "tests.jobs.worker_proc",
+            "--db",
+            self.db_url,
+            "--emulator",
+            self.emulator_url,
+            "--log",
+            str(self.log),
+            "--token-key",
+            TOKEN_KEY,
+            *extra,
+        ]
         proc = subprocess.Popen(cmd, cwd=ROOT, env=dict(os.environ))
         self.procs.append(proc)
         return proc

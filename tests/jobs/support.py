@@ -57,16 +57,17 @@ async def seed_people(engine: AsyncEngine) -> tuple[int, int, int]:
     async with engine.begin() as conn:
         user = await create_user(conn, email=ALICE, name="Alice Archer", role="rep")
         company = await create_company(conn, name="Customer Co", domains=["customer.example"])
-        contact = await create_contact(conn, first_name="Pat", last_name="Contact",
-                                       emails=[CONTACT], company_id=company.id)
-        await create_contact(conn, first_name="Lee", last_name="Lead", emails=[LEAD],
-                             kind="lead")
+        contact = await create_contact(
+            conn, first_name="Pat", last_name="Contact", emails=[CONTACT], company_id=company.id
+        )
+        await create_contact(conn, first_name="Lee", last_name="Lead", emails=[LEAD], kind="lead")
     return user.id, contact.id, company.id
 
 
 @asynccontextmanager
-async def magnet_world(db_url: str, emulator_url: str, **overrides: str
-                       ) -> AsyncIterator[MagnetWorld]:
+async def magnet_world(
+    db_url: str, emulator_url: str, **overrides: str
+) -> AsyncIterator[MagnetWorld]:
     settings, _ = stack_settings(db_url, emulator_url, **overrides)
     async with open_context(settings) as ctx:
         user_id, contact_id, company_id = await seed_people(ctx.engine)

@@ -53,8 +53,7 @@ class Intervals:
         self.open[(job, mailbox_id)] -= 1
 
 
-async def test_triggers_coalesce_and_never_overlap(db_url: str,
-                                                   emulator: RunningEmulator) -> None:
+async def test_triggers_coalesce_and_never_overlap(db_url: str, emulator: RunningEmulator) -> None:
     """Ten triggers during a slow run give one follow-up run, never two runs at once."""
     emulator.add_user(ALICE)
     async with magnet_world(db_url, emulator.url) as w:

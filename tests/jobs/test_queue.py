@@ -49,8 +49,11 @@ async def fleet(db_url: str, emulator: RunningEmulator, n: int) -> AsyncIterator
             async with ctx.engine.begin() as conn:
                 user = await create_user(conn, email=address, name=f"Rep {i}")
             box = await connect_through_emulator(
-                ctx.engine, settings, emulator.url,
-                CurrentUser(user.id, address, user.name, "rep", None))
+                ctx.engine,
+                settings,
+                emulator.url,
+                CurrentUser(user.id, address, user.name, "rep", None),
+            )
             await job_state.set_magnet_enabled(ctx.engine, box.id, True)
             boxes[box.id] = address
         yield Fleet(ctx, boxes)
@@ -66,8 +69,11 @@ async def _until(check: object, within: float = 60.0) -> None:
 
 async def _started(ctx: AppContext, boxes: dict[int, str]) -> bool:
     async with ctx.engine.connect() as conn:
-        n = await conn.scalar(select(func.count()).select_from(mailbox_jobs).where(
-            mailbox_jobs.c.magnet_history_id.is_not(None)))
+        n = await conn.scalar(
+            select(func.count())
+            .select_from(mailbox_jobs)
+            .where(mailbox_jobs.c.magnet_history_id.is_not(None))
+        )
     return n == len(boxes)
 
 
@@ -95,7 +101,8 @@ def _max_overlap(events: list[dict[str, object]]) -> int:
 
 
 async def test_two_workers_spread_mailboxes_and_never_overlap(
-        pg_url: str, emulator: RunningEmulator, workers: list[Workers], tmp_path: Path) -> None:
+    pg_url: str, emulator: RunningEmulator, workers: list[Workers], tmp_path: Path
+) -> None:
     """Six mailboxes polled every second by two workers: every mailbox's new mail becomes hits
     once, both workers take runs, and no mailbox ever has two runs of a job at once."""
     emulator.control.put("/_emulator/latency", json={"latency_ms": 40, "jitter_ms": 40})
@@ -126,18 +133,25 @@ async def _count_is(ctx: AppContext, n: int) -> bool:
 
 
 async def test_worker_killed_mid_run_is_retried_without_loss_or_duplicates(
-        pg_url: str, emulator: RunningEmulator, workers: list[Workers], tmp_path: Path) -> None:
+    pg_url: str, emulator: RunningEmulator, workers: list[Workers], tmp_path: Path
+) -> None:
     """SIGKILL a worker while its MailMagnet run waits on Gmail; a second worker retries the
     stalled run: every hit is stored once."""
     async with fleet(pg_url, emulator, 1) as f:
-        (box_id, address), = f.boxes.items()
+        ((box_id, address),) = f.boxes.items()
         pool = Workers(pg_url, emulator.url, tmp_path / "runs.jsonl")
         workers.append(pool)
         first = pool.start()
         await _until(lambda: _started(f.ctx, f.boxes))
-        emulator.control.post("/_emulator/faults", json={
-            "user": address, "method": "gmail.users.messages.get", "kind": "slow",
-            "delay_ms": 30_000}).raise_for_status()
+        emulator.control.post(
+            "/_emulator/faults",
+            json={
+                "user": address,
+                "method": "gmail.users.messages.get",
+                "kind": "slow",
+                "delay_ms": 30_000,
+            },
+        ).raise_for_status()
         ids = [emulator.insert(address, mail_from(s, address))["id"] for s in (CONTACT, LEAD)]
         inserted_at = time.time()
 
@@ -160,16 +174,19 @@ async def test_worker_killed_mid_run_is_retried_without_loss_or_duplicates(
         await _until(lambda: _count_is(f.ctx, 2))
         await asyncio.sleep(2)
         assert await _hit_ids(f.ctx) == sorted((box_id, i) for i in ids)
-        assert any(e["pid"] == second.pid and e["job"] == "magnet" and e["event"] == "end"
-                   for e in _events(pool.log))
+        assert any(
+            e["pid"] == second.pid and e["job"] == "magnet" and e["event"] == "end"
+            for e in _events(pool.log)
+        )
 
 
 async def test_worker_killed_inside_storage_transaction_loses_nothing(
-        pg_url: str, emulator: RunningEmulator, workers: list[Workers], tmp_path: Path) -> None:
+    pg_url: str, emulator: RunningEmulator, workers: list[Workers], tmp_path: Path
+) -> None:
     """SIGKILL inside MailMagnet's storage transaction (hits inserted, cursor not moved): the
     transaction never commits, the stalled job is retried by another worker, hits stored once."""
     async with fleet(pg_url, emulator, 1) as f:
-        (box_id, address), = f.boxes.items()
+        ((box_id, address),) = f.boxes.items()
         pool = Workers(pg_url, emulator.url, tmp_path / "runs.jsonl")
         workers.append(pool)
         first = pool.start("--kill-at-store")
@@ -184,7 +201,8 @@ async def test_worker_killed_inside_storage_transaction_loses_nothing(
 
 
 async def test_process_killed_inside_storage_transaction_on_each_engine(
-        db_url: str, emulator: RunningEmulator, workers: list[Workers], tmp_path: Path) -> None:
+    db_url: str, emulator: RunningEmulator, workers: list[Workers], tmp_path: Path
+) -> None:
     """The embedded path's version (SQLite and PostgreSQL): a process SIGKILLed inside the
     storage transaction leaves no hit and the old cursor; the next run stores each hit once."""
     from tests.jobs.support import ALICE, magnet_world

@@ -30,8 +30,16 @@ class FileObserver:
         self.path = path
 
     def _write(self, event: str, job: str, mailbox_id: int, ok: bool | None = None) -> None:
-        line = json.dumps({"event": event, "job": job, "mailbox": mailbox_id, "ok": ok,
-                           "pid": os.getpid(), "t": time.time()})
+        line = json.dumps(
+            {
+                "event": event,
+                "job": job,
+                "mailbox": mailbox_id,
+                "ok": ok,
+                "pid": os.getpid(),
+                "t": time.time(),
+            }
+        )
         with self.path.open("a") as f:
             f.write(line + "\n")
             f.flush()
@@ -51,16 +59,24 @@ def main() -> None:
     parser.add_argument("--log", required=True)
     parser.add_argument("--poll", default="1")
     parser.add_argument("--token-key", required=True, help="the parent test's Fernet key")
-    parser.add_argument("--kill-at-store", action="store_true",
-                        help="SIGKILL this process in the first storage transaction with hits")
+    parser.add_argument(
+        "--kill-at-store",
+        action="store_true",
+        help="SIGKILL this process in the first storage transaction with hits",
+    )
     parser.add_argument("--once", type=int, default=0, help="run MailMagnet once for this id")
     parser.add_argument("--stalled", type=float, default=2.0)
     parser.add_argument("--concurrency", type=int, default=4)
     args = parser.parse_args()
     queue = "embedded" if args.once else "procrastinate"
-    settings, _ = stack_settings(args.db, args.emulator, queue=queue,
-                                 magnet_poll_seconds=args.poll, log_level="WARNING",
-                                 token_keys=args.token_key)
+    settings, _ = stack_settings(
+        args.db,
+        args.emulator,
+        queue=queue,
+        magnet_poll_seconds=args.poll,
+        log_level="WARNING",
+        token_keys=args.token_key,
+    )
 
     async def fault(stage: str, hits: int) -> None:
         if hits:
@@ -74,8 +90,13 @@ def main() -> None:
             if args.once:
                 await magnet.run_magnet(ctx, args.once)
                 return
-            await work(ctx, concurrency=args.concurrency, name=f"test-{os.getpid()}",
-                       heartbeat_seconds=0.5, stalled_seconds=args.stalled)
+            await work(
+                ctx,
+                concurrency=args.concurrency,
+                name=f"test-{os.getpid()}",
+                heartbeat_seconds=0.5,
+                stalled_seconds=args.stalled,
+            )
 
     asyncio.run(go())
 

@@ -51,8 +51,9 @@ class Stack:
     def browser(self) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=30, follow_redirects=True)
 
-    def queue_consent(self, email: str, scopes: list[str] | None = None,
-                      deny: bool = False) -> None:
+    def queue_consent(
+        self, email: str, scopes: list[str] | None = None, deny: bool = False
+    ) -> None:
         body: dict[str, object] = {"email": email, "deny": deny}
         if scopes is not None:
             body["scopes"] = scopes
@@ -65,8 +66,9 @@ class Stack:
         assert page.status_code == 200 and page.url.path == "/", page.text[:300]
         return client
 
-    def connect(self, client: httpx.Client, email: str,
-                scopes: list[str] | None = None) -> httpx.Response:
+    def connect(
+        self, client: httpx.Client, email: str, scopes: list[str] | None = None
+    ) -> httpx.Response:
         self.queue_consent(email, scopes)
         return client.post("/mailbox/connect", data={"csrf_token": csrf(client)})
 
@@ -78,11 +80,11 @@ class Stack:
             engine = create_async_engine(self.settings.resolved_database_url)
             try:
                 async with engine.connect() as conn:
-                    row = (await conn.execute(select(users).where(
-                        users.c.email == email.lower()))).one()
+                    row = (
+                        await conn.execute(select(users).where(users.c.email == email.lower()))
+                    ).one()
                 user = CurrentUser(row.id, row.email, row.name, row.role, row.team_id)
-                box = await connect_through_emulator(engine, self.settings, self.emulator.url,
-                                                     user)
+                box = await connect_through_emulator(engine, self.settings, self.emulator.url, user)
                 return box.id
             finally:
                 await engine.dispose()
@@ -109,10 +111,15 @@ def csrf(client: httpx.Client, path: str = "/mailbox") -> str:
     return match.group(1)
 
 
-def stack_settings(db_url: str, emulator_url: str, **overrides: str) -> tuple[Settings,
-                                                                              dict[str, str]]:
-    env = demo_environment(host="127.0.0.1", port=free_port(),
-                           emulator_port=int(emulator_url.rsplit(":", 1)[1]), data_dir="unused")
+def stack_settings(
+    db_url: str, emulator_url: str, **overrides: str
+) -> tuple[Settings, dict[str, str]]:
+    env = demo_environment(
+        host="127.0.0.1",
+        port=free_port(),
+        emulator_port=int(emulator_url.rsplit(":", 1)[1]),
+        data_dir="unused",
+    )
     env["GPANEL_DATABASE_URL"] = db_url
     env["GPANEL_TOKEN_KEYS"] = TOKEN_KEY
     env.update({f"GPANEL_{k.upper()}": v for k, v in overrides.items()})
@@ -120,8 +127,9 @@ def stack_settings(db_url: str, emulator_url: str, **overrides: str) -> tuple[Se
 
 
 @contextmanager
-def run_stack(db_url: str, config: EmulatorConfig | None = None,
-              **overrides: str) -> Iterator[Stack]:
+def run_stack(
+    db_url: str, config: EmulatorConfig | None = None, **overrides: str
+) -> Iterator[Stack]:
     """The emulator (fresh, with `config`) and gpanel on `db_url`, both over real HTTP."""
     with run_emulator(config or EmulatorConfig()) as emu:
         for rep in REPS:  # Google accounts for the demo reps, with empty mailboxes

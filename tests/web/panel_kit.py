@@ -73,8 +73,9 @@ def message(
         msg["References"] = reply_to
     msg.set_content(text)
     if attachment is not None:
-        msg.add_attachment(attachment[1], maintype="application", subtype="octet-stream",
-                           filename=attachment[0])
+        msg.add_attachment(
+            attachment[1], maintype="application", subtype="octet-stream", filename=attachment[0]
+        )
     return bytes(msg), mid
 
 
@@ -96,7 +97,8 @@ class World:
         session_id = db(self.stack, go)
         codec = SessionCodec(self.stack.settings.secret_key.get_secret_value())
         return httpx.Client(
-            base_url=self.stack.url, timeout=60,
+            base_url=self.stack.url,
+            timeout=60,
             cookies={SESSION_COOKIE: codec.dumps(session_id)},
             headers={"X-CSRF-Token": codec.csrf_token(session_id)},
         )
@@ -111,11 +113,13 @@ class World:
         """Put a message into `rep`'s mailbox; each delivery is a minute newer than the last."""
         self._clock += 1
         when = int(time.time() * 1000) - 10_000_000 + self._clock * 60_000
-        return self.stack.emulator.insert(EMAIL[rep], raw, label_ids=list(labels),
-                                          internal_date_ms=when)
+        return self.stack.emulator.insert(
+            EMAIL[rep], raw, label_ids=list(labels), internal_date_ms=when
+        )
 
-    def share(self, rep: str, audience: Audience, detail: Detail = Detail.FULL,
-              users: Iterable[str] = ()) -> None:
+    def share(
+        self, rep: str, audience: Audience, detail: Detail = Detail.FULL, users: Iterable[str] = ()
+    ) -> None:
         uid = self.user_ids[rep]
         role = next(r.role for r in REPS if r.key == rep)
         chosen = Sharing(audience, detail, frozenset(self.user_ids[u] for u in users))

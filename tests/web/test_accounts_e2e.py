@@ -52,7 +52,8 @@ def test_no_token_is_stored_in_plain_text(stack: Stack) -> None:
     stack.connect(browser, ADMIN)
     session_cookie = next(c.value for c in browser.cookies.jar if c.name == "gpanel_session")
     session_id = URLSafeTimedSerializer(
-        stack.settings.secret_key.get_secret_value(), salt="gpanel.session").loads(session_cookie)
+        stack.settings.secret_key.get_secret_value(), salt="gpanel.session"
+    ).loads(session_cookie)
     engine = create_engine(sync_url(stack.db_url))
     dump = []
     try:
@@ -78,8 +79,9 @@ def test_rep_outside_the_org_is_refused(stack: Stack) -> None:
 def test_partial_consent_is_explained_and_nothing_stored(stack: Stack) -> None:
     """Unticking Gmail on the consent page leaves no mailbox and says which features need it."""
     browser = stack.sign_in(ADMIN)
-    page = stack.connect(browser, ADMIN, scopes=["openid",
-                                                 "https://www.googleapis.com/auth/userinfo.email"])
+    page = stack.connect(
+        browser, ADMIN, scopes=["openid", "https://www.googleapis.com/auth/userinfo.email"]
+    )
     assert page.status_code == 400
     assert "did not grant gpanel access to your Gmail" in page.text
     assert "reply and send" in page.text
@@ -112,15 +114,18 @@ async def test_expired_access_token_is_refreshed_once_for_fifty_callers(stack: S
     engine = create_async_engine(stack.settings.resolved_database_url)
     try:
         async with httpx.AsyncClient() as http:
-            broker = TokenBroker(engine, http, stack.settings,
-                                 TokenVault(stack.settings.fernet_keys))
+            broker = TokenBroker(
+                engine, http, stack.settings, TokenVault(stack.settings.fernet_keys)
+            )
             first = await broker.access_token(str(row.id))
             stack.emulator.control.post("/_emulator/expire-tokens", json={"email": ADMIN})
             broker.forget(str(row.id))
             tokens = await asyncio.gather(*[broker.refresh(str(row.id)) for _ in range(50)])
             assert broker.refreshes == 2 and len(set(tokens)) == 1 and tokens[0] != first
-            profile = await http.get(f"{stack.emulator.url}/gmail/v1/users/me/profile",
-                                     headers={"Authorization": f"Bearer {tokens[0]}"})
+            profile = await http.get(
+                f"{stack.emulator.url}/gmail/v1/users/me/profile",
+                headers={"Authorization": f"Bearer {tokens[0]}"},
+            )
             assert profile.status_code == 200 and profile.json()["emailAddress"] == ADMIN
     finally:
         await engine.dispose()
@@ -129,8 +134,11 @@ async def test_expired_access_token_is_refreshed_once_for_fifty_callers(stack: S
 def live_grants(stack: Stack, email: str) -> list[dict[str, object]]:
     """The emulator's unrevoked refresh-token grants that give Gmail access to an account."""
     listing = stack.emulator.control.get("/_emulator/oauth/grants").json()["refresh_tokens"]
-    return [g for g in listing
-            if g["email"].lower() == email and not g["revoked"] and GMAIL in g["scopes"]]
+    return [
+        g
+        for g in listing
+        if g["email"].lower() == email and not g["revoked"] and GMAIL in g["scopes"]
+    ]
 
 
 def test_disconnect_revokes_at_google_and_deletes_everything(stack: Stack) -> None:
@@ -166,8 +174,9 @@ def test_forged_state_replayed_code_and_wrong_verifier_are_refused(stack: Stack)
     forged = _callback(stack, cookie, {**query, "state": "forged"})
     assert forged.status_code == 400 and "did not match" in forged.text
 
-    signer = URLSafeTimedSerializer(stack.settings.secret_key.get_secret_value(),
-                                    salt="gpanel.oauth-flow")
+    signer = URLSafeTimedSerializer(
+        stack.settings.secret_key.get_secret_value(), salt="gpanel.oauth-flow"
+    )
     wrong = signer.dumps({**signer.loads(cookie), "v": "x" * 64})
     bad_pkce = _callback(stack, wrong, query)
     assert bad_pkce.status_code == 400 and "did not accept" in bad_pkce.text
@@ -195,8 +204,9 @@ def test_tampered_cookie_missing_csrf_and_rep_at_admin_are_refused(stack: Stack)
     # A rep cannot add people through the admin endpoint.
     carla = stack.sign_in(REP)
     before = len(stack.rows(users))
-    answer = carla.post("/admin/people", data={"csrf_token": csrf(carla), "email": "x@y.example",
-                                               "role": "admin"})
+    answer = carla.post(
+        "/admin/people", data={"csrf_token": csrf(carla), "email": "x@y.example", "role": "admin"}
+    )
     assert answer.status_code == 403 and len(stack.rows(users)) == before
 
 
@@ -208,8 +218,14 @@ def test_doctor_reports_and_rotates_token_keys(stack: Stack) -> None:
 
     def doctor(keys: str, *extra: str) -> subprocess.CompletedProcess[str]:
         env = {**os.environ, **stack.env, "GPANEL_TOKEN_KEYS": keys}
-        return subprocess.run([sys.executable, "-m", "gpanel.cli", "doctor", *extra], env=env,
-                              capture_output=True, text=True, timeout=60, check=False)
+        return subprocess.run(
+            [sys.executable, "-m", "gpanel.cli", "doctor", *extra],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
 
     first = doctor(OLD_KEY)
     assert first.returncode == 0, first.stdout + first.stderr
@@ -250,5 +266,9 @@ def test_api_token_lets_a_system_push_records_without_a_session(stack: Stack) ->
     assert token not in repr(tuple(row)) and row.last_used_at is not None
     alice.post(f"/settings/api-tokens/{row.id}/revoke", data={"csrf_token": csrf(alice)})
     assert system.get("/api/companies").status_code == 401
-    assert httpx.get(stack.url + "/api/companies",
-                     headers={"Authorization": "Bearer gp_forged"}).status_code == 401
+    assert (
+        httpx.get(
+            stack.url + "/api/companies", headers={"Authorization": "Bearer gp_forged"}
+        ).status_code
+        == 401
+    )

@@ -30,8 +30,15 @@ from tests.web.thread_images import (
 from tests.web.thread_support import BEN, PAT, World, build_world, mail
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 pytestmark = [
     pytest.mark.browser,
@@ -61,9 +68,12 @@ class Watch:
         dialog.dismiss()
 
     def outside(self) -> list[str]:
-        return [u for u in self.requests
-                if urlsplit(u).scheme not in ("data", "about", "blob")
-                and urlsplit(u).hostname != "127.0.0.1"]
+        return [
+            u
+            for u in self.requests
+            if urlsplit(u).scheme not in ("data", "about", "blob")
+            and urlsplit(u).hostname != "127.0.0.1"
+        ]
 
 
 @pytest.fixture
@@ -100,16 +110,20 @@ def _sign_in(world: World, page: Page) -> None:
     page.wait_for_url(world.stack.url + "/")
 
 
-def test_read_a_thread_and_load_its_images(world: World, origin: ImageOrigin, egress: Egress,
-                                           tmp_path: Path) -> None:
-    raw, _ = mail(f"Pat Buyer <{PAT}>", f"Ben <{BEN}>", "Spring catalogue",
-                  "Hello Ben, the spring catalogue is below.",
-                  "<p>Hello Ben, the <b>spring catalogue</b> is below.</p>"
-                  '<img id="banner" alt="banner" src="http://img.test/ok.png">')
+def test_read_a_thread_and_load_its_images(
+    world: World, origin: ImageOrigin, egress: Egress, tmp_path: Path
+) -> None:
+    raw, _ = mail(
+        f"Pat Buyer <{PAT}>",
+        f"Ben <{BEN}>",
+        "Spring catalogue",
+        "Hello Ben, the spring catalogue is below.",
+        "<p>Hello Ben, the <b>spring catalogue</b> is below.</p>"
+        '<img id="banner" alt="banner" src="http://img.test/ok.png">',
+    )
     world.insert(raw)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM),
-                                        args=[*ARGS, egress.proxy_arg])
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[*ARGS, egress.proxy_arg])
         try:
             page = browser.new_page()
             watch = Watch(page)
@@ -161,15 +175,16 @@ HOSTILE = """
 """
 
 
-def test_hostile_message_from_the_emulator_runs_nothing(world: World, origin: ImageOrigin,
-                                                        egress: Egress) -> None:
+def test_hostile_message_from_the_emulator_runs_nothing(
+    world: World, origin: ImageOrigin, egress: Egress
+) -> None:
     sink = f"http://127.0.0.1:{origin.port}/sink"
-    raw, _ = mail(f"Pat Buyer <{PAT}>", BEN, "Quarterly numbers", "numbers",
-                  HOSTILE.format(sink=sink))
+    raw, _ = mail(
+        f"Pat Buyer <{PAT}>", BEN, "Quarterly numbers", "numbers", HOSTILE.format(sink=sink)
+    )
     created = world.insert(raw)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM),
-                                        args=[*ARGS, egress.proxy_arg])
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[*ARGS, egress.proxy_arg])
         try:
             page = browser.new_page()
             watch = Watch(page)

@@ -30,8 +30,11 @@ from tests.web.thread_support import BEN, PAT, World, build_world, db, mail
 
 ANCHOR = "anchor@corpus.example"
 QUOTA = 1_000_000
-_ARTICLE = re.compile(r'<article class="message[^"]*" id="m-[^"]+" data-message-id="([^"]+)">'
-                      r"(.*?)</article>", re.S)
+_ARTICLE = re.compile(
+    r'<article class="message[^"]*" id="m-[^"]+" data-message-id="([^"]+)">'
+    r"(.*?)</article>",
+    re.S,
+)
 _SRCDOC = re.compile(r'srcdoc="([^"]*)"')
 
 pytestmark = [
@@ -89,7 +92,8 @@ def test_every_corpus_message_opens_through_the_thread_route(world: World) -> No
     for name, raw in corpus_messages():
         created = world.stack.emulator.insert(BEN, _anchored(raw))
         inserted.setdefault(created["threadId"], []).append(
-            (created["id"], name, has_readable_body(raw)))
+            (created["id"], name, has_readable_body(raw))
+        )
     assert sum(len(v) for v in inserted.values()) > 700
 
     cookies = dict(world.ben.cookies)

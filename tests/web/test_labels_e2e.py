@@ -53,14 +53,26 @@ def test_switch_preview_run_view_explain_undo(stack: Stack) -> None:
     async def setup(ctx: AppContext) -> tuple[int, int]:
         await sharing.set_feature(ctx.engine, "role", "rep", Feature.LABELS, True)
         async with ctx.engine.begin() as conn:
-            buyer = await contacts.create_contact(conn, first_name="Bea", last_name="Buyer",
-                                                  emails=["bea@buyer.example"])
-            loser = await contacts.create_contact(conn, first_name="Lou", last_name="Lost",
-                                                  emails=["lou@lost.example"])
-            await deals.create_deal(conn, name="Big renewal", stage="Negotiation",
-                                    closing_date=today, primary_contact_id=buyer.id)
-            await deals.create_deal(conn, name="Gone", stage="Closed Lost",
-                                    closing_date=today, primary_contact_id=loser.id)
+            buyer = await contacts.create_contact(
+                conn, first_name="Bea", last_name="Buyer", emails=["bea@buyer.example"]
+            )
+            loser = await contacts.create_contact(
+                conn, first_name="Lou", last_name="Lost", emails=["lou@lost.example"]
+            )
+            await deals.create_deal(
+                conn,
+                name="Big renewal",
+                stage="Negotiation",
+                closing_date=today,
+                primary_contact_id=buyer.id,
+            )
+            await deals.create_deal(
+                conn,
+                name="Gone",
+                stage="Closed Lost",
+                closing_date=today,
+                primary_contact_id=loser.id,
+            )
         return buyer.id, loser.id
 
     buyer_id, loser_id = with_ctx(stack, setup)
@@ -72,11 +84,14 @@ def test_switch_preview_run_view_explain_undo(stack: Stack) -> None:
     lost = stack.emulator.insert(REP, raw("lou@lost.example", "Thanks anyway"))["id"]
 
     preview = seen(browser.get("/settings/labels/preview"))
-    assert 'data-category="closing_this_month"><td>CRM/Deals Closing This Month</td>' \
-           '<td class="arriving">2</td>' in preview
+    assert (
+        'data-category="closing_this_month"><td>CRM/Deals Closing This Month</td>'
+        '<td class="arriving">2</td>' in preview
+    )
     assert "1 messages would leave the inbox" in preview and "Bea Buyer" in preview
     assert "CRM/Deals Closing This Month" not in {
-        x.name for x in stack.emulator.state.mailbox(REP).labels.all()}
+        x.name for x in stack.emulator.state.mailbox(REP).labels.all()
+    }
 
     on = browser.post("/settings/labels/enable", data={"csrf_token": csrf(browser)})
     assert on.status_code == 200 and "Labels are on" in seen(on)
@@ -88,8 +103,7 @@ def test_switch_preview_run_view_explain_undo(stack: Stack) -> None:
         assert with_ctx(stack, lambda ctx: run_labels(ctx, box.id)).status == "done"
     state = stack.emulator.state.mailbox(REP)
     ctm = state.labels.by_name("CRM/Deals Closing This Month")
-    assert ctm is not None and ctm.color == {"backgroundColor": "#fb4c2f",
-                                             "textColor": "#ffffff"}
+    assert ctm is not None and ctm.color == {"backgroundColor": "#fb4c2f", "textColor": "#ffffff"}
     assert {m.id for m in state.messages.values() if ctm.id in m.label_ids} == {inbox, archived}
     assert "INBOX" not in state.messages[inbox].label_ids
 
@@ -115,5 +129,4 @@ def test_switch_preview_run_view_explain_undo(stack: Stack) -> None:
     (job,) = stack.rows(mailbox_jobs)
     assert not job.labels_enabled
     user_labels = [x for x in state.labels.all() if x.type == "user"]
-    assert all(not set(m.label_ids) & {x.id for x in user_labels}
-               for m in state.messages.values())
+    assert all(not set(m.label_ids) & {x.id for x in user_labels} for m in state.messages.values())

@@ -39,8 +39,9 @@ def _switch_on(stack: Stack) -> httpx.Client:
     seed_stack_people(stack.db_url)
     client = stack.sign_in(ALICE)
     stack.connect(client, ALICE)
-    answer = client.post("/notifications/switch",
-                         data={"csrf_token": csrf(client), "enabled": "on"})
+    answer = client.post(
+        "/notifications/switch", data={"csrf_token": csrf(client), "enabled": "on"}
+    )
     assert answer.status_code == 200 and "MailMagnet is on" in seen(answer)
     wait_for(lambda: any(r.magnet_history_id for r in stack.rows(mailbox_jobs)))
     return client
@@ -58,8 +59,7 @@ def test_stream_delivers_a_new_hit_to_an_open_page(fast_stack: Stack) -> None:
     client = _switch_on(fast_stack)
     page = client.get("/contacts")
     assert 'id="bell"' in page.text and "/static/bell.js" in page.text
-    with client.stream("GET", "/notifications/stream",
-                       timeout=httpx.Timeout(30.0)) as response:
+    with client.stream("GET", "/notifications/stream", timeout=httpx.Timeout(30.0)) as response:
         assert response.headers["content-type"].startswith("text/event-stream")
         events = _bell_events(response)
         assert next(events)["unread"] == 0
@@ -73,8 +73,9 @@ def test_stream_delivers_a_new_hit_to_an_open_page(fast_stack: Stack) -> None:
     (hit,) = fast_stack.rows(magnet_hits)
     assert "Renewal" not in repr(tuple(hit))  # no subject at rest
     assert client.get("/notifications/count").json()["unread"] == 1
-    answer = client.post("/notifications/opened", data={
-        "csrf_token": csrf(client), "message_id": hit.message_id})
+    answer = client.post(
+        "/notifications/opened", data={"csrf_token": csrf(client), "message_id": hit.message_id}
+    )
     assert answer.status_code == 200
     assert client.get("/notifications/count").json()["unread"] == 0
     assert fast_stack.rows(magnet_hits)[0].opened_at is not None
@@ -101,8 +102,9 @@ def test_switch_needs_the_admins_permission(fast_stack: Stack) -> None:
             await engine.dispose()
 
     asyncio.run(forbid())
-    answer = client.post("/notifications/switch",
-                         data={"csrf_token": csrf(client), "enabled": "on"})
+    answer = client.post(
+        "/notifications/switch", data={"csrf_token": csrf(client), "enabled": "on"}
+    )
     assert answer.status_code == 403
     assert fast_stack.rows(mailbox_jobs) == []
     assert "has not enabled MailMagnet" in seen(client.get("/notifications"))
@@ -112,11 +114,15 @@ def test_gmail_push_triggers_a_run_without_polling(db_url: str) -> None:
     """With a Pub/Sub topic the mailbox is watched; the emulator's push reaches /push/gmail and
     the hit is stored although the poll interval is an hour."""
     port = free_port()
-    config = EmulatorConfig(push_endpoint=f"http://127.0.0.1:{port}/push/gmail",
-                            auto_consent=True)
-    with run_stack(db_url, config, port=str(port), base_url=f"http://127.0.0.1:{port}",
-                   pubsub_topic="projects/demo/topics/gmail",
-                   magnet_poll_seconds="3600") as stack:
+    config = EmulatorConfig(push_endpoint=f"http://127.0.0.1:{port}/push/gmail", auto_consent=True)
+    with run_stack(
+        db_url,
+        config,
+        port=str(port),
+        base_url=f"http://127.0.0.1:{port}",
+        pubsub_topic="projects/demo/topics/gmail",
+        magnet_poll_seconds="3600",
+    ) as stack:
         _switch_on(stack)
         wait_for(lambda: any(r.watch_expires_at for r in stack.rows(mailbox_jobs)))
         checked = stack.rows(mailbox_jobs)[0].magnet_checked_at
@@ -134,7 +140,8 @@ def test_push_endpoint_refuses_garbage_and_ignores_unknown_mailboxes(fast_stack:
 
     with fast_stack.browser() as anyone:
         assert anyone.post("/push/gmail", content=b"{}").status_code == 400
-        data = base64.urlsafe_b64encode(json.dumps(
-            {"emailAddress": "who@else.example", "historyId": 5}).encode()).decode()
+        data = base64.urlsafe_b64encode(
+            json.dumps({"emailAddress": "who@else.example", "historyId": 5}).encode()
+        ).decode()
         answer = anyone.post("/push/gmail", json={"message": {"data": data}})
         assert answer.status_code == 204

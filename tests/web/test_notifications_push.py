@@ -36,17 +36,25 @@ def certs_url(key: SigningKey) -> Iterator[str]:
 
 
 def _settings(certs_url: str, **extra: str) -> Settings:
-    base = {"GPANEL_MODE": "demo", "GPANEL_GOOGLE_CERTS_URI": certs_url,
-            "GPANEL_GOOGLE_ISSUER": "https://accounts.google.com"}
+    base = {
+        "GPANEL_MODE": "demo",
+        "GPANEL_GOOGLE_CERTS_URI": certs_url,
+        "GPANEL_GOOGLE_ISSUER": "https://accounts.google.com",
+    }
     return Settings.from_mapping({**base, **{f"GPANEL_{k.upper()}": v for k, v in extra.items()}})
 
 
 def _token(key: SigningKey, **claims: object) -> str:
     now = int(time.time())
-    body: dict[str, object] = {"iss": "https://accounts.google.com", "aud": AUDIENCE,
-                               "iat": now, "exp": now + 600, "sub": "1",
-                               "email": "push@project.iam.gserviceaccount.com",
-                               "email_verified": True}
+    body: dict[str, object] = {
+        "iss": "https://accounts.google.com",
+        "aud": AUDIENCE,
+        "iat": now,
+        "exp": now + 600,
+        "sub": "1",
+        "email": "push@project.iam.gserviceaccount.com",
+        "email_verified": True,
+    }
     body.update(claims)
     return "Bearer " + key.sign(body)
 
@@ -57,18 +65,21 @@ def test_valid_token_passes(key: SigningKey, certs_url: str) -> None:
     assert claims["email"] == "push@project.iam.gserviceaccount.com"
 
 
-@pytest.mark.parametrize("change", [
-    {"aud": "https://someone.else/push"},
-    {"iss": "https://evil.example"},
-    {"exp": int(time.time()) - 3600, "iat": int(time.time()) - 7200},
-    {"email_verified": False},
-])
-def test_wrong_tokens_are_refused(key: SigningKey, certs_url: str,
-                                  change: dict[str, object]) -> None:
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"aud": "https://someone.else/push"},
+        {"iss": "https://evil.example"},
+        {"exp": int(time.time()) - 3600, "iat": int(time.time()) - 7200},
+        {"email_verified": False},
+    ],
+)
+def test_wrong_tokens_are_refused(
+    key: SigningKey, certs_url: str, change: dict[str, object]
+) -> None:
     """Another audience, another issuer, an expired token or an unverified sender: 401."""
     with pytest.raises(PushRefused) as refused:
-        verify_push_token(_settings(certs_url, pubsub_audience=AUDIENCE),
-                          _token(key, **change))
+        verify_push_token(_settings(certs_url, pubsub_audience=AUDIENCE), _token(key, **change))
     assert refused.value.status == 401
 
 
@@ -84,9 +95,14 @@ def test_token_from_another_key_or_none_is_refused(certs_url: str) -> None:
 def test_without_audience_only_demo_mode_accepts(certs_url: str) -> None:
     """No audience: demo mode accepts (the emulator sends no token); production refuses."""
     assert verify_push_token(_settings(certs_url), "") == {}
-    production = Settings.from_mapping({
-        "GPANEL_SECRET_KEY": "x" * 40, "GPANEL_TOKEN_KEYS": "k" * 44,
-        "GPANEL_GOOGLE_CLIENT_ID": "id", "GPANEL_GOOGLE_CERTS_URI": certs_url})
+    production = Settings.from_mapping(
+        {
+            "GPANEL_SECRET_KEY": "x" * 40,
+            "GPANEL_TOKEN_KEYS": "k" * 44,
+            "GPANEL_GOOGLE_CLIENT_ID": "id",
+            "GPANEL_GOOGLE_CERTS_URI": certs_url,
+        }
+    )
     with pytest.raises(PushRefused) as refused:
         verify_push_token(production, "")
     assert refused.value.status == 403

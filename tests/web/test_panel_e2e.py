@@ -30,8 +30,10 @@ def test_each_record_type_lists_its_threads_with_crm_names(stack: Stack) -> None
     assert names[MARIA] == "Maria Schneider" and names[carla] == "Carla Reyes"
     assert row["snippet"] == "About trucks" and row["unread"] is True and row["count"] == 1
     assert row["mine"] is True and row["detail"] == "full"
-    assert row["url"] == f"/records/contact/{world.records['maria']}/threads/" \
+    assert (
+        row["url"] == f"/records/contact/{world.records['maria']}/threads/"
         f"{world.mailbox['carla']}/{row['thread_id']}"
+    )
 
     deal = world.threads(client, "deal", "acme-fleet")
     assert subjects(deal) == ["Tom invoice", "Maria fleet question"]
@@ -48,7 +50,7 @@ def test_each_record_type_lists_its_threads_with_crm_names(stack: Stack) -> None
     page = client.get(f"/records/contact/{world.records['maria']}/panel")
     assert "<html" in page.text and "Maria fleet question" in seen(page)
     record = client.get(f"/contacts/{world.records['maria']}")
-    assert "/static/panel.js" in record.text and "/panel\">Show mail" in record.text
+    assert "/static/panel.js" in record.text and '/panel">Show mail' in record.text
 
 
 def test_sharing_settings_and_detail_levels(stack: Stack) -> None:
@@ -152,4 +154,4 @@ def test_embed_signed_out_offers_sign_in_in_a_new_tab(stack: Stack) -> None:
     page = stack.browser().get(f"/embed/contact/{world.records['maria']}")
     assert page.status_code == 401
     assert 'target="_blank"' in page.text
-    assert f"/auth/login?next=/embed/contact/{world.records['maria']}\"" in page.text
+    assert f'/auth/login?next=/embed/contact/{world.records["maria"]}"' in page.text

@@ -74,10 +74,11 @@ def test_a_busy_or_revoked_mailbox_degrades_to_a_notice(stack: Stack) -> None:
     for rep in ("alice", "ben", "carla"):
         world.deliver(rep, message(MARIA, [EMAIL[rep]], f"Mail of {rep}")[0])
     control = world.stack.emulator.control
-    control.post("/_emulator/faults", json={"user": EMAIL["ben"], "method": "*",
-                                            "kind": "429", "count": 1000}).raise_for_status()
-    control.post("/_emulator/oauth/revoke-user",
-                 json={"email": EMAIL["alice"]}).raise_for_status()
+    control.post(
+        "/_emulator/faults",
+        json={"user": EMAIL["ben"], "method": "*", "kind": "429", "count": 1000},
+    ).raise_for_status()
+    control.post("/_emulator/oauth/revoke-user", json={"email": EMAIL["alice"]}).raise_for_status()
     client = world.client("carla")
     view = world.threads(client, "contact", "maria")
     assert subjects(view) == ["Mail of carla"]

@@ -43,30 +43,49 @@ def test_no_mail_content_is_stored_or_logged(
         world = build(stack, connect=["ben", "carla"])
         world.share("ben", Audience.RECORD_ACCESS, Detail.SUBJECT)
         cc = [f'"{markers["name"]}" <{markers["rcpt"]}>']
-        raw, first = message(MARIA, [EMAIL["carla"]], markers["subject"], markers["body"],
-                             cc=cc, attachment=(markers["file"], b"%PDF-1.4 canary"))
+        raw, first = message(
+            MARIA,
+            [EMAIL["carla"]],
+            markers["subject"],
+            markers["body"],
+            cc=cc,
+            attachment=(markers["file"], b"%PDF-1.4 canary"),
+        )
         carla_copy = world.deliver("carla", raw)
-        ben_copy = world.deliver("ben", message(MARIA, [EMAIL["ben"]], markers["subject"],
-                                                markers["body"], cc=cc)[0])
+        ben_copy = world.deliver(
+            "ben", message(MARIA, [EMAIL["ben"]], markers["subject"], markers["body"], cc=cc)[0]
+        )
         for n in range(3):
             world.deliver("carla", message(MARIA, [EMAIL["carla"]], f"{marker} more {n}")[0])
         carla, ben = world.client("carla"), world.client("ben")
         contact = world.records["maria"]
         listed = world.threads(carla, "contact", "maria")
         assert markers["subject"] in [t["subject"] for t in listed["threads"]]  # it is live
-        for url in (f"/records/contact/{contact}/panel?fragment=1",
-                     f"/records/contact/{contact}/panel", f"/embed/contact/{contact}",
-                     f"/api/records/company/{world.records['acme']}/threads",
-                     f"/api/records/deal/{world.records['acme-fleet']}/threads?company=1"):
+        for url in (
+            f"/records/contact/{contact}/panel?fragment=1",
+            f"/records/contact/{contact}/panel",
+            f"/embed/contact/{contact}",
+            f"/api/records/company/{world.records['acme']}/threads",
+            f"/api/records/deal/{world.records['acme-fleet']}/threads?company=1",
+        ):
             assert carla.get(url).status_code == 200
         for q in (MARIA, markers["rcpt"], carla_copy["threadId"], "nonsense!"):
-            assert carla.post(f"/api/records/contact/{contact}/why", json={"q": q}).status_code \
+            assert (
+                carla.post(f"/api/records/contact/{contact}/why", json={"q": q}).status_code == 200
+            )
+            assert (
+                carla.post(
+                    f"/records/contact/{contact}/panel/why?fragment=1", data={"q": q}
+                ).status_code
                 == 200
-            assert carla.post(f"/records/contact/{contact}/panel/why?fragment=1",
-                              data={"q": q}).status_code == 200
+            )
         mine = {"mailbox_id": world.mailbox["carla"], "thread_id": carla_copy["threadId"]}
-        for action, body in (("unlink", mine), ("relink", mine), ("private", mine),
-                             ("private", {**mine, "private": False})):
+        for action, body in (
+            ("unlink", mine),
+            ("relink", mine),
+            ("private", mine),
+            ("private", {**mine, "private": False}),
+        ):
             resp = carla.post(f"/api/records/contact/{contact}/panel/{action}", json=body)
             assert resp.status_code == 200, resp.text
         assert carla.post("/api/blocks", json={"pattern": "@blocked.example"}).status_code == 201
@@ -84,11 +103,10 @@ def test_no_mail_content_is_stored_or_logged(
         finally:
             engine.dispose()
     blob = "\n".join(dump)
-    files = [p for root in (data_dir, tmp_path) if root.exists() for p in root.rglob("*")
-             if p.is_file()]
-    logged = "\n".join(
-        f"{r.name} {r.getMessage()} {r.exc_text or ''}" for r in caplog.records
-    )
+    files = [
+        p for root in (data_dir, tmp_path) if root.exists() for p in root.rglob("*") if p.is_file()
+    ]
+    logged = "\n".join(f"{r.name} {r.getMessage()} {r.exc_text or ''}" for r in caplog.records)
     assert caplog.records, "the log capture saw nothing: the scan would prove nothing"
     assert "gpanel.panel" in logged or "gpanel.unlinks" in logged
     for what, value in {**markers, "marker": marker, "message-id": first_rfc}.items():

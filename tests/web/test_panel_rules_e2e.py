@@ -13,8 +13,9 @@ from tests.web.panel_kit import EMAIL, MARIA, World, build, message, subjects
 
 
 def why(world: World, rep: str, text: str) -> Any:
-    resp = world.client(rep).post(f"/api/records/contact/{world.records['maria']}/why",
-                                  json={"q": text})
+    resp = world.client(rep).post(
+        f"/api/records/contact/{world.records['maria']}/why", json={"q": text}
+    )
     assert resp.status_code == 200, resp.text[:300]
     return resp.json()
 
@@ -41,7 +42,9 @@ def test_each_exclusion_hides_and_is_explained(stack: Stack) -> None:
     world.deliver("carla", message(MARIA, [carla], "Vendor thread", cc=["bob@vendor.example"])[0])
     carla_client = world.client("carla")
     assert subjects(world.threads(carla_client, "contact", "maria")) == [
-        "Vendor thread", "Shown thread"]
+        "Vendor thread",
+        "Shown thread",
+    ]
 
     # Block lists: Carla's own rule for a domain; then an org-wide rule from Alice (admin).
     made = carla_client.post("/api/blocks", json={"pattern": "@vendor.example"})
@@ -62,7 +65,8 @@ def test_each_exclusion_hides_and_is_explained(stack: Stack) -> None:
 
     answer = why(world, "carla", MARIA)
     assert reasons(answer) == sorted(
-        ["group", "not_participant", "shown", "shown", "spam_trash", "spam_trash"])
+        ["group", "not_participant", "shown", "shown", "spam_trash", "spam_trash"]
+    )
     assert "Carla Reyes" in answer["searched"]
     by_thread = why(world, "carla", f"https://mail.google.com/mail/u/0/#inbox/{spam['threadId']}")
     assert reasons(by_thread) == ["spam_trash"]
@@ -74,8 +78,9 @@ def test_each_exclusion_hides_and_is_explained(stack: Stack) -> None:
 
     # Internal-only mail matches a record only when the record holds an internal address:
     # give Acme the org's own domain, then Ben's thread among colleagues is on Acme's page.
-    internal = world.deliver("ben", message(ben, [carla, "ops@brightwave.example"],
-                                            "Internal thread")[0])
+    internal = world.deliver(
+        "ben", message(ben, [carla, "ops@brightwave.example"], "Internal thread")[0]
+    )
     world.share("ben", Audience.RECORD_ACCESS, Detail.FULL)
     async_add_domain(world, "acme", "brightwave.example")
     company = world.records["acme"]
@@ -83,8 +88,9 @@ def test_each_exclusion_hides_and_is_explained(stack: Stack) -> None:
     carla_rows = carla_client.get(f"/api/records/company/{company}/threads").json()
     assert "Internal thread" in subjects(ben_rows)
     assert "Internal thread" not in subjects(carla_rows)
-    answer = carla_client.post(f"/api/records/company/{company}/why",
-                               json={"q": internal["threadId"]}).json()
+    answer = carla_client.post(
+        f"/api/records/company/{company}/why", json={"q": internal["threadId"]}
+    ).json()
     assert [f["reason"] for f in answer["findings"]] == ["internal"]
 
 
@@ -97,8 +103,9 @@ def async_add_domain(world: World, company_key: str, domain: str) -> None:
 
     async def go(engine: Any) -> None:
         async with engine.begin() as conn:
-            await conn.execute(insert(company_domains).values(
-                domain=domain, company_id=world.records[company_key]))
+            await conn.execute(
+                insert(company_domains).values(domain=domain, company_id=world.records[company_key])
+            )
 
     db(world.stack, go)
 
@@ -127,9 +134,10 @@ def test_unlink_sticks_across_replies_and_can_be_undone(stack: Stack) -> None:
     (row,) = world.threads(client, "contact", "maria")["threads"]
     assert row["count"] == 2
     # The form post (no JavaScript): redirect back to the record with an undo form.
-    form = client.post(f"/records/contact/{contact}/panel/unlink",
-                       data={**{k: str(v) for k, v in body.items()},
-                             "back": f"/records/contact/{contact}/panel"})
+    form = client.post(
+        f"/records/contact/{contact}/panel/unlink",
+        data={**{k: str(v) for k, v in body.items()}, "back": f"/records/contact/{contact}/panel"},
+    )
     assert form.status_code == 303
     page = client.get(form.headers["location"])
     assert "Thread unlinked from this record" in seen(page) and "Undo" in page.text
@@ -146,18 +154,15 @@ def test_private_threads_show_to_their_owner_only(stack: Stack) -> None:
     ben, carla = world.client("ben"), world.client("carla")
     contact = world.records["maria"]
     body = {"mailbox_id": world.mailbox["ben"], "thread_id": sent["threadId"]}
-    assert carla.post(f"/api/records/contact/{contact}/panel/private",
-                      json=body).status_code == 403
-    assert ben.post(f"/api/records/contact/{contact}/panel/private",
-                    json=body).status_code == 200
+    assert carla.post(f"/api/records/contact/{contact}/panel/private", json=body).status_code == 403
+    assert ben.post(f"/api/records/contact/{contact}/panel/private", json=body).status_code == 200
     assert world.threads(carla, "contact", "maria")["threads"] == []
     (mine,) = world.threads(ben, "contact", "maria")["threads"]
     assert mine["private"] is True
     assert reasons(why(world, "carla", sent["threadId"])) == ["not_shared"]
     assert reasons(why(world, "ben", sent["threadId"])) == ["shown"]
     # Carla may not unlink what she cannot see.
-    assert carla.post(f"/api/records/contact/{contact}/panel/unlink",
-                      json=body).status_code == 403
+    assert carla.post(f"/api/records/contact/{contact}/panel/unlink", json=body).status_code == 403
     ben.post(f"/api/records/contact/{contact}/panel/private", json={**body, "private": False})
     assert subjects(world.threads(carla, "contact", "maria")) == ["Ben private thread"]
 
@@ -169,11 +174,11 @@ def test_posts_without_the_csrf_token_are_refused(stack: Stack) -> None:
     client.headers.pop("X-CSRF-Token")
     contact = world.records["maria"]
     body = {"mailbox_id": world.mailbox["carla"], "thread_id": "abc123"}
-    assert client.post(f"/api/records/contact/{contact}/panel/unlink",
-                       json=body).status_code == 403
+    assert client.post(f"/api/records/contact/{contact}/panel/unlink", json=body).status_code == 403
     assert client.post("/api/blocks", json={"pattern": "@a.example"}).status_code == 403
-    assert client.post(f"/records/contact/{contact}/panel/why",
-                       data={"q": MARIA}).status_code == 403
+    assert (
+        client.post(f"/records/contact/{contact}/panel/why", data={"q": MARIA}).status_code == 403
+    )
     from gpanel.store.tables import blocked_addresses, unlinks
 
     assert stack.rows(unlinks) == [] and stack.rows(blocked_addresses) == []

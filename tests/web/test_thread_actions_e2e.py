@@ -24,17 +24,25 @@ def world(stack: Stack) -> World:
 
 
 def _thread(world: World) -> tuple[str, str]:
-    raw, _ = mail(f"Pat Buyer <{PAT}>", BEN, "Pricing", "Plain words",
-                  '<p>Logo:</p><img src="cid:logo@acme">',
-                  related=[("logo@acme", PNG, "image/png")],
-                  attachments=[("price list.pdf", PDF, "application/pdf"),
-                               ("evil.html", b"<script>alert(1)</script>", "text/html")])
+    raw, _ = mail(
+        f"Pat Buyer <{PAT}>",
+        BEN,
+        "Pricing",
+        "Plain words",
+        '<p>Logo:</p><img src="cid:logo@acme">',
+        related=[("logo@acme", PNG, "image/png")],
+        attachments=[
+            ("price list.pdf", PDF, "application/pdf"),
+            ("evil.html", b"<script>alert(1)</script>", "text/html"),
+        ],
+    )
     created = world.insert(raw)
     return created["threadId"], created["id"]
 
 
-def _act(world: World, client: httpx.Client, thread_id: str, action: str,
-         label_id: str | None = None) -> httpx.Response:
+def _act(
+    world: World, client: httpx.Client, thread_id: str, action: str, label_id: str | None = None
+) -> httpx.Response:
     data = {"csrf_token": csrf(client), "action": action}
     if label_id:
         data["label_id"] = label_id
@@ -44,9 +52,11 @@ def _act(world: World, client: httpx.Client, thread_id: str, action: str,
 def test_each_action_lands_in_gmail_and_shows_at_once(world: World) -> None:
     thread_id, _ = _thread(world)
     token = world.stack.emulator.token(BEN)
-    made = httpx.post(f"{world.stack.emulator.url}/gmail/v1/users/me/labels",
-                      headers={"Authorization": f"Bearer {token}"},
-                      json={"name": "Hot leads"})
+    made = httpx.post(
+        f"{world.stack.emulator.url}/gmail/v1/users/me/labels",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"name": "Hot leads"},
+    )
     label_id = made.json()["id"]
 
     page = _act(world, world.ben, thread_id, "read")
@@ -79,7 +89,9 @@ def test_json_actions_answer_the_new_state(world: World) -> None:
     answer = world.ben.post(
         f"/api/threads/{world.mailbox_id}/{thread_id}/actions",
         params={"record_type": "contact", "record_id": world.contact_id},
-        json={"action": "star"}, headers={"X-CSRF-Token": csrf(world.ben)})
+        json={"action": "star"},
+        headers={"X-CSRF-Token": csrf(world.ben)},
+    )
     assert answer.status_code == 200, answer.text
     assert answer.json()["done"] == "star" and answer.json()["thread"]["starred"] is True
     assert "STARRED" in world.labels_of(thread_id)
@@ -99,8 +111,7 @@ def test_attachments_stream_with_safe_headers(world: World) -> None:
     thread_id, _ = _thread(world)
     world.share(Audience.RECORD_ACCESS, Detail.FULL)
     page = world.carla.get(world.url(thread_id))
-    links = dict(re.findall(r'<a href="([^"]+/attachments/[^"]+)" download>([^<]+)</a>',
-                            page.text))
+    links = dict(re.findall(r'<a href="([^"]+/attachments/[^"]+)" download>([^<]+)</a>', page.text))
     by_name = {html.unescape(name): html.unescape(url) for url, name in links.items()}
     pdf = world.carla.get(by_name["price list.pdf"])
     assert pdf.status_code == 200 and pdf.content == PDF

@@ -27,10 +27,15 @@ def world(stack: Stack) -> World:
 
 
 def _quote_thread(world: World) -> tuple[str, str]:
-    raw, rfc_id = mail(f"Pat Buyer <{PAT}>", f"Ben <{BEN}>", "Quote for 40 seats",
-                       "Hello Ben, the quote is attached.", HTML,
-                       related=[("logo@acme", PNG, "image/png")],
-                       attachments=[("quote.pdf", PDF, "application/pdf")])
+    raw, rfc_id = mail(
+        f"Pat Buyer <{PAT}>",
+        f"Ben <{BEN}>",
+        "Quote for 40 seats",
+        "Hello Ben, the quote is attached.",
+        HTML,
+        related=[("logo@acme", PNG, "image/png")],
+        attachments=[("quote.pdf", PDF, "application/pdf")],
+    )
     created = world.insert(raw)
     world.rfc_ids[created["id"]] = rfc_id
     return created["threadId"], created["id"]
@@ -53,7 +58,7 @@ def test_owner_and_full_sharing_see_the_whole_message(world: World) -> None:
         assert "Quote for 40 seats" in text
         assert f'href="/contacts/{world.contact_id}"' in page.text and "Pat Buyer" in text
         (doc,) = _srcdocs(page.text)
-        assert doc.startswith("<!DOCTYPE html><html><head><meta http-equiv=\"Content-Security")
+        assert doc.startswith('<!DOCTYPE html><html><head><meta http-equiv="Content-Security')
         assert "Hello Ben, the <b>quote</b> is attached." in doc
         assert "<script" not in doc and "pwned" not in doc
         assert "images.example.test" not in doc  # blocked until asked
@@ -88,8 +93,10 @@ def test_subject_and_metadata_detail(world: World) -> None:
     assert "srcdoc" not in page.text and "quote.pdf" not in page.text
     attachment = world.carla.get(world.url(thread_id) + f"/attachments/{message_id}/p2")
     assert attachment.status_code == 403
-    api = world.carla.get(f"/api/threads/{world.mailbox_id}/{thread_id}",
-                          params={"record_type": "contact", "record_id": world.contact_id})
+    api = world.carla.get(
+        f"/api/threads/{world.mailbox_id}/{thread_id}",
+        params={"record_type": "contact", "record_id": world.contact_id},
+    )
     body = api.json()
     assert body["detail"] == "subject" and body["subject"] == "Quote for 40 seats"
     assert body["messages"][0]["body"] is None and body["messages"][0]["attachments"] == []
@@ -99,9 +106,10 @@ def test_subject_and_metadata_detail(world: World) -> None:
     assert page.status_code == 200
     assert "Quote for 40 seats" not in seen(page) and "Pat Buyer" in seen(page)
     assert "srcdoc" not in page.text
-    body = world.carla.get(f"/api/threads/{world.mailbox_id}/{thread_id}",
-                           params={"record_type": "contact",
-                                   "record_id": world.contact_id}).json()
+    body = world.carla.get(
+        f"/api/threads/{world.mailbox_id}/{thread_id}",
+        params={"record_type": "contact", "record_id": world.contact_id},
+    ).json()
     assert body["detail"] == "metadata" and body["subject"] is None and body["labels"] is None
     assert body["messages"][0]["subject"] is None
     assert body["messages"][0]["from"][0]["email"] == PAT
@@ -129,8 +137,10 @@ def test_refusals_are_plain_404s(world: World) -> None:
     assert world.carla.get(world.url(second)).status_code == 200
     world.share(Audience.PRIVATE)
     assert world.carla.get(world.url(second)).status_code == 404
-    api = world.carla.get(f"/api/threads/{world.mailbox_id}/{second}",
-                          params={"record_type": "contact", "record_id": world.contact_id})
+    api = world.carla.get(
+        f"/api/threads/{world.mailbox_id}/{second}",
+        params={"record_type": "contact", "record_id": world.contact_id},
+    )
     assert api.status_code == 404 and api.json()["error"]["status"] == 404
     # Olga's record belongs to Ben (no team): Carla cannot open it, so not its threads either.
     raw, _ = mail("Olga <olga@elsewhere.example>", BEN, "Olga's", "hi")
@@ -146,8 +156,7 @@ def test_unlinked_thread_says_so_and_undo_relinks(world: World) -> None:
     world.unlink(thread_id, "contact", world.contact_id)
     page = world.ben.get(world.url(thread_id))
     assert page.status_code == 200 and "unlinked from this contact" in seen(page)
-    undone = world.ben.post(world.url(thread_id) + "/relink",
-                            data={"csrf_token": csrf(world.ben)})
+    undone = world.ben.post(world.url(thread_id) + "/relink", data={"csrf_token": csrf(world.ben)})
     assert undone.status_code == 200 and "unlinked from this contact" not in seen(undone)
 
 
@@ -164,11 +173,19 @@ def test_owner_opening_marks_magnet_hits_opened(world: World) -> None:
 
 def test_json_api_matches_the_page(world: World) -> None:
     thread_id, message_id = _quote_thread(world)
-    reply, _ = mail(f"Ben <{BEN}>", f"Pat <{PAT}>", "Re: Quote for 40 seats", "Thanks Pat!",
-                    cc=CARLA, reply_to_id=world.rfc_ids[message_id])
+    reply, _ = mail(
+        f"Ben <{BEN}>",
+        f"Pat <{PAT}>",
+        "Re: Quote for 40 seats",
+        "Thanks Pat!",
+        cc=CARLA,
+        reply_to_id=world.rfc_ids[message_id],
+    )
     assert world.insert(reply, ("SENT",))["threadId"] == thread_id
-    answer = world.ben.get(f"/api/threads/{world.mailbox_id}/{thread_id}",
-                           params={"record_type": "contact", "record_id": world.contact_id})
+    answer = world.ben.get(
+        f"/api/threads/{world.mailbox_id}/{thread_id}",
+        params={"record_type": "contact", "record_id": world.contact_id},
+    )
     assert answer.status_code == 200 and answer.headers["cache-control"] == "private, no-store"
     body = answer.json()
     assert body["detail"] == "full" and body["can_act"] is True and body["unread"] is True

@@ -30,9 +30,14 @@ def world(db_url: str, origin: ImageOrigin) -> Iterator[World]:
 
 
 def test_remote_images_load_through_the_proxy_only_when_asked(world: World) -> None:
-    raw, _ = mail(f"Pat <{PAT}>", BEN, "Newsletter", "see the banner",
-                  '<p>Banner</p><img src="http://img.test/ok.png">'
-                  '<img src="http://intranet.test/secret.png">')
+    raw, _ = mail(
+        f"Pat <{PAT}>",
+        BEN,
+        "Newsletter",
+        "see the banner",
+        '<p>Banner</p><img src="http://img.test/ok.png">'
+        '<img src="http://intranet.test/secret.png">',
+    )
     created = world.insert(raw)
     url = world.url(created["threadId"])
     blocked = world.ben.get(url).text

@@ -77,8 +77,9 @@ def _handler(origin: ImageOrigin) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(body)
 
         def do_GET(self) -> None:
-            origin.seen.append({"path": self.path, **{k.lower(): v for k, v in
-                                                     self.headers.items()}})
+            origin.seen.append(
+                {"path": self.path, **{k.lower(): v for k, v in self.headers.items()}}
+            )
             path = self.path.split("?", 1)[0]
             if path == "/ok.png":
                 self._send(200, "image/png", PNG, X_Upstream="secret", Set_Cookie="track=1")
@@ -93,10 +94,14 @@ def _handler(origin: ImageOrigin) -> type[BaseHTTPRequestHandler]:
             elif path == "/fake.png":
                 self._send(200, "image/png", b"<html><script>alert(1)</script></html>")
             elif path.startswith("/to/"):
-                target = {"private": "http://10.0.0.5/x.png", "loop": "http://127.0.0.1/x.png",
-                          "intranet": "http://intranet.test/x.png", "ok": "/ok.png",
-                          "mapped": "http://[::ffff:127.0.0.1]/x.png",
-                          "loopname": "http://loop.test/x.png"}[path[4:]]
+                target = {
+                    "private": "http://10.0.0.5/x.png",
+                    "loop": "http://127.0.0.1/x.png",
+                    "intranet": "http://intranet.test/x.png",
+                    "ok": "/ok.png",
+                    "mapped": "http://[::ffff:127.0.0.1]/x.png",
+                    "loopname": "http://loop.test/x.png",
+                }[path[4:]]
                 self._send(302, "text/plain", b"", Location=target)
             elif path == "/slow.png":
                 time.sleep(3)

@@ -122,28 +122,45 @@ class World:
     def mark_private(self, thread_id: str) -> None:
         async def go(engine: Any) -> None:
             async with engine.begin() as conn:
-                await conn.execute(insert(private_threads).values(
-                    mailbox_id=self.mailbox_id, thread_id=thread_id,
-                    created_at=dt.datetime.now(dt.UTC)))
+                await conn.execute(
+                    insert(private_threads).values(
+                        mailbox_id=self.mailbox_id,
+                        thread_id=thread_id,
+                        created_at=dt.datetime.now(dt.UTC),
+                    )
+                )
 
         db(self.stack, go)
 
     def unlink(self, thread_id: str, kind: str, record_id: int) -> None:
         async def go(engine: Any) -> None:
             async with engine.begin() as conn:
-                await conn.execute(insert(unlinks).values(
-                    mailbox_id=self.mailbox_id, thread_id=thread_id, record_type=kind,
-                    record_id=record_id, user_id=self.user_ids[BEN],
-                    created_at=dt.datetime.now(dt.UTC)))
+                await conn.execute(
+                    insert(unlinks).values(
+                        mailbox_id=self.mailbox_id,
+                        thread_id=thread_id,
+                        record_type=kind,
+                        record_id=record_id,
+                        user_id=self.user_ids[BEN],
+                        created_at=dt.datetime.now(dt.UTC),
+                    )
+                )
 
         db(self.stack, go)
 
     def add_hit(self, message_id: str, thread_id: str) -> None:
         async def go(engine: Any) -> None:
             async with engine.begin() as conn:
-                await conn.execute(insert(magnet_hits).values(
-                    mailbox_id=self.mailbox_id, message_id=message_id, thread_id=thread_id,
-                    sender=PAT, received_at=dt.datetime.now(dt.UTC), opened_at=None))
+                await conn.execute(
+                    insert(magnet_hits).values(
+                        mailbox_id=self.mailbox_id,
+                        message_id=message_id,
+                        thread_id=thread_id,
+                        sender=PAT,
+                        received_at=dt.datetime.now(dt.UTC),
+                        opened_at=None,
+                    )
+                )
 
         db(self.stack, go)
 
@@ -168,10 +185,16 @@ def build_world(stack: Stack) -> World:
         async with engine.begin() as conn:
             ids = {r.email: r.id for r in (await conn.execute(select(users))).all()}
             company = await create_company(conn, name="Acme", domains=["acme.example"])
-            pat = await create_contact(conn, first_name="Pat", last_name="Buyer", emails=[PAT],
-                                       company_id=company.id)
-            other = await create_contact(conn, first_name="Olga", last_name="Other",
-                                         emails=["olga@elsewhere.example"], owner_id=ids[BEN])
+            pat = await create_contact(
+                conn, first_name="Pat", last_name="Buyer", emails=[PAT], company_id=company.id
+            )
+            other = await create_contact(
+                conn,
+                first_name="Olga",
+                last_name="Other",
+                emails=["olga@elsewhere.example"],
+                owner_id=ids[BEN],
+            )
         return pat.id, company.id, other.id, ids
 
     contact_id, company_id, other_id, ids = db(stack, seed)

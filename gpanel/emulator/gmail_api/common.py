@@ -225,4 +225,3 @@ def respond(request: Request, body: dict[str, Any] | None, status: int = 200) ->
     if fields:
         body = _mask(body, _parse_fields(fields))
     return JSONResponse(body, status_code=status, media_type="application/json; charset=UTF-8")
-

@@ -329,4 +329,3 @@ def wire_middleware(app: ASGIApp, wire: Wire, accounts: Accounts) -> ASGIApp:
         await wire.serve(app, accounts, scope, receive, send)
 
     return middleware
-

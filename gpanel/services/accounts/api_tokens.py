@@ -51,42 +51,72 @@ async def create(engine: AsyncEngine, user: CurrentUser, name: str) -> str:
     name = name.strip()[:200] or "API token"
     token = PREFIX + secrets.token_urlsafe(32)
     async with engine.begin() as conn:
-        await conn.execute(insert(api_tokens).values(
-            user_id=user.id, name=name, token_hash=_hash(token), prefix=token[:10],
-            created_at=_now()))
+        await conn.execute(
+            insert(api_tokens).values(
+                user_id=user.id,
+                name=name,
+                token_hash=_hash(token),
+                prefix=token[:10],
+                created_at=_now(),
+            )
+        )
     return token
 
 
 async def mine(engine: AsyncEngine, user_id: int) -> list[TokenInfo]:
     async with engine.connect() as conn:
-        rows = (await conn.execute(select(api_tokens).where(api_tokens.c.user_id == user_id)
-                                   .order_by(api_tokens.c.created_at.desc()))).all()
-    return [TokenInfo(r.id, r.name, r.prefix, r.created_at, r.last_used_at,
-                      r.revoked_at is not None) for r in rows]
+        rows = (
+            await conn.execute(
+                select(api_tokens)
+                .where(api_tokens.c.user_id == user_id)
+                .order_by(api_tokens.c.created_at.desc())
+            )
+        ).all()
+    return [
+        TokenInfo(r.id, r.name, r.prefix, r.created_at, r.last_used_at, r.revoked_at is not None)
+        for r in rows
+    ]
 
 
 async def revoke(engine: AsyncEngine, user_id: int, token_id: int) -> None:
     async with engine.begin() as conn:
-        await conn.execute(update(api_tokens).where(
-            api_tokens.c.id == token_id, api_tokens.c.user_id == user_id,
-            api_tokens.c.revoked_at.is_(None)).values(revoked_at=_now()))
+        await conn.execute(
+            update(api_tokens)
+            .where(
+                api_tokens.c.id == token_id,
+                api_tokens.c.user_id == user_id,
+                api_tokens.c.revoked_at.is_(None),
+            )
+            .values(revoked_at=_now())
+        )
 
 
 async def resolve(engine: AsyncEngine, token: str) -> CurrentUser | None:
     """The person a bearer token acts for, or None (unknown, revoked, person inactive)."""
     if not token.startswith(PREFIX):
         return None
-    query = (select(api_tokens.c.id.label("token_id"),
-                    api_tokens.c.last_used_at.label("token_used_at"), users)
-             .join(users, users.c.id == api_tokens.c.user_id)
-             .where(api_tokens.c.token_hash == _hash(token), api_tokens.c.revoked_at.is_(None),
-                    users.c.active.is_(True)))
+    query = (
+        select(
+            api_tokens.c.id.label("token_id"),
+            api_tokens.c.last_used_at.label("token_used_at"),
+            users,
+        )
+        .join(users, users.c.id == api_tokens.c.user_id)
+        .where(
+            api_tokens.c.token_hash == _hash(token),
+            api_tokens.c.revoked_at.is_(None),
+            users.c.active.is_(True),
+        )
+    )
     async with engine.begin() as conn:
         row = (await conn.execute(query)).first()
         if row is None:
             return None
         # "Last used" to the minute is enough, and saves a write on every API call.
         if row.token_used_at is None or _now() - _aware(row.token_used_at) > LAST_USED_STEP:
-            await conn.execute(update(api_tokens).where(api_tokens.c.id == row.token_id)
-                               .values(last_used_at=_now()))
+            await conn.execute(
+                update(api_tokens)
+                .where(api_tokens.c.id == row.token_id)
+                .values(last_used_at=_now())
+            )
     return CurrentUser(row.id, row.email, row.name, row.role, row.team_id)

@@ -23,9 +23,14 @@ async def disconnect_mailbox(ctx: AppContext, mailbox_id: int) -> str | None:
         ctx.tokens.forget(str(mid))
         content_cache(ctx).forget_mailbox(mid)
 
-    return await mailboxes.disconnect(ctx.engine, ctx.http, ctx.vault,
-                                      ctx.settings.google_revoke_uri, mailbox_id,
-                                      [forget_locally, *listeners])
+    return await mailboxes.disconnect(
+        ctx.engine,
+        ctx.http,
+        ctx.vault,
+        ctx.settings.google_revoke_uri,
+        mailbox_id,
+        [forget_locally, *listeners],
+    )
 
 
 async def disconnect_user(ctx: AppContext, user_id: int) -> str | None:

@@ -27,8 +27,11 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from gpanel.settings import Settings
 
-SIGN_IN_SCOPES = ("openid", "https://www.googleapis.com/auth/userinfo.email",
-                  "https://www.googleapis.com/auth/userinfo.profile")
+SIGN_IN_SCOPES = (
+    "openid",
+    "https://www.googleapis.com/auth/userinfo.email",
+    "https://www.googleapis.com/auth/userinfo.profile",
+)
 GMAIL_MODIFY = "https://www.googleapis.com/auth/gmail.modify"
 CONNECT_SCOPES = ("openid", "https://www.googleapis.com/auth/userinfo.email", GMAIL_MODIFY)
 FLOW_COOKIE = "gpanel_oauth"
@@ -37,7 +40,7 @@ FLOW_MAX_AGE = 600  # ten minutes to get through Google's consent screen
 # What each Gmail scope lets gpanel do, for explaining partial consent in plain words.
 SCOPE_FEATURES = {
     GMAIL_MODIFY: "read your mail on records, reply and send, mark read or unread, archive and "
-                  "label, MailMagnet notifications and category labels",
+    "label, MailMagnet notifications and category labels",
 }
 
 
@@ -69,38 +72,53 @@ def relax_oauthlib(settings: Settings) -> None:
     Google endpoints are the local emulator on a loopback address."""
     os.environ["OAUTHLIB_RELAX_TOKEN_SCOPE"] = "1"
     host = urlsplit(settings.google_token_uri).hostname or ""
-    if settings.google_token_uri.startswith("http://") and host in ("127.0.0.1", "localhost",
-                                                                    "::1"):
+    if settings.google_token_uri.startswith("http://") and host in (
+        "127.0.0.1",
+        "localhost",
+        "::1",
+    ):
         os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
 
 
 class GoogleOAuth:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._signer = URLSafeTimedSerializer(settings.secret_key.get_secret_value(),
-                                              salt="gpanel.oauth-flow")
+        self._signer = URLSafeTimedSerializer(
+            settings.secret_key.get_secret_value(), salt="gpanel.oauth-flow"
+        )
 
     def _client_config(self) -> dict[str, Any]:
         s = self.settings
-        return {"web": {
-            "client_id": s.google_client_id,
-            "client_secret": s.google_client_secret.get_secret_value(),
-            "auth_uri": s.google_auth_uri,
-            "token_uri": s.google_token_uri,
-        }}
+        return {
+            "web": {
+                "client_id": s.google_client_id,
+                "client_secret": s.google_client_secret.get_secret_value(),
+                "auth_uri": s.google_auth_uri,
+                "token_uri": s.google_token_uri,
+            }
+        }
 
-    def _flow(self, purpose: str, scopes: tuple[str, ...], state: str | None = None,
-              verifier: str | None = None) -> Flow:
+    def _flow(
+        self,
+        purpose: str,
+        scopes: tuple[str, ...],
+        state: str | None = None,
+        verifier: str | None = None,
+    ) -> Flow:
         path = "/auth/callback" if purpose == "signin" else "/mailbox/callback"
         flow = Flow.from_client_config(
-            self._client_config(), scopes=list(scopes), state=state,
+            self._client_config(),
+            scopes=list(scopes),
+            state=state,
             redirect_uri=self.settings.base_url.rstrip("/") + path,
-            code_verifier=verifier, autogenerate_code_verifier=verifier is None,
+            code_verifier=verifier,
+            autogenerate_code_verifier=verifier is None,
         )
         return flow
 
-    def start(self, purpose: str, *, login_hint: str | None = None,
-              next_path: str = "/") -> FlowStart:
+    def start(
+        self, purpose: str, *, login_hint: str | None = None, next_path: str = "/"
+    ) -> FlowStart:
         """The URL to send the browser to, and the signed cookie to set alongside."""
         if purpose not in ("signin", "connect"):
             raise ValueError(purpose)
@@ -108,15 +126,19 @@ class GoogleOAuth:
         flow = self._flow(purpose, scopes)
         extra: dict[str, str] = {}
         if purpose == "connect":
-            extra = {"access_type": "offline", "prompt": "consent",
-                     "include_granted_scopes": "true"}
+            extra = {
+                "access_type": "offline",
+                "prompt": "consent",
+                "include_granted_scopes": "true",
+            }
         else:
             extra = {"prompt": "select_account"}
         if login_hint:
             extra["login_hint"] = login_hint
         url, state = flow.authorization_url(**extra)
-        cookie = self._signer.dumps({"p": purpose, "s": state, "v": flow.code_verifier,
-                                     "n": _safe_next(next_path)})
+        cookie = self._signer.dumps(
+            {"p": purpose, "s": state, "v": flow.code_verifier, "n": _safe_next(next_path)}
+        )
         return FlowStart(url=url, cookie=cookie)
 
     async def finish(self, purpose: str, cookie: str | None, query: dict[str, str]) -> FlowResult:
@@ -128,8 +150,9 @@ class GoogleOAuth:
         try:
             saved = self._signer.loads(cookie or "", max_age=FLOW_MAX_AGE)
         except BadSignature:
-            raise OAuthFlowError("This sign-in link expired or was not started here. "
-                                 "Start again.") from None
+            raise OAuthFlowError(
+                "This sign-in link expired or was not started here. Start again."
+            ) from None
         if saved.get("p") != purpose or not query.get("state") or query["state"] != saved["s"]:
             raise OAuthFlowError("The reply from Google did not match this sign-in. Start again.")
         code = query.get("code")
@@ -142,10 +165,14 @@ class GoogleOAuth:
         granted = token.get("scope") or " ".join(scopes)
         granted_set = frozenset(granted.split() if isinstance(granted, str) else granted)
         return FlowResult(
-            email=str(claims["email"]), name=str(claims.get("name") or claims["email"]),
-            subject=str(claims["sub"]), granted_scopes=granted_set,
-            access_token=str(token["access_token"]), refresh_token=token.get("refresh_token"),
-            expires_at=token.get("expires_at"), next_path=saved.get("n", "/"),
+            email=str(claims["email"]),
+            name=str(claims.get("name") or claims["email"]),
+            subject=str(claims["sub"]),
+            granted_scopes=granted_set,
+            access_token=str(token["access_token"]),
+            refresh_token=token.get("refresh_token"),
+            expires_at=token.get("expires_at"),
+            next_path=saved.get("n", "/"),
         )
 
     def _exchange(self, flow: Flow, code: str) -> dict[str, Any]:
@@ -155,8 +182,9 @@ class GoogleOAuth:
             # oauthlib's errors carry Google's error code (invalid_grant for a replayed code,
             # a wrong PKCE verifier, or an expired one); none of them carries user data.
             reason = getattr(exc, "error", None) or type(exc).__name__
-            raise OAuthFlowError(f"Google did not accept the sign-in ({reason}). "
-                                 "Start again.") from None
+            raise OAuthFlowError(
+                f"Google did not accept the sign-in ({reason}). Start again."
+            ) from None
 
     def _verify_id_token(self, raw: str | None) -> dict[str, Any]:
         if not raw:
@@ -164,16 +192,22 @@ class GoogleOAuth:
         session = requests.Session()
         try:
             claims = google_id_token.verify_token(
-                raw, google.auth.transport.requests.Request(session=session),
+                raw,
+                google.auth.transport.requests.Request(session=session),
                 audience=self.settings.google_client_id,
-                certs_url=self.settings.google_certs_uri, clock_skew_in_seconds=10,
+                certs_url=self.settings.google_certs_uri,
+                clock_skew_in_seconds=10,
             )
         except Exception:
-            raise OAuthFlowError("Google's identity token could not be verified. "
-                                 "Start again.") from None
+            raise OAuthFlowError(
+                "Google's identity token could not be verified. Start again."
+            ) from None
         finally:
             session.close()
-        issuers = {self.settings.google_issuer, self.settings.google_issuer.removeprefix("https://")}
+        issuers = {
+            self.settings.google_issuer,
+            self.settings.google_issuer.removeprefix("https://"),
+        }
         if claims.get("iss") not in issuers:
             raise OAuthFlowError("The identity token was issued by someone other than Google.")
         if not claims.get("email") or claims.get("email_verified") is False:
@@ -190,5 +224,8 @@ def _safe_next(path: str) -> str:
 
 def missing_features(granted: frozenset[str]) -> list[str]:
     """Plain-words list of what gpanel cannot do with the scopes granted."""
-    return [words for scope, words in SCOPE_FEATURES.items()
-            if scope not in granted and "https://mail.google.com/" not in granted]
+    return [
+        words
+        for scope, words in SCOPE_FEATURES.items()
+        if scope not in granted and "https://mail.google.com/" not in granted
+    ]

@@ -65,55 +65,72 @@ def _now() -> dt.datetime:
 def _mailbox(row: object) -> Mailbox:
     r = row
     return Mailbox(
-        id=r.id, user_id=r.user_id, email=r.email, status=r.status,  # type: ignore[attr-defined]
+        id=r.id,
+        user_id=r.user_id,
+        email=r.email,
+        status=r.status,  # type: ignore[attr-defined]
         scopes=frozenset((r.scopes or "").split()),  # type: ignore[attr-defined]
-        last_error=r.last_error, last_error_at=r.last_error_at,  # type: ignore[attr-defined]
-        history_id=r.history_id, connected_at=r.connected_at,  # type: ignore[attr-defined]
+        last_error=r.last_error,
+        last_error_at=r.last_error_at,  # type: ignore[attr-defined]
+        history_id=r.history_id,
+        connected_at=r.connected_at,  # type: ignore[attr-defined]
     )
 
 
-async def connect(engine: AsyncEngine, vault: TokenVault, user: CurrentUser,
-                  result: FlowResult) -> Mailbox:
+async def connect(
+    engine: AsyncEngine, vault: TokenVault, user: CurrentUser, result: FlowResult
+) -> Mailbox:
     """Store the mailbox a user just consented to, or explain why it cannot be used."""
     if result.email.strip().lower() != user.email.lower():
         raise ConnectRefused(
             f"You chose the Google account {result.email}, but you are signed in to gpanel as "
-            f"{user.email}. Connect the mailbox of {user.email}.")
+            f"{user.email}. Connect the mailbox of {user.email}."
+        )
     missing = missing_features(result.granted_scopes)
     if missing:
         raise ConnectRefused(
             "Google did not grant gpanel access to your Gmail, so gpanel cannot "
-            + "; ".join(missing) + ". Connect again and leave the Gmail box ticked on Google's "
-            "consent page.")
+            + "; ".join(missing)
+            + ". Connect again and leave the Gmail box ticked on Google's "
+            "consent page."
+        )
     now = _now()
     async with engine.begin() as conn:
-        existing = (await conn.execute(select(mailboxes).where(
-            mailboxes.c.user_id == user.id))).first()
+        existing = (
+            await conn.execute(select(mailboxes).where(mailboxes.c.user_id == user.id))
+        ).first()
         if result.refresh_token:
             stored = vault.encrypt(result.refresh_token)
         elif existing is not None:
             stored = existing.refresh_token_enc  # Google keeps the earlier grant's token
         else:
             raise ConnectRefused("Google did not give gpanel offline access. Connect again.")
-        values = dict(email=result.email.lower(), google_sub=result.subject,
-                      refresh_token_enc=stored, scopes=" ".join(sorted(result.granted_scopes)),
-                      status="connected", last_error=None, last_error_at=None, updated_at=now)
+        values = dict(
+            email=result.email.lower(),
+            google_sub=result.subject,
+            refresh_token_enc=stored,
+            scopes=" ".join(sorted(result.granted_scopes)),
+            status="connected",
+            last_error=None,
+            last_error_at=None,
+            updated_at=now,
+        )
         if existing is None:
-            await conn.execute(insert(mailboxes).values(user_id=user.id, connected_at=now,
-                                                        **values))
+            await conn.execute(
+                insert(mailboxes).values(user_id=user.id, connected_at=now, **values)
+            )
         else:
-            await conn.execute(update(mailboxes).where(mailboxes.c.id == existing.id)
-                               .values(**values))
-        row = (await conn.execute(select(mailboxes).where(
-            mailboxes.c.user_id == user.id))).one()
+            await conn.execute(
+                update(mailboxes).where(mailboxes.c.id == existing.id).values(**values)
+            )
+        row = (await conn.execute(select(mailboxes).where(mailboxes.c.user_id == user.id))).one()
     log.info("mailbox %s connected for user %s", row.id, user.id)
     return _mailbox(row)
 
 
 async def for_user(engine: AsyncEngine, user_id: int) -> Mailbox | None:
     async with engine.connect() as conn:
-        row = (await conn.execute(select(mailboxes).where(
-            mailboxes.c.user_id == user_id))).first()
+        row = (await conn.execute(select(mailboxes).where(mailboxes.c.user_id == user_id))).first()
     return _mailbox(row) if row is not None else None
 
 
@@ -125,15 +142,19 @@ async def get(engine: AsyncEngine, mailbox_id: int) -> Mailbox | None:
 
 async def all_mailboxes(engine: AsyncEngine) -> list[tuple[Mailbox, str]]:
     """Every mailbox with its owner's name (admin diagnostics)."""
-    query = select(mailboxes, users.c.name.label("owner_name")).join(
-        users, users.c.id == mailboxes.c.user_id).order_by(users.c.name)
+    query = (
+        select(mailboxes, users.c.name.label("owner_name"))
+        .join(users, users.c.id == mailboxes.c.user_id)
+        .order_by(users.c.name)
+    )
     async with engine.connect() as conn:
         rows = (await conn.execute(query)).all()
     return [(_mailbox(r), r.owner_name) for r in rows]
 
 
-async def record_error(engine: AsyncEngine, mailbox_id: int, message: str, *,
-                       needs_reconnect: bool = False) -> None:
+async def record_error(
+    engine: AsyncEngine, mailbox_id: int, message: str, *, needs_reconnect: bool = False
+) -> None:
     """Remember the last trouble in plain words (never mail content) for diagnostics."""
     values: dict[str, object] = {"last_error": message[:500], "last_error_at": _now()}
     if needs_reconnect:
@@ -144,16 +165,22 @@ async def record_error(engine: AsyncEngine, mailbox_id: int, message: str, *,
 
 async def record_history_id(engine: AsyncEngine, mailbox_id: int, history_id: str) -> None:
     async with engine.begin() as conn:
-        await conn.execute(update(mailboxes).where(mailboxes.c.id == mailbox_id)
-                           .values(history_id=history_id))
+        await conn.execute(
+            update(mailboxes).where(mailboxes.c.id == mailbox_id).values(history_id=history_id)
+        )
 
 
 DisconnectListener = Callable[[int], Awaitable[None]]
 
 
-async def disconnect(engine: AsyncEngine, http: httpx.AsyncClient, vault: TokenVault,
-                     revoke_uri: str, mailbox_id: int,
-                     listeners: list[DisconnectListener] | tuple[()] = ()) -> str | None:
+async def disconnect(
+    engine: AsyncEngine,
+    http: httpx.AsyncClient,
+    vault: TokenVault,
+    revoke_uri: str,
+    mailbox_id: int,
+    listeners: list[DisconnectListener] | tuple[()] = (),
+) -> str | None:
     """Revoke, delete, and tell listeners. Returns a warning when Google could not be told
     (the local data is deleted regardless: the user asked for it to be gone)."""
     async with engine.connect() as conn:
@@ -164,8 +191,10 @@ async def disconnect(engine: AsyncEngine, http: httpx.AsyncClient, vault: TokenV
     try:
         await revoke_token(http, revoke_uri, vault.decrypt(row.refresh_token_enc))
     except GmailError as exc:
-        warning = ("gpanel deleted its copy of your access, but could not reach Google to "
-                   "revoke it; you can remove gpanel at myaccount.google.com/permissions.")
+        warning = (
+            "gpanel deleted its copy of your access, but could not reach Google to "
+            "revoke it; you can remove gpanel at myaccount.google.com/permissions."
+        )
         log.warning("revoke failed for mailbox %s: %s", mailbox_id, type(exc).__name__)
     except Exception as exc:  # a key rotated away: nothing to revoke with, delete anyway
         log.warning("revoke skipped for mailbox %s: %s", mailbox_id, type(exc).__name__)
@@ -185,7 +214,10 @@ async def rotate_token_keys(engine: AsyncEngine, vault: TokenVault) -> int:
         rows = (await conn.execute(select(mailboxes.c.id, mailboxes.c.refresh_token_enc))).all()
         for row in rows:
             if vault.needs_rotation(row.refresh_token_enc):
-                await conn.execute(update(mailboxes).where(mailboxes.c.id == row.id).values(
-                    refresh_token_enc=vault.rotate(row.refresh_token_enc)))
+                await conn.execute(
+                    update(mailboxes)
+                    .where(mailboxes.c.id == row.id)
+                    .values(refresh_token_enc=vault.rotate(row.refresh_token_enc))
+                )
                 changed += 1
     return changed

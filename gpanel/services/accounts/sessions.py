@@ -60,50 +60,80 @@ def _hash(session_id: str) -> str:
 
 
 def _user(row: object) -> CurrentUser:
-    return CurrentUser(id=row.id, email=row.email, name=row.name,  # type: ignore[attr-defined]
-                       role=row.role, team_id=row.team_id)  # type: ignore[attr-defined]
+    return CurrentUser(
+        id=row.id,
+        email=row.email,
+        name=row.name,  # type: ignore[attr-defined]
+        role=row.role,
+        team_id=row.team_id,
+    )  # type: ignore[attr-defined]
 
 
-async def _find_or_admit(conn: AsyncConnection, settings: Settings, email: str,
-                         name: str) -> CurrentUser:
+async def _find_or_admit(
+    conn: AsyncConnection, settings: Settings, email: str, name: str
+) -> CurrentUser:
     email = email.strip().lower()
     row = (await conn.execute(select(users).where(users.c.email == email))).first()
     first_admin = email == settings.first_admin_email.strip().lower()
     if row is not None:
         if not row.active:
-            raise SignInRefused(f"The gpanel account for {email} is deactivated. Ask an admin "
-                                "to reactivate it.")
+            raise SignInRefused(
+                f"The gpanel account for {email} is deactivated. Ask an admin to reactivate it."
+            )
         if first_admin and row.role != "admin":
-            admins = await conn.scalar(select(func.count()).select_from(users)
-                                       .where(users.c.role == "admin"))
+            admins = await conn.scalar(
+                select(func.count()).select_from(users).where(users.c.role == "admin")
+            )
             if not admins:
-                await conn.execute(update(users).where(users.c.id == row.id)
-                                   .values(role="admin", updated_at=_now()))
+                await conn.execute(
+                    update(users)
+                    .where(users.c.id == row.id)
+                    .values(role="admin", updated_at=_now())
+                )
                 row = (await conn.execute(select(users).where(users.c.id == row.id))).one()
         return _user(row)
     domain = email.rsplit("@", 1)[-1]
     if not first_admin and domain not in settings.own_domains:
-        raise SignInRefused(f"{email} is not a gpanel user here. Ask your gpanel admin to add "
-                            "this address, or sign in with your work account.")
+        raise SignInRefused(
+            f"{email} is not a gpanel user here. Ask your gpanel admin to add "
+            "this address, or sign in with your work account."
+        )
     now = _now()
-    new_id = (await conn.execute(insert(users).values(
-        email=email, name=name or email, role="admin" if first_admin else "rep", team_id=None,
-        active=True, created_at=now, updated_at=now,
-    ).returning(users.c.id))).scalar_one()
+    new_id = (
+        await conn.execute(
+            insert(users)
+            .values(
+                email=email,
+                name=name or email,
+                role="admin" if first_admin else "rep",
+                team_id=None,
+                active=True,
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(users.c.id)
+        )
+    ).scalar_one()
     return _user((await conn.execute(select(users).where(users.c.id == new_id))).one())
 
 
-async def sign_in(engine: AsyncEngine, settings: Settings, email: str,
-                  name: str) -> tuple[CurrentUser, str]:
+async def sign_in(
+    engine: AsyncEngine, settings: Settings, email: str, name: str
+) -> tuple[CurrentUser, str]:
     """Admit a verified Google identity and open a session; returns the user and session id."""
     session_id = secrets.token_urlsafe(32)
     async with engine.begin() as conn:
         user = await _find_or_admit(conn, settings, email, name)
         now = _now()
-        await conn.execute(insert(sessions).values(
-            id_hash=_hash(session_id), user_id=user.id, created_at=now,
-            expires_at=now + SESSION_LIFETIME, revoked_at=None,
-        ))
+        await conn.execute(
+            insert(sessions).values(
+                id_hash=_hash(session_id),
+                user_id=user.id,
+                created_at=now,
+                expires_at=now + SESSION_LIFETIME,
+                revoked_at=None,
+            )
+        )
     return user, session_id
 
 
@@ -112,8 +142,12 @@ async def load_session(engine: AsyncEngine, session_id: str) -> CurrentUser | No
     query = (
         select(users)
         .join(sessions, sessions.c.user_id == users.c.id)
-        .where(sessions.c.id_hash == _hash(session_id), sessions.c.revoked_at.is_(None),
-               sessions.c.expires_at > _now(), users.c.active.is_(True))
+        .where(
+            sessions.c.id_hash == _hash(session_id),
+            sessions.c.revoked_at.is_(None),
+            sessions.c.expires_at > _now(),
+            users.c.active.is_(True),
+        )
     )
     async with engine.connect() as conn:
         row = (await conn.execute(query)).first()
@@ -122,8 +156,11 @@ async def load_session(engine: AsyncEngine, session_id: str) -> CurrentUser | No
 
 async def sign_out(engine: AsyncEngine, session_id: str) -> None:
     async with engine.begin() as conn:
-        await conn.execute(update(sessions).where(sessions.c.id_hash == _hash(session_id))
-                           .values(revoked_at=_now()))
+        await conn.execute(
+            update(sessions)
+            .where(sessions.c.id_hash == _hash(session_id))
+            .values(revoked_at=_now())
+        )
 
 
 async def end_sessions(conn: AsyncConnection, user_id: int) -> None:
@@ -133,8 +170,11 @@ async def end_sessions(conn: AsyncConnection, user_id: int) -> None:
 
 async def purge_expired_sessions(engine: AsyncEngine) -> int:
     async with engine.begin() as conn:
-        result = await conn.execute(delete(sessions).where(
-            (sessions.c.expires_at < _now()) | sessions.c.revoked_at.is_not(None)))
+        result = await conn.execute(
+            delete(sessions).where(
+                (sessions.c.expires_at < _now()) | sessions.c.revoked_at.is_not(None)
+            )
+        )
     return int(result.rowcount or 0)
 
 
@@ -152,25 +192,36 @@ async def list_people(engine: AsyncEngine) -> list[User]:
         return await people.list_users(conn, limit=10_000)
 
 
-async def add_person(engine: AsyncEngine, email: str, name: str, role: str,
-                     team_id: int | None) -> User:
+async def add_person(
+    engine: AsyncEngine, email: str, name: str, role: str, team_id: int | None
+) -> User:
     try:
         async with engine.begin() as conn:
-            return await people.create_user(conn, email=email, name=name or email, role=role,
-                                            team_id=team_id)
+            return await people.create_user(
+                conn, email=email, name=name or email, role=role, team_id=team_id
+            )
     except CrmError as exc:
         raise PersonRefused(str(exc)) from None
 
 
-async def update_person(engine: AsyncEngine, acting: CurrentUser, user_id: int, *, role: str,
-                        team_id: int | None, active: bool) -> None:
+async def update_person(
+    engine: AsyncEngine,
+    acting: CurrentUser,
+    user_id: int,
+    *,
+    role: str,
+    team_id: int | None,
+    active: bool,
+) -> None:
     if user_id == acting.id and (role != "admin" or not active):
-        raise PersonRefused("You cannot remove your own admin role or deactivate yourself; ask "
-                            "another admin.")
+        raise PersonRefused(
+            "You cannot remove your own admin role or deactivate yourself; ask another admin."
+        )
     try:
         async with engine.begin() as conn:
-            await people.update_user(conn, user_id, {"role": role, "team_id": team_id,
-                                                     "active": active})
+            await people.update_user(
+                conn, user_id, {"role": role, "team_id": team_id, "active": active}
+            )
             if not active:
                 await end_sessions(conn, user_id)
     except CrmError as exc:

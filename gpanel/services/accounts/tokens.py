@@ -30,8 +30,15 @@ REFRESH_MARGIN_SECONDS = 300.0
 
 
 class TokenBroker:
-    def __init__(self, engine: AsyncEngine, http: httpx.AsyncClient, settings: Settings,
-                 vault: TokenVault, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        http: httpx.AsyncClient,
+        settings: Settings,
+        vault: TokenVault,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.engine = engine
         self.http = http
         self.settings = settings
@@ -59,11 +66,18 @@ class TokenBroker:
     async def _refresh(self, mailbox: str) -> str:
         mailbox_id = int(mailbox)
         async with self.engine.connect() as conn:
-            row = (await conn.execute(select(mailboxes.c.refresh_token_enc, mailboxes.c.status)
-                                      .where(mailboxes.c.id == mailbox_id))).first()
+            row = (
+                await conn.execute(
+                    select(mailboxes.c.refresh_token_enc, mailboxes.c.status).where(
+                        mailboxes.c.id == mailbox_id
+                    )
+                )
+            ).first()
         if row is None:
-            raise ReconnectRequired("Mailbox is not connected", user_message=(
-                "This mailbox is not connected to gpanel."))
+            raise ReconnectRequired(
+                "Mailbox is not connected",
+                user_message=("This mailbox is not connected to gpanel."),
+            )
         if row.status == "needs_reconnect":
             raise ReconnectRequired("Mailbox needs reconnect", user_message=RECONNECT_MESSAGE)
         try:
@@ -74,19 +88,27 @@ class TokenBroker:
         self.refreshes += 1
         try:
             response = await refresh_access_token(
-                self.http, self.settings.google_token_uri, self.settings.google_client_id,
-                self.settings.google_client_secret.get_secret_value(), refresh_token,
-                now=self.clock)
+                self.http,
+                self.settings.google_token_uri,
+                self.settings.google_client_id,
+                self.settings.google_client_secret.get_secret_value(),
+                refresh_token,
+                now=self.clock,
+            )
         except ReconnectRequired:
             self._cache.pop(mailbox, None)
             await record_error(self.engine, mailbox_id, RECONNECT_MESSAGE, needs_reconnect=True)
-            raise ReconnectRequired("Refresh token refused", reason="invalid_grant",
-                                    user_message=RECONNECT_MESSAGE) from None
+            raise ReconnectRequired(
+                "Refresh token refused", reason="invalid_grant", user_message=RECONNECT_MESSAGE
+            ) from None
         if response.refresh_token and response.refresh_token != refresh_token:
             # Google rotated the refresh token: the old one stops working soon.
             async with self.engine.begin() as conn:
-                await conn.execute(update(mailboxes).where(mailboxes.c.id == mailbox_id).values(
-                    refresh_token_enc=self.vault.encrypt(response.refresh_token)))
+                await conn.execute(
+                    update(mailboxes)
+                    .where(mailboxes.c.id == mailbox_id)
+                    .values(refresh_token_enc=self.vault.encrypt(response.refresh_token))
+                )
         self._cache[mailbox] = (response.access_token, response.expires_at)
         if response.scope:
             self.granted[mailbox] = response.scope

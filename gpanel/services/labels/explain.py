@@ -50,8 +50,9 @@ def _title(contact: Contact) -> str:
     return name or (contact.emails[0] if contact.emails else f"contact {contact.id}")
 
 
-async def _for_contact(ctx: AppContext, contact: Contact, today: dt.date,
-                       enabled: bool) -> Explanation:
+async def _for_contact(
+    ctx: AppContext, contact: Contact, today: dt.date, enabled: bool
+) -> Explanation:
     names = label_names(ctx.settings.label_names)
     async with ctx.engine.connect() as conn:
         category, deal = await contact_category(conn, contact.id, today)
@@ -61,36 +62,52 @@ async def _for_contact(ctx: AppContext, contact: Contact, today: dt.date,
     who = _title(contact)
     if category is None:
         if not deals:
-            return Explanation(Why.NO_DEAL, f"{who} has no deal, so no category label.",
-                               contact=contact)
+            return Explanation(
+                Why.NO_DEAL, f"{who} has no deal, so no category label.", contact=contact
+            )
         lost = all(stages[d.stage].is_closed and not stages[d.stage].is_won for d in deals)
-        words = (f"{who}'s deals are all lost, so no category label." if lost
-                 else f"{who} has no open or won deal, so no category label.")
+        words = (
+            f"{who}'s deals are all lost, so no category label."
+            if lost
+            else f"{who} has no open or won deal, so no category label."
+        )
         return Explanation(Why.LOST_ONLY if lost else Why.NO_DEAL, words, contact=contact)
     assert deal is not None
     label = names[category]
     when = f", closing {deal.closing_date.isoformat()}" if deal.closing_date else ""
     words = f"{label}: decided by the deal {deal.name} ({deal.stage}{when})."
     if not enabled:
-        return Explanation(Why.LABELS_DISABLED, "Labels are off for this mailbox. If they were "
-                           "on: " + words, category, label, deal, contact)
+        return Explanation(
+            Why.LABELS_DISABLED,
+            "Labels are off for this mailbox. If they were on: " + words,
+            category,
+            label,
+            deal,
+            contact,
+        )
     return Explanation(Why.LABELLED, words, category, label, deal, contact)
 
 
-async def explain_contact(ctx: AppContext, mailbox_id: int, contact_id: int, *,
-                          now: dt.datetime | None = None) -> Explanation | None:
+async def explain_contact(
+    ctx: AppContext, mailbox_id: int, contact_id: int, *, now: dt.datetime | None = None
+) -> Explanation | None:
     """None when the contact does not exist."""
     job = await labels_state.get(ctx.engine, mailbox_id)
     async with ctx.engine.connect() as conn:
         contact = await get_contact(conn, contact_id)
     if contact is None:
         return None
-    return await _for_contact(ctx, contact, org_today(ctx.settings.org_timezone, now),
-                              job.enabled)
+    return await _for_contact(ctx, contact, org_today(ctx.settings.org_timezone, now), job.enabled)
 
 
-async def explain_message(ctx: AppContext, mb: MailboxClient, mailbox_id: int, message_id: str,
-                          *, now: dt.datetime | None = None) -> Explanation:
+async def explain_message(
+    ctx: AppContext,
+    mb: MailboxClient,
+    mailbox_id: int,
+    message_id: str,
+    *,
+    now: dt.datetime | None = None,
+) -> Explanation:
     """Raises the Gmail error (e.g. NotFound) when the message cannot be read."""
     job = await labels_state.get(ctx.engine, mailbox_id)
     message = await mb.get_message(message_id, format="metadata", metadata_headers=["From"])
@@ -100,19 +117,31 @@ async def explain_message(ctx: AppContext, mb: MailboxClient, mailbox_id: int, m
     sender = sender_address(header(message, "From"), ctx.settings.fold_gmail_addresses)
     async with ctx.engine.connect() as conn:
         found = await labels_crm.contacts_for_senders(
-            conn, [sender] if sender else [], ctx.settings.fold_gmail_addresses)
+            conn, [sender] if sender else [], ctx.settings.fold_gmail_addresses
+        )
         contact = await get_contact(conn, next(iter(found.values()))) if found else None
     if contact is None:
-        return Explanation(Why.NOT_A_CONTACT, "The sender is not a contact in the CRM, so no "
-                           "category label.", carries=carries)
-    base = await _for_contact(ctx, contact, org_today(ctx.settings.org_timezone, now),
-                              job.enabled)
+        return Explanation(
+            Why.NOT_A_CONTACT,
+            "The sender is not a contact in the CRM, so no category label.",
+            carries=carries,
+        )
+    base = await _for_contact(ctx, contact, org_today(ctx.settings.org_timezone, now), job.enabled)
     received_ms = int(str(message.get("internalDate") or 0))
-    if (base.why is Why.LABELLED and job.since is not None
-            and received_ms < int(job.since.timestamp() * 1000)):
-        return Explanation(Why.OUTSIDE_WINDOW, f"Received before the labelling window (which "
-                           f"starts {job.since:%Y-%m-%d}), so gpanel leaves it as it is. For "
-                           f"newer mail: {base.words}", base.category, base.label, base.deal,
-                           contact, carries)
-    return Explanation(base.why, base.words, base.category, base.label, base.deal, contact,
-                       carries)
+    if (
+        base.why is Why.LABELLED
+        and job.since is not None
+        and received_ms < int(job.since.timestamp() * 1000)
+    ):
+        return Explanation(
+            Why.OUTSIDE_WINDOW,
+            f"Received before the labelling window (which "
+            f"starts {job.since:%Y-%m-%d}), so gpanel leaves it as it is. For "
+            f"newer mail: {base.words}",
+            base.category,
+            base.label,
+            base.deal,
+            contact,
+            carries,
+        )
+    return Explanation(base.why, base.words, base.category, base.label, base.deal, contact, carries)

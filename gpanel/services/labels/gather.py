@@ -53,18 +53,14 @@ async def resolve_senders(
     async with engine.connect() as conn:
         contacts = await labels_crm.contacts_for_senders(conn, senders, fold)
         cats = await labels_crm.categories(conn, today, set(contacts.values()))
-    return {
-        s: Who(c, cats[c][0] if c in cats else None) for s, c in contacts.items()
-    }
+    return {s: Who(c, cats[c][0] if c in cats else None) for s, c in contacts.items()}
 
 
 async def _ids(mb: MailboxClient, q: str | None, label_ids: tuple[str, ...] = ()) -> set[str]:
     return {str(m["id"]) for m in await mb.list_all_message_ids(q, label_ids=label_ids)}
 
 
-async def read_messages(
-    mb: MailboxClient, ids: Iterable[str]
-) -> dict[str, dict[str, object]]:
+async def read_messages(mb: MailboxClient, ids: Iterable[str]) -> dict[str, dict[str, object]]:
     """Metadata (From, labelIds, internalDate) of each message that still exists."""
     wanted = list(dict.fromkeys(ids))
     if not wanted:
@@ -181,8 +177,9 @@ async def by_search(
     checked: dict[str, Facts] = {}
     if contested:
         # The message's own From decides; its labels and inbox state come with it.
-        checked = await by_ids(engine, mb, contested, since=since, today=today, fold=fold,
-                               label_ids=label_ids)
+        checked = await by_ids(
+            engine, mb, contested, since=since, today=today, fold=fold, label_ids=label_ids
+        )
     every = set(expected) | {i for ids in held.values() for i in ids}
     for message_id in every:
         if message_id in contested:

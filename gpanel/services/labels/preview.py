@@ -54,17 +54,25 @@ class Preview:
     more_contacts: int = 0
 
 
-async def preview(ctx: AppContext, mb: MailboxClient, mailbox_id: int, *,
-                  now: dt.datetime | None = None, contact_limit: int = 25) -> Preview:
+async def preview(
+    ctx: AppContext,
+    mb: MailboxClient,
+    mailbox_id: int,
+    *,
+    now: dt.datetime | None = None,
+    contact_limit: int = 25,
+) -> Preview:
     moment = now or dt.datetime.now(dt.UTC)
     job = await labels_state.get(ctx.engine, mailbox_id)
-    since = job.since if job.enabled and job.since else window_start(
-        moment, ctx.settings.labels_backfill_days)
+    since = (
+        job.since
+        if job.enabled and job.since
+        else window_start(moment, ctx.settings.labels_backfill_days)
+    )
     names = label_names(ctx.settings.label_names)
     label_ids = dict(job.label_ids)
     if len(label_ids) < len(ORDER):
-        existing = {str(x.get("name", "")).casefold(): str(x["id"])
-                    for x in await mb.list_labels()}
+        existing = {str(x.get("name", "")).casefold(): str(x["id"]) for x in await mb.list_labels()}
         for c in ORDER:
             # A label that does not exist yet gets a stand-in id no message can carry.
             label_ids.setdefault(c, existing.get(names[c].casefold(), f"(new) {names[c]}"))
@@ -73,8 +81,11 @@ async def preview(ctx: AppContext, mb: MailboxClient, mailbox_id: int, *,
     plan = plan_changes(facts, label_ids)
     out = Preview(since=since, leave_inbox=len(plan.archive), modify_calls=plan.modify_calls)
     for c in ORDER:
-        out.labels.append(LabelPreview(c, names[c], plan.arriving(c), plan.leaving(c),
-                                       tuple(plan.samples.get(c, ()))))
+        out.labels.append(
+            LabelPreview(
+                c, names[c], plan.arriving(c), plan.leaving(c), tuple(plan.samples.get(c, ()))
+            )
+        )
     out.unlabelled = sum(n for (_, to), n in plan.moves.items() if to is None)
     changing = {i for change in plan.changes for i in change.ids}
     async with ctx.engine.connect() as conn:
@@ -92,8 +103,7 @@ async def preview(ctx: AppContext, mb: MailboxClient, mailbox_id: int, *,
         person = people[cid]
         name = f"{person.first_name} {person.last_name}".strip() or f"contact {cid}"
         category = cats[cid][0]
-        return ContactPreview(cid, name, category, names[category], len(ids),
-                              len(ids & changing))
+        return ContactPreview(cid, name, category, names[category], len(ids), len(ids & changing))
 
     out.contacts = list(await asyncio.gather(*(one(cid) for cid in shown if cid in people)))
     return out

@@ -89,7 +89,11 @@ async def ensure_labels(
 
 
 async def full_facts(
-    ctx: AppContext, mb: MailboxClient, *, since: dt.datetime, today: dt.date,
+    ctx: AppContext,
+    mb: MailboxClient,
+    *,
+    since: dt.datetime,
+    today: dt.date,
     label_ids: Mapping[Category, str],
 ) -> dict[str, Facts]:
     """Every message in the window from a categorised contact, and every message carrying a
@@ -102,15 +106,26 @@ async def full_facts(
     for contact_id, (category, _deal) in cats.items():
         grouped[category].extend(addresses.get(contact_id, ()))
     return await by_search(
-        ctx.engine, mb, grouped, since=since, today=today,
-        fold=ctx.settings.fold_gmail_addresses, label_ids=label_ids,
-        lookalike=lookalikes(known), whole_labels=True,
+        ctx.engine,
+        mb,
+        grouped,
+        since=since,
+        today=today,
+        fold=ctx.settings.fold_gmail_addresses,
+        label_ids=label_ids,
+        lookalike=lookalikes(known),
+        whole_labels=True,
     )
 
 
 async def contact_facts(
-    ctx: AppContext, mb: MailboxClient, contact_ids: set[int], *, since: dt.datetime,
-    today: dt.date, label_ids: Mapping[Category, str],
+    ctx: AppContext,
+    mb: MailboxClient,
+    contact_ids: set[int],
+    *,
+    since: dt.datetime,
+    today: dt.date,
+    label_ids: Mapping[Category, str],
 ) -> dict[str, Facts]:
     """The mail of these contacts only, with what it should carry now."""
     async with ctx.engine.connect() as conn:
@@ -122,14 +137,21 @@ async def contact_facts(
         verdict = cats.get(contact_id)
         grouped.setdefault(verdict[0] if verdict else None, []).extend(addrs)
     return await by_search(
-        ctx.engine, mb, grouped, since=since, today=today,
-        fold=ctx.settings.fold_gmail_addresses, label_ids=label_ids,
-        lookalike=lookalikes(known), whole_labels=False,
+        ctx.engine,
+        mb,
+        grouped,
+        since=since,
+        today=today,
+        fold=ctx.settings.fold_gmail_addresses,
+        label_ids=label_ids,
+        lookalike=lookalikes(known),
+        whole_labels=False,
     )
 
 
-async def apply_plan(ctx: AppContext, mb: MailboxClient, mailbox_id: int, plan: Plan,
-                     when: dt.datetime) -> None:
+async def apply_plan(
+    ctx: AppContext, mb: MailboxClient, mailbox_id: int, plan: Plan, when: dt.datetime
+) -> None:
     """Record the ids leaving the inbox, then send the batchModify calls (disjoint id sets)."""
     await labels_state.record_archived(ctx.engine, mailbox_id, plan.archive, when)
     await asyncio.gather(
@@ -138,8 +160,10 @@ async def apply_plan(ctx: AppContext, mb: MailboxClient, mailbox_id: int, plan: 
 
 
 def _moves(plan: Plan) -> dict[str, int]:
-    return {f"{a.value if a else 'none'}->{b.value if b else 'none'}": n
-            for (a, b), n in sorted(plan.moves.items(), key=str)}
+    return {
+        f"{a.value if a else 'none'}->{b.value if b else 'none'}": n
+        for (a, b), n in sorted(plan.moves.items(), key=str)
+    }
 
 
 async def run_labels(
@@ -171,14 +195,21 @@ async def run_labels(
             await labels_state.forget_label_ids(ctx.engine, job)
         await labels_state.save_error(ctx.engine, mailbox_id, exc.user_message)
         if isinstance(exc, ReconnectRequired):
-            await mailboxes.record_error(ctx.engine, mailbox_id, exc.user_message,
-                                         needs_reconnect=True)
+            await mailboxes.record_error(
+                ctx.engine, mailbox_id, exc.user_message, needs_reconnect=True
+            )
         log.warning("label run failed for mailbox %s: %s", mailbox_id, type(exc).__name__)
     return report
 
 
-async def _run(ctx: AppContext, mb: MailboxClient, job: labels_state.LabelJob,
-               report: LabelRunReport, started: dt.datetime, today: dt.date) -> None:
+async def _run(
+    ctx: AppContext,
+    mb: MailboxClient,
+    job: labels_state.LabelJob,
+    report: LabelRunReport,
+    started: dt.datetime,
+    today: dt.date,
+) -> None:
     settings = ctx.settings
     assert job.since is not None
     since = job.since
@@ -213,16 +244,26 @@ async def _run(ctx: AppContext, mb: MailboxClient, job: labels_state.LabelJob,
         report.new_messages, report.contacts_rechecked = len(new_ids), len(changed)
         facts = {}
         if new_ids or changed:
-            label_ids = await ensure_labels(mb, label_names(settings.label_names),
-                                            job.label_ids)
+            label_ids = await ensure_labels(mb, label_names(settings.label_names), job.label_ids)
             if changed:
-                facts.update(await contact_facts(ctx, mb, changed, since=since, today=today,
-                                                 label_ids=label_ids))
+                facts.update(
+                    await contact_facts(
+                        ctx, mb, changed, since=since, today=today, label_ids=label_ids
+                    )
+                )
             rest = [i for i in new_ids if i not in facts]
             if rest:
-                facts.update(await by_ids(ctx.engine, mb, rest, since=since, today=today,
-                                          fold=settings.fold_gmail_addresses,
-                                          label_ids=label_ids))
+                facts.update(
+                    await by_ids(
+                        ctx.engine,
+                        mb,
+                        rest,
+                        since=since,
+                        today=today,
+                        fold=settings.fold_gmail_addresses,
+                        label_ids=label_ids,
+                    )
+                )
         else:
             label_ids = dict(job.label_ids)
         report.kind = "incremental"
@@ -230,7 +271,19 @@ async def _run(ctx: AppContext, mb: MailboxClient, job: labels_state.LabelJob,
     await apply_plan(ctx, mb, job.mailbox_id, plan, started)
     report.modified, report.archived = plan.messages, len(plan.archive)
     report.modify_calls, report.moves = plan.modify_calls, _moves(plan)
-    await labels_state.save_run(ctx.engine, job.mailbox_id, history_id=cursor, run_at=started,
-                                label_ids=label_ids, gaps=gaps, month=month)
-    log.info("label run for mailbox %s: %s, %d modified, %d archived", job.mailbox_id,
-             report.kind, report.modified, len(plan.archive))
+    await labels_state.save_run(
+        ctx.engine,
+        job.mailbox_id,
+        history_id=cursor,
+        run_at=started,
+        label_ids=label_ids,
+        gaps=gaps,
+        month=month,
+    )
+    log.info(
+        "label run for mailbox %s: %s, %d modified, %d archived",
+        job.mailbox_id,
+        report.kind,
+        report.modified,
+        len(plan.archive),
+    )

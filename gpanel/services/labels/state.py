@@ -70,7 +70,8 @@ def _job(row: Any) -> LabelJob:
         run_at=_aware(row.labels_run_at),
         label_ids=ids,
         crm_gaps=(int(gaps[0]), int(gaps[1]))
-        if isinstance(gaps, list) and len(gaps) == 2 else None,
+        if isinstance(gaps, list) and len(gaps) == 2
+        else None,
         org_month=str(raw[ORG_MONTH]) if raw.get(ORG_MONTH) else None,
         last_error=row.last_error,
         last_error_at=_aware(row.last_error_at),
@@ -78,8 +79,9 @@ def _job(row: Any) -> LabelJob:
     )
 
 
-def _label_json(ids: Mapping[Category, str], gaps: tuple[int, int] | None = None,
-                month: str | None = None) -> dict[str, Any]:
+def _label_json(
+    ids: Mapping[Category, str], gaps: tuple[int, int] | None = None, month: str | None = None
+) -> dict[str, Any]:
     out: dict[str, Any] = {c.value: i for c, i in ids.items()}
     if gaps is not None:
         out[CRM_GAPS] = list(gaps)
@@ -118,8 +120,13 @@ async def set_enabled(engine: AsyncEngine, mailbox_id: int, since: dt.datetime) 
         await conn.execute(
             update(mailbox_jobs)
             .where(mailbox_jobs.c.mailbox_id == mailbox_id)
-            .values(labels_enabled=True, labels_since=since, labels_history_id=None,
-                    labels_run_at=None, label_ids=_label_json(job.label_ids))
+            .values(
+                labels_enabled=True,
+                labels_since=since,
+                labels_history_id=None,
+                labels_run_at=None,
+                label_ids=_label_json(job.label_ids),
+            )
         )
 
 
@@ -127,8 +134,7 @@ async def set_disabled(conn: AsyncConnection, mailbox_id: int) -> None:
     await conn.execute(
         update(mailbox_jobs)
         .where(mailbox_jobs.c.mailbox_id == mailbox_id)
-        .values(labels_enabled=False, labels_history_id=None, labels_run_at=None,
-                labels_since=None)
+        .values(labels_enabled=False, labels_history_id=None, labels_run_at=None, labels_since=None)
     )
 
 
@@ -143,21 +149,33 @@ async def forget_label_ids(engine: AsyncEngine, job: LabelJob) -> None:
         )
 
 
-async def save_run(engine: AsyncEngine, mailbox_id: int, *, history_id: str,
-                   run_at: dt.datetime, label_ids: Mapping[Category, str],
-                   gaps: tuple[int, int], month: str) -> None:
+async def save_run(
+    engine: AsyncEngine,
+    mailbox_id: int,
+    *,
+    history_id: str,
+    run_at: dt.datetime,
+    label_ids: Mapping[Category, str],
+    gaps: tuple[int, int],
+    month: str,
+) -> None:
     """A finished run: the new cursor, when it started, and no label error any more."""
     async with engine.begin() as conn:
         await conn.execute(
             update(mailbox_jobs)
             .where(mailbox_jobs.c.mailbox_id == mailbox_id, mailbox_jobs.c.labels_enabled)
-            .values(labels_history_id=history_id, labels_run_at=run_at,
-                    label_ids=_label_json(label_ids, gaps, month))
+            .values(
+                labels_history_id=history_id,
+                labels_run_at=run_at,
+                label_ids=_label_json(label_ids, gaps, month),
+            )
         )
         await conn.execute(
             update(mailbox_jobs)
-            .where(mailbox_jobs.c.mailbox_id == mailbox_id,
-                   mailbox_jobs.c.last_error.like(ERROR_PREFIX + "%"))
+            .where(
+                mailbox_jobs.c.mailbox_id == mailbox_id,
+                mailbox_jobs.c.last_error.like(ERROR_PREFIX + "%"),
+            )
             .values(last_error=None, last_error_at=None)
         )
 
@@ -168,13 +186,15 @@ async def save_error(engine: AsyncEngine, mailbox_id: int, message: str) -> None
         await conn.execute(
             update(mailbox_jobs)
             .where(mailbox_jobs.c.mailbox_id == mailbox_id)
-            .values(last_error=(ERROR_PREFIX + message)[:500],
-                    last_error_at=dt.datetime.now(dt.UTC))
+            .values(
+                last_error=(ERROR_PREFIX + message)[:500], last_error_at=dt.datetime.now(dt.UTC)
+            )
         )
 
 
-async def record_archived(engine: AsyncEngine, mailbox_id: int, ids: Iterable[str],
-                          when: dt.datetime) -> None:
+async def record_archived(
+    engine: AsyncEngine, mailbox_id: int, ids: Iterable[str], when: dt.datetime
+) -> None:
     rows = [{"mailbox_id": mailbox_id, "message_id": i, "archived_at": when} for i in ids]
     if not rows:
         return
@@ -197,7 +217,8 @@ async def archived_ids(conn: AsyncConnection, mailbox_id: int) -> list[str]:
 async def archived_count(engine: AsyncEngine, mailbox_id: int) -> int:
     async with engine.connect() as conn:
         found = await conn.scalar(
-            select(func.count()).select_from(label_archived)
+            select(func.count())
+            .select_from(label_archived)
             .where(label_archived.c.mailbox_id == mailbox_id)
         )
     return int(found or 0)
@@ -205,4 +226,3 @@ async def archived_count(engine: AsyncEngine, mailbox_id: int) -> int:
 
 async def forget_archived(conn: AsyncConnection, mailbox_id: int) -> None:
     await conn.execute(delete(label_archived).where(label_archived.c.mailbox_id == mailbox_id))
-

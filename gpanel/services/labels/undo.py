@@ -28,8 +28,9 @@ class UndoReport:
     returned_to_inbox: int
 
 
-async def _known_labels(ctx: AppContext, mb: MailboxClient,
-                        known: dict[Category, str]) -> dict[Category, str]:
+async def _known_labels(
+    ctx: AppContext, mb: MailboxClient, known: dict[Category, str]
+) -> dict[Category, str]:
     """Known label ids, or the labels found by name (undo never creates a label)."""
     if all(c in known for c in ORDER):
         return known
@@ -62,6 +63,10 @@ async def undo_labels(ctx: AppContext, mailbox_id: int) -> UndoReport:
         await mb.batch_modify(archived, add=[INBOX])
     async with ctx.engine.begin() as conn:
         await labels_state.forget_archived(conn, mailbox_id)
-    log.info("labels undone for mailbox %s: %d unlabelled, %d back in the inbox",
-             mailbox_id, len(unlabelled), len(archived))
+    log.info(
+        "labels undone for mailbox %s: %d unlabelled, %d back in the inbox",
+        mailbox_id,
+        len(unlabelled),
+        len(archived),
+    )
     return UndoReport(len(unlabelled), len(archived))

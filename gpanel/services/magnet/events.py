@@ -72,8 +72,10 @@ def is_postgres(ctx: AppContext) -> bool:
 async def notify_in_transaction(conn: AsyncConnection, mailbox_id: int) -> None:
     """Queue a NOTIFY that PostgreSQL delivers when (and only if) this transaction commits."""
     if conn.dialect.name == "postgresql":
-        await conn.execute(text("SELECT pg_notify(:channel, :payload)"),
-                           {"channel": CHANNEL, "payload": str(mailbox_id)})
+        await conn.execute(
+            text("SELECT pg_notify(:channel, :payload)"),
+            {"channel": CHANNEL, "payload": str(mailbox_id)},
+        )
 
 
 def libpq_url(database_url: str) -> str:
@@ -102,8 +104,9 @@ async def listen(ctx: AppContext, ready: asyncio.Event | None = None) -> None:
         except asyncio.CancelledError:
             raise
         except psycopg.Error as exc:
-            log.warning("MailMagnet listener lost its connection (%s); retrying",
-                        type(exc).__name__)
+            log.warning(
+                "MailMagnet listener lost its connection (%s); retrying", type(exc).__name__
+            )
             await asyncio.sleep(2.0)
 
 

@@ -42,8 +42,12 @@ class BellState:
     problem: str | None = None
 
     def as_json(self) -> dict[str, object]:
-        return {"enabled": self.enabled, "unread": self.unread, "paused": self.paused,
-                "problem": self.problem}
+        return {
+            "enabled": self.enabled,
+            "unread": self.unread,
+            "paused": self.paused,
+            "problem": self.problem,
+        }
 
 
 @dataclass(frozen=True)
@@ -65,8 +69,11 @@ async def bell_state(engine: AsyncEngine, mailbox: Mailbox | None) -> BellState:
         return BellState(enabled=False, unread=0, paused=False)
     state = await job_state.get(engine, mailbox.id)
     async with engine.connect() as conn:
-        unread = await conn.scalar(select(func.count()).select_from(magnet_hits).where(
-            magnet_hits.c.mailbox_id == mailbox.id, magnet_hits.c.opened_at.is_(None)))
+        unread = await conn.scalar(
+            select(func.count())
+            .select_from(magnet_hits)
+            .where(magnet_hits.c.mailbox_id == mailbox.id, magnet_hits.c.opened_at.is_(None))
+        )
     enabled = bool(state and state.magnet_enabled)
     paused = enabled and mailbox.status != "connected"
     problem = None
@@ -77,19 +84,28 @@ async def bell_state(engine: AsyncEngine, mailbox: Mailbox | None) -> BellState:
     return BellState(enabled=enabled, unread=int(unread or 0), paused=paused, problem=problem)
 
 
-async def list_notifications(ctx: AppContext, mailbox: Mailbox,
-                             limit: int = LIST_LIMIT) -> list[Notification]:
+async def list_notifications(
+    ctx: AppContext, mailbox: Mailbox, limit: int = LIST_LIMIT
+) -> list[Notification]:
     fold = ctx.settings.fold_gmail_addresses
     # Hits store the sender trimmed and lower-cased; with folding the CRM side compares folded.
     key = contact_emails.c.folded if fold else contact_emails.c.email
-    query = (select(magnet_hits, contacts.c.id.label("contact_id"), contacts.c.first_name,
-                    contacts.c.last_name, companies.c.id.label("company_id"),
-                    companies.c.name.label("company_name"))
-             .outerjoin(contact_emails, key == magnet_hits.c.sender)
-             .outerjoin(contacts, contacts.c.id == contact_emails.c.contact_id)
-             .outerjoin(companies, companies.c.id == contacts.c.company_id)
-             .where(magnet_hits.c.mailbox_id == mailbox.id)
-             .order_by(magnet_hits.c.received_at.desc()).limit(limit))
+    query = (
+        select(
+            magnet_hits,
+            contacts.c.id.label("contact_id"),
+            contacts.c.first_name,
+            contacts.c.last_name,
+            companies.c.id.label("company_id"),
+            companies.c.name.label("company_name"),
+        )
+        .outerjoin(contact_emails, key == magnet_hits.c.sender)
+        .outerjoin(contacts, contacts.c.id == contact_emails.c.contact_id)
+        .outerjoin(companies, companies.c.id == contacts.c.company_id)
+        .where(magnet_hits.c.mailbox_id == mailbox.id)
+        .order_by(magnet_hits.c.received_at.desc())
+        .limit(limit)
+    )
     async with ctx.engine.connect() as conn:
         rows = (await conn.execute(query)).all()
     seen: set[str] = set()
@@ -99,16 +115,29 @@ async def list_notifications(ctx: AppContext, mailbox: Mailbox,
             continue
         seen.add(r.message_id)
         name = f"{r.first_name or ''} {r.last_name or ''}".strip() or None
-        out.append(Notification(
-            message_id=r.message_id, thread_id=r.thread_id, sender=r.sender,
-            received_at=job_state.aware(r.received_at) or r.received_at,
-            opened=r.opened_at is not None, contact_id=r.contact_id, contact_name=name,
-            company_id=r.company_id, company_name=r.company_name))
+        out.append(
+            Notification(
+                message_id=r.message_id,
+                thread_id=r.thread_id,
+                sender=r.sender,
+                received_at=job_state.aware(r.received_at) or r.received_at,
+                opened=r.opened_at is not None,
+                contact_id=r.contact_id,
+                contact_name=name,
+                company_id=r.company_id,
+                company_name=r.company_name,
+            )
+        )
     return out
 
 
-async def with_live_subjects(ctx: AppContext, viewer: CurrentUser, mailbox: Mailbox,
-                             sharing: Sharing, items: list[Notification]) -> list[Notification]:
+async def with_live_subjects(
+    ctx: AppContext,
+    viewer: CurrentUser,
+    mailbox: Mailbox,
+    sharing: Sharing,
+    items: list[Notification],
+) -> list[Notification]:
     """The same notifications with their subjects read from Gmail now, if the viewer may see
     subjects; a mailbox that does not answer in time leaves them blank."""
     owner = viewer.person if viewer.id == mailbox.user_id else Person.of(mailbox.user_id, "rep")
@@ -117,8 +146,9 @@ async def with_live_subjects(ctx: AppContext, viewer: CurrentUser, mailbox: Mail
         return items
     gm = ctx.gmail.mailbox(mailbox.key, priority=Priority.INTERACTIVE, retry=VIEW_RETRY)
     try:
-        answers = await gm.batch_get_messages([n.message_id for n in items], format="metadata",
-                                              metadata_headers=["Subject"])
+        answers = await gm.batch_get_messages(
+            [n.message_id for n in items], format="metadata", metadata_headers=["Subject"]
+        )
     except GmailError:
         return items
     out = []
@@ -137,9 +167,11 @@ async def _mark(ctx: AppContext, mailbox_id: int, condition: object) -> int:
     async with ctx.engine.begin() as conn:
         result = await conn.execute(
             update(magnet_hits)
-            .where(magnet_hits.c.mailbox_id == mailbox_id, magnet_hits.c.opened_at.is_(None),
-                   condition)  # type: ignore[arg-type]
-            .values(opened_at=job_state.now_utc()))
+            .where(
+                magnet_hits.c.mailbox_id == mailbox_id, magnet_hits.c.opened_at.is_(None), condition
+            )  # type: ignore[arg-type]
+            .values(opened_at=job_state.now_utc())
+        )
         if result.rowcount:
             await notify_in_transaction(conn, mailbox_id)
     if result.rowcount and not is_postgres(ctx):
@@ -163,8 +195,9 @@ async def mark_thread_opened(ctx: AppContext, mailbox_id: int, thread_id: str) -
     return await _mark(ctx, mailbox_id, magnet_hits.c.thread_id == thread_id)
 
 
-async def unopened_threads(engine: AsyncEngine,
-                           pairs: Iterable[tuple[int, str]]) -> set[tuple[int, str]]:
+async def unopened_threads(
+    engine: AsyncEngine, pairs: Iterable[tuple[int, str]]
+) -> set[tuple[int, str]]:
     """Which (mailbox id, thread id) pairs have a MailMagnet hit not yet opened ("New")."""
     wanted = list(dict.fromkeys(pairs))
     if not wanted:
@@ -176,8 +209,15 @@ async def unopened_threads(engine: AsyncEngine,
     async with engine.connect() as conn:
         for mailbox_id, threads in by_box.items():
             rows = await conn.execute(
-                select(magnet_hits.c.thread_id).distinct().where(and_(
-                    magnet_hits.c.mailbox_id == mailbox_id,
-                    magnet_hits.c.thread_id.in_(threads), magnet_hits.c.opened_at.is_(None))))
+                select(magnet_hits.c.thread_id)
+                .distinct()
+                .where(
+                    and_(
+                        magnet_hits.c.mailbox_id == mailbox_id,
+                        magnet_hits.c.thread_id.in_(threads),
+                        magnet_hits.c.opened_at.is_(None),
+                    )
+                )
+            )
             found.update((mailbox_id, str(r[0])) for r in rows)
     return found

@@ -104,8 +104,9 @@ async def _crm_addresses(conn: AsyncConnection, keys: set[str], fold: bool) -> s
     return {str(r[0]) for r in rows}
 
 
-async def _matches(ctx: AppContext, own_address: str,
-                   messages: dict[str, dict[str, Any] | GmailError]) -> list[Hit]:
+async def _matches(
+    ctx: AppContext, own_address: str, messages: dict[str, dict[str, Any] | GmailError]
+) -> list[Hit]:
     fold = ctx.settings.fold_gmail_addresses
     candidates: list[tuple[str, dict[str, Any], str]] = []
     for message_id, answer in messages.items():
@@ -120,11 +121,17 @@ async def _matches(ctx: AppContext, own_address: str,
             continue
         candidates.append((message_id, answer, sender))
     async with ctx.engine.connect() as conn:
-        known = await _crm_addresses(conn, {normalise_email(s, fold) for *_, s in candidates},
-                                     fold)
-    return [Hit(message_id=mid, thread_id=str(msg.get("threadId", mid)), sender=sender,
-                received_at=_received(msg))
-            for mid, msg, sender in candidates if normalise_email(sender, fold) in known]
+        known = await _crm_addresses(conn, {normalise_email(s, fold) for *_, s in candidates}, fold)
+    return [
+        Hit(
+            message_id=mid,
+            thread_id=str(msg.get("threadId", mid)),
+            sender=sender,
+            received_at=_received(msg),
+        )
+        for mid, msg, sender in candidates
+        if normalise_email(sender, fold) in known
+    ]
 
 
 def _insert_ignore(conn: AsyncConnection) -> Any:
@@ -132,8 +139,9 @@ def _insert_ignore(conn: AsyncConnection) -> Any:
     return dialect.insert(magnet_hits)
 
 
-async def _store(ctx: AppContext, mailbox_id: int, hits: list[Hit], old_cursor: str | None,
-                 new_cursor: str) -> list[Hit]:
+async def _store(
+    ctx: AppContext, mailbox_id: int, hits: list[Hit], old_cursor: str | None, new_cursor: str
+) -> list[Hit]:
     """Insert the hits (once) and move the cursor, in one transaction, the cursor last.
     Returns the hits that were new."""
     fault: Fault | None = ctx.extras.get(FAULT_KEY)
@@ -141,11 +149,18 @@ async def _store(ctx: AppContext, mailbox_id: int, hits: list[Hit], old_cursor: 
     async with ctx.engine.begin() as conn:
         for hit in hits:
             result = await conn.execute(
-                _insert_ignore(conn).values(
-                    mailbox_id=mailbox_id, message_id=hit.message_id, thread_id=hit.thread_id,
-                    sender=hit.sender[:320], received_at=hit.received_at, opened_at=None)
+                _insert_ignore(conn)
+                .values(
+                    mailbox_id=mailbox_id,
+                    message_id=hit.message_id,
+                    thread_id=hit.thread_id,
+                    sender=hit.sender[:320],
+                    received_at=hit.received_at,
+                    opened_at=None,
+                )
                 .on_conflict_do_nothing(index_elements=["mailbox_id", "message_id"])
-                .returning(magnet_hits.c.message_id))
+                .returning(magnet_hits.c.message_id)
+            )
             # RETURNING answers a row only when the row was really inserted (rowcount is not
             # reliable for ON CONFLICT DO NOTHING on every driver).
             if result.first() is not None:
@@ -155,15 +170,22 @@ async def _store(ctx: AppContext, mailbox_id: int, hits: list[Hit], old_cursor: 
         # Compare-and-set: a concurrent run that already moved the cursor keeps its value.
         await conn.execute(
             update(mailbox_jobs)
-            .where(mailbox_jobs.c.mailbox_id == mailbox_id,
-                   mailbox_jobs.c.magnet_history_id.is_(None) if old_cursor is None
-                   else mailbox_jobs.c.magnet_history_id == old_cursor)
-            .values(magnet_history_id=new_cursor, magnet_checked_at=job_state.now_utc()))
+            .where(
+                mailbox_jobs.c.mailbox_id == mailbox_id,
+                mailbox_jobs.c.magnet_history_id.is_(None)
+                if old_cursor is None
+                else mailbox_jobs.c.magnet_history_id == old_cursor,
+            )
+            .values(magnet_history_id=new_cursor, magnet_checked_at=job_state.now_utc())
+        )
         await conn.execute(
             update(mailbox_jobs)
-            .where(mailbox_jobs.c.mailbox_id == mailbox_id,
-                   mailbox_jobs.c.last_error.like(ERROR_PREFIX + "%"))
-            .values(last_error=None, last_error_at=None))
+            .where(
+                mailbox_jobs.c.mailbox_id == mailbox_id,
+                mailbox_jobs.c.last_error.like(ERROR_PREFIX + "%"),
+            )
+            .values(last_error=None, last_error_at=None)
+        )
         if inserted:
             await notify_in_transaction(conn, mailbox_id)
     if inserted and not is_postgres(ctx):
@@ -176,8 +198,9 @@ async def _catch_up(gm: MailboxClient, since: dt.datetime | None) -> tuple[list[
     profile = await gm.profile()
     cursor = str(profile["historyId"])
     start = (since or job_state.now_utc() - dt.timedelta(days=1)) - CATCH_UP_SLACK
-    found = await gm.list_all_message_ids(f"in:inbox after:{int(start.timestamp())}",
-                                          limit=CATCH_UP_LIMIT)
+    found = await gm.list_all_message_ids(
+        f"in:inbox after:{int(start.timestamp())}", limit=CATCH_UP_LIMIT
+    )
     return [str(m["id"]) for m in found], cursor
 
 
@@ -197,8 +220,9 @@ async def run_magnet(ctx: AppContext, mailbox_id: int) -> MagnetResult:
             return MagnetResult(mailbox_id, "started", cursor=cursor)
         status = "checked"
         try:
-            page = await gm.history_all(state.magnet_history_id,
-                                        history_types=["messageAdded"], label_id="INBOX")
+            page = await gm.history_all(
+                state.magnet_history_id, history_types=["messageAdded"], label_id="INBOX"
+            )
             ids, cursor = page.message_ids_added, page.history_id
         except HistoryExpired:
             log.info("mailbox %s: history expired, catching up", mailbox_id)
@@ -206,16 +230,23 @@ async def run_magnet(ctx: AppContext, mailbox_id: int) -> MagnetResult:
             status = "caught_up"
         hits: list[Hit] = []
         if ids:
-            answers = await gm.batch_get_messages(ids, format="metadata",
-                                                  metadata_headers=["From", "Date"])
+            answers = await gm.batch_get_messages(
+                ids, format="metadata", metadata_headers=["From", "Date"]
+            )
             hits = await _matches(ctx, box.email.lower(), answers)
         new = await _store(ctx, mailbox_id, hits, state.magnet_history_id, cursor)
-        log.info("mailbox %s: magnet %s, %d messages, %d new hits", mailbox_id, status,
-                 len(ids), len(new))
+        log.info(
+            "mailbox %s: magnet %s, %d messages, %d new hits",
+            mailbox_id,
+            status,
+            len(ids),
+            len(new),
+        )
         return MagnetResult(mailbox_id, status, cursor=cursor, messages=len(ids), new_hits=new)
     except ReconnectRequired as exc:
-        await job_state.record_error(ctx.engine, mailbox_id,
-                                     ERROR_PREFIX + "paused. " + exc.user_message)
+        await job_state.record_error(
+            ctx.engine, mailbox_id, ERROR_PREFIX + "paused. " + exc.user_message
+        )
         hub_of(ctx).publish(mailbox_id)
         log.warning("mailbox %s: magnet paused, reconnect required", mailbox_id)
         return MagnetResult(mailbox_id, "paused", error=exc.user_message)
@@ -245,8 +276,9 @@ async def renew_watch(ctx: AppContext, mailbox_id: int) -> dt.datetime | None:
     try:
         answer = await gm.watch(topic, ["INBOX"])
     except GmailError as exc:
-        await job_state.record_error(ctx.engine, mailbox_id,
-                                     ERROR_PREFIX + "push not renewed. " + exc.user_message)
+        await job_state.record_error(
+            ctx.engine, mailbox_id, ERROR_PREFIX + "push not renewed. " + exc.user_message
+        )
         return None
     expires = dt.datetime.fromtimestamp(int(answer.get("expiration", 0)) / 1000, dt.UTC)
     await job_state.set_watch_expiry(ctx.engine, mailbox_id, expires)

@@ -26,14 +26,16 @@ from gpanel.settings import Settings
 from gpanel.store.tables import teams, users
 
 
-async def connect_through_emulator(engine: AsyncEngine, settings: Settings, emulator_url: str,
-                                   user: CurrentUser) -> mailboxes.Mailbox:
+async def connect_through_emulator(
+    engine: AsyncEngine, settings: Settings, emulator_url: str, user: CurrentUser
+) -> mailboxes.Mailbox:
     relax_oauthlib(settings)
     oauth = GoogleOAuth(settings)
     start = oauth.start("connect", login_hint=user.email, next_path="/mailbox")
     async with httpx.AsyncClient(timeout=30) as http:
-        queued = await http.post(f"{emulator_url}/_emulator/oauth/next-consent",
-                                 json={"email": user.email})
+        queued = await http.post(
+            f"{emulator_url}/_emulator/oauth/next-consent", json={"email": user.email}
+        )
         queued.raise_for_status()
         answer = await http.get(start.url, follow_redirects=False)
     location = answer.headers.get("location", "")
@@ -54,8 +56,7 @@ DEMO_SHARING = {
 }
 
 
-async def connect_demo_mailboxes(engine: AsyncEngine, settings: Settings,
-                                 emulator_url: str) -> int:
+async def connect_demo_mailboxes(engine: AsyncEngine, settings: Settings, emulator_url: str) -> int:
     """Connect every demo rep's mailbox (once) and give each their demo sharing setting."""
     connected = 0
     async with engine.connect() as conn:
@@ -71,7 +72,10 @@ async def connect_demo_mailboxes(engine: AsyncEngine, settings: Settings,
             connected += 1
         choice = DEMO_SHARING[rep.key]
         if choice.audience is Audience.SELECTED:
-            choice = Sharing(choice.audience, choice.detail, teams=frozenset(
-                {team_ids[rep.team]} if rep.team in team_ids else set()))
+            choice = Sharing(
+                choice.audience,
+                choice.detail,
+                teams=frozenset({team_ids[rep.team]} if rep.team in team_ids else set()),
+            )
         await sharing.save_sharing(engine, user.id, user.role, choice)
     return connected

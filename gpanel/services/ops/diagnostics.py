@@ -46,8 +46,9 @@ def quota_snapshot(ctx: AppContext, mailbox: Mailbox) -> tuple[int, int]:
 
 
 async def test_connection(ctx: AppContext, mailbox: Mailbox) -> ConnectionReport:
-    report = ConnectionReport(mailbox.id, mailbox.email, mailbox.status,
-                              last_error=mailbox.last_error)
+    report = ConnectionReport(
+        mailbox.id, mailbox.email, mailbox.status, last_error=mailbox.last_error
+    )
     try:
         await ctx.tokens.refresh(mailbox.key)
         report.checks.append(Check("Access token", True, "Google accepted gpanel's access."))
@@ -58,10 +59,15 @@ async def test_connection(ctx: AppContext, mailbox: Mailbox) -> ConnectionReport
         report.checks.append(Check("Access token", False, exc.user_message))
     scopes = ctx.tokens.granted.get(mailbox.key, mailbox.scopes)
     has_modify = GMAIL_MODIFY in scopes or "https://mail.google.com/" in scopes
-    report.checks.append(Check(
-        "Permissions", has_modify,
-        "Read, send and label mail (gmail.modify) granted." if has_modify else
-        "gmail.modify is not granted: reconnect and allow Gmail access on Google's page."))
+    report.checks.append(
+        Check(
+            "Permissions",
+            has_modify,
+            "Read, send and label mail (gmail.modify) granted."
+            if has_modify
+            else "gmail.modify is not granted: reconnect and allow Gmail access on Google's page.",
+        )
+    )
     if report.checks[0].ok:
         started = time.perf_counter()
         try:
@@ -73,7 +79,11 @@ async def test_connection(ctx: AppContext, mailbox: Mailbox) -> ConnectionReport
                 await record_history_id(ctx.engine, mailbox.id, report.history_id)
         except GmailError as exc:
             report.checks.append(Check("Gmail", False, exc.user_message))
-            await record_error(ctx.engine, mailbox.id, exc.user_message,
-                               needs_reconnect=isinstance(exc, ReconnectRequired))
+            await record_error(
+                ctx.engine,
+                mailbox.id,
+                exc.user_message,
+                needs_reconnect=isinstance(exc, ReconnectRequired),
+            )
     report.quota_used_last_minute, report.quota_target_per_minute = quota_snapshot(ctx, mailbox)
     return report

@@ -24,14 +24,18 @@ async def run_doctor(ctx: AppContext, *, rotate_keys: bool = False) -> tuple[lis
     current, head = await asyncio.to_thread(migrate.current, url), migrate.head()
     if current != head:
         ok = False
-        lines.append(f"✗ Database is at revision {current or 'empty'}, gpanel needs {head}: "
-                     "run `gpanel migrate`.")
+        lines.append(
+            f"✗ Database is at revision {current or 'empty'}, gpanel needs {head}: "
+            "run `gpanel migrate`."
+        )
     else:
         lines.append(f"✓ Database at revision {head}.")
     if rotate_keys:
         changed = await mailboxes.rotate_token_keys(ctx.engine, ctx.vault)
-        lines.append(f"✓ Re-encrypted {changed} stored token(s) under the first key of "
-                     "GPANEL_TOKEN_KEYS; older keys can now be removed.")
+        lines.append(
+            f"✓ Re-encrypted {changed} stored token(s) under the first key of "
+            "GPANEL_TOKEN_KEYS; older keys can now be removed."
+        )
     if current != head:
         return lines, ok
     boxes = await mailboxes.all_mailboxes(ctx.engine)
@@ -44,9 +48,11 @@ async def run_doctor(ctx: AppContext, *, rotate_keys: bool = False) -> tuple[lis
         lines.append(f"{mark} {box.email} ({owner})")
         for check in report.checks:
             lines.append(f"    {'✓' if check.ok else '✗'} {check.name}: {check.detail}")
-        lines.append(f"    Last change seen: {report.history_id or '-'}; quota used in the "
-                     f"last minute: {report.quota_used_last_minute} of "
-                     f"{report.quota_target_per_minute} units")
+        lines.append(
+            f"    Last change seen: {report.history_id or '-'}; quota used in the "
+            f"last minute: {report.quota_used_last_minute} of "
+            f"{report.quota_target_per_minute} units"
+        )
         if report.last_error:
             lines.append(f"    Last problem: {report.last_error}")
     return lines, ok

@@ -66,29 +66,40 @@ class MailboxJobs:
 
 def _row(r: Any) -> MailboxJobs:
     return MailboxJobs(
-        mailbox_id=r.mailbox_id, magnet_enabled=bool(r.magnet_enabled),
-        magnet_history_id=r.magnet_history_id, magnet_checked_at=aware(r.magnet_checked_at),
-        watch_expires_at=aware(r.watch_expires_at), labels_enabled=bool(r.labels_enabled),
-        labels_since=aware(r.labels_since), labels_history_id=r.labels_history_id,
-        labels_run_at=aware(r.labels_run_at), label_ids=dict(r.label_ids or {}),
-        last_error=r.last_error, last_error_at=aware(r.last_error_at),
+        mailbox_id=r.mailbox_id,
+        magnet_enabled=bool(r.magnet_enabled),
+        magnet_history_id=r.magnet_history_id,
+        magnet_checked_at=aware(r.magnet_checked_at),
+        watch_expires_at=aware(r.watch_expires_at),
+        labels_enabled=bool(r.labels_enabled),
+        labels_since=aware(r.labels_since),
+        labels_history_id=r.labels_history_id,
+        labels_run_at=aware(r.labels_run_at),
+        label_ids=dict(r.label_ids or {}),
+        last_error=r.last_error,
+        last_error_at=aware(r.last_error_at),
     )
 
 
 async def get(engine: AsyncEngine, mailbox_id: int) -> MailboxJobs | None:
     async with engine.connect() as conn:
-        row = (await conn.execute(
-            select(mailbox_jobs).where(mailbox_jobs.c.mailbox_id == mailbox_id))).first()
+        row = (
+            await conn.execute(select(mailbox_jobs).where(mailbox_jobs.c.mailbox_id == mailbox_id))
+        ).first()
     return _row(row) if row is not None else None
 
 
 async def ensure_row(conn: AsyncConnection, mailbox_id: int) -> None:
     """Create the mailbox's row with everything off, if it has none (inside a transaction)."""
-    exists = await conn.scalar(select(mailbox_jobs.c.mailbox_id).where(
-        mailbox_jobs.c.mailbox_id == mailbox_id))
+    exists = await conn.scalar(
+        select(mailbox_jobs.c.mailbox_id).where(mailbox_jobs.c.mailbox_id == mailbox_id)
+    )
     if exists is None:
-        await conn.execute(insert(mailbox_jobs).values(
-            mailbox_id=mailbox_id, magnet_enabled=False, labels_enabled=False, label_ids={}))
+        await conn.execute(
+            insert(mailbox_jobs).values(
+                mailbox_id=mailbox_id, magnet_enabled=False, labels_enabled=False, label_ids={}
+            )
+        )
 
 
 async def set_magnet_enabled(engine: AsyncEngine, mailbox_id: int, enabled: bool) -> None:
@@ -98,34 +109,48 @@ async def set_magnet_enabled(engine: AsyncEngine, mailbox_id: int, enabled: bool
         await ensure_row(conn, mailbox_id)
         values: dict[str, object] = {"magnet_enabled": enabled}
         if enabled:
-            values.update(magnet_history_id=None, magnet_checked_at=None, last_error=None,
-                          last_error_at=None)
+            values.update(
+                magnet_history_id=None, magnet_checked_at=None, last_error=None, last_error_at=None
+            )
         else:
             values["watch_expires_at"] = None
-        await conn.execute(update(mailbox_jobs).where(
-            mailbox_jobs.c.mailbox_id == mailbox_id).values(**values))
+        await conn.execute(
+            update(mailbox_jobs).where(mailbox_jobs.c.mailbox_id == mailbox_id).values(**values)
+        )
 
 
 async def record_error(engine: AsyncEngine, mailbox_id: int, message: str) -> None:
     """Remember a job's last trouble in plain words (ids and reasons only, never content)."""
     async with engine.begin() as conn:
-        await conn.execute(update(mailbox_jobs).where(mailbox_jobs.c.mailbox_id == mailbox_id)
-                           .values(last_error=message[:500], last_error_at=now_utc()))
+        await conn.execute(
+            update(mailbox_jobs)
+            .where(mailbox_jobs.c.mailbox_id == mailbox_id)
+            .values(last_error=message[:500], last_error_at=now_utc())
+        )
 
 
-async def set_watch_expiry(engine: AsyncEngine, mailbox_id: int,
-                           expires_at: dt.datetime | None) -> None:
+async def set_watch_expiry(
+    engine: AsyncEngine, mailbox_id: int, expires_at: dt.datetime | None
+) -> None:
     async with engine.begin() as conn:
-        await conn.execute(update(mailbox_jobs).where(mailbox_jobs.c.mailbox_id == mailbox_id)
-                           .values(watch_expires_at=expires_at))
+        await conn.execute(
+            update(mailbox_jobs)
+            .where(mailbox_jobs.c.mailbox_id == mailbox_id)
+            .values(watch_expires_at=expires_at)
+        )
 
 
 async def magnet_mailbox_for_address(engine: AsyncEngine, email: str) -> int | None:
     """The connected mailbox at `email` with MailMagnet on (the push endpoint's lookup)."""
-    query = (select(mailboxes.c.id)
-             .join(mailbox_jobs, mailbox_jobs.c.mailbox_id == mailboxes.c.id)
-             .where(mailboxes.c.email == email.strip().lower(),
-                    mailboxes.c.status == "connected", mailbox_jobs.c.magnet_enabled.is_(True)))
+    query = (
+        select(mailboxes.c.id)
+        .join(mailbox_jobs, mailbox_jobs.c.mailbox_id == mailboxes.c.id)
+        .where(
+            mailboxes.c.email == email.strip().lower(),
+            mailboxes.c.status == "connected",
+            mailbox_jobs.c.magnet_enabled.is_(True),
+        )
+    )
     async with engine.connect() as conn:
         found = await conn.scalar(query)
     return int(found) if found is not None else None
@@ -146,8 +171,9 @@ def _older(value: dt.datetime | None, than: dt.datetime) -> bool:
     return value is None or value <= than
 
 
-async def due(engine: AsyncEngine, settings: Settings, now: dt.datetime | None = None, *,
-              lead: float = 0.0) -> Due:
+async def due(
+    engine: AsyncEngine, settings: Settings, now: dt.datetime | None = None, *, lead: float = 0.0
+) -> Due:
     """Which mailboxes are due for which job at `now`.
 
     - magnet: switched on, the owner allowed MailMagnet, last checked a poll interval ago
@@ -162,16 +188,21 @@ async def due(engine: AsyncEngine, settings: Settings, now: dt.datetime | None =
     """
     now = now or now_utc()
     poll = dt.timedelta(seconds=settings.magnet_poll_seconds)
-    poll_due = dt.timedelta(seconds=max(settings.magnet_poll_seconds / 2,
-                                        settings.magnet_poll_seconds - lead))
+    poll_due = dt.timedelta(
+        seconds=max(settings.magnet_poll_seconds / 2, settings.magnet_poll_seconds - lead)
+    )
     labels_every = dt.timedelta(seconds=settings.labels_interval_seconds)
-    query = (select(mailbox_jobs, users.c.id.label("user_id"), users.c.role)
-             .join(mailboxes, mailboxes.c.id == mailbox_jobs.c.mailbox_id)
-             .join(users, users.c.id == mailboxes.c.user_id)
-             .where(mailboxes.c.status == "connected", users.c.active.is_(True),
-                    mailbox_jobs.c.magnet_enabled.is_(True)
-                    | mailbox_jobs.c.labels_enabled.is_(True))
-             .order_by(mailbox_jobs.c.mailbox_id))
+    query = (
+        select(mailbox_jobs, users.c.id.label("user_id"), users.c.role)
+        .join(mailboxes, mailboxes.c.id == mailbox_jobs.c.mailbox_id)
+        .join(users, users.c.id == mailboxes.c.user_id)
+        .where(
+            mailboxes.c.status == "connected",
+            users.c.active.is_(True),
+            mailbox_jobs.c.magnet_enabled.is_(True) | mailbox_jobs.c.labels_enabled.is_(True),
+        )
+        .order_by(mailbox_jobs.c.mailbox_id)
+    )
     async with engine.connect() as conn:
         rows = (await conn.execute(query)).all()
         rules = (await conn.execute(select(feature_rules))).all() if rows else []
@@ -189,15 +220,20 @@ async def due(engine: AsyncEngine, settings: Settings, now: dt.datetime | None =
         if not _older(r.last_error_at, now - poll):
             continue
         role_rules, user_rules = by_role.get(r.role, {}), by_user.get(str(r.user_id), {})
-        magnet_ok = r.magnet_enabled and feature_allowed(Feature.MAILMAGNET, role_rules,
-                                                         user_rules)
+        magnet_ok = r.magnet_enabled and feature_allowed(Feature.MAILMAGNET, role_rules, user_rules)
         if magnet_ok and _older(r.magnet_checked_at, now - poll_due):
             out["magnet"].append(r.mailbox_id)
-        if (magnet_ok and settings.pubsub_topic
-                and _older(r.watch_expires_at, now + WATCH_RENEW_BEFORE)):
+        if (
+            magnet_ok
+            and settings.pubsub_topic
+            and _older(r.watch_expires_at, now + WATCH_RENEW_BEFORE)
+        ):
             out["renew_watch"].append(r.mailbox_id)
-        if (r.labels_enabled and feature_allowed(Feature.LABELS, role_rules, user_rules)
-                and _older(r.labels_run_at, now - labels_every)):
+        if (
+            r.labels_enabled
+            and feature_allowed(Feature.LABELS, role_rules, user_rules)
+            and _older(r.labels_run_at, now - labels_every)
+        ):
             out["labels"].append(r.mailbox_id)
     return Due(out)
 

@@ -54,8 +54,13 @@ class PostgresBudget(InProcessBudget):
         max_wait: dict[Priority, float] | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        super().__init__(per_user_per_minute, target_share=target_share,
-                         background_share=background_share, max_wait=max_wait, sleep=sleep)
+        super().__init__(
+            per_user_per_minute,
+            target_share=target_share,
+            background_share=background_share,
+            max_wait=max_wait,
+            sleep=sleep,
+        )
         self.engine = engine
         self._seen: dict[str, int] = {}
 
@@ -66,16 +71,18 @@ class PostgresBudget(InProcessBudget):
 
     async def used_now(self, mailbox: str) -> int:
         async with self.engine.connect() as conn:
-            rows = (await conn.execute(_CHARGE, {"mailbox": mailbox,
-                                                 "window": int(WINDOW_SECONDS)})).all()
+            rows = (
+                await conn.execute(_CHARGE, {"mailbox": mailbox, "window": int(WINDOW_SECONDS)})
+            ).all()
         return sum(int(r.units) for r in rows if r.second is not None)
 
     async def _try(self, mailbox: str, units: int, limit: int) -> float:
         """Charge `units` if they fit (returns 0), else the seconds to wait before retrying."""
         async with self.engine.begin() as conn:
             await conn.execute(_LOCK, {"key": "gpanel-quota:" + mailbox})
-            rows = (await conn.execute(_CHARGE, {"mailbox": mailbox,
-                                                 "window": int(WINDOW_SECONDS)})).all()
+            rows = (
+                await conn.execute(_CHARGE, {"mailbox": mailbox, "window": int(WINDOW_SECONDS)})
+            ).all()
             now = int(rows[0].now_s) if rows else int(await conn.scalar(_NOW) or 0)
             charges = [(int(r.second), int(r.units)) for r in rows]
             used = sum(u for _, u in charges)
@@ -83,8 +90,9 @@ class PostgresBudget(InProcessBudget):
             if used + units <= limit or not charges:
                 # As in-process: a single request larger than the limit passes on an empty window.
                 await conn.execute(_ADD, {"mailbox": mailbox, "second": now, "units": units})
-                await conn.execute(_FORGET, {"mailbox": mailbox,
-                                             "horizon": now - int(WINDOW_SECONDS)})
+                await conn.execute(
+                    _FORGET, {"mailbox": mailbox, "horizon": now - int(WINDOW_SECONDS)}
+                )
                 self._seen[mailbox] = used + units
                 return 0.0
         excess = used + units - limit
@@ -104,7 +112,8 @@ class PostgresBudget(InProcessBudget):
             if wait <= 0:
                 return
             if waited + wait > self.max_wait[priority]:
-                raise BudgetExhausted(f"Quota budget full for {priority.value} calls",
-                                      retry_after=wait)
+                raise BudgetExhausted(
+                    f"Quota budget full for {priority.value} calls", retry_after=wait
+                )
             await self._sleep(wait)
             waited += wait

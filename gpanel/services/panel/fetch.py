@@ -220,7 +220,9 @@ class PanelFetcher:
                 meta = thread_meta(mailbox_id, answer)
                 found[tid] = meta
                 self.cache.put(
-                    (mailbox_id, "panel-thread", tid), meta, meta.history_id,
+                    (mailbox_id, "panel-thread", tid),
+                    meta,
+                    meta.history_id,
                     size=estimate_size(answer),
                 )
         return found, failed

@@ -45,8 +45,9 @@ async def visible_mailboxes(
         if mailbox_detail(person, o.owner, o.sharing) is not None
     ]
     query = (
-        select(mailboxes.c.id, users.c.id.label("user_id"), users.c.name, users.c.role,
-               users.c.team_id)
+        select(
+            mailboxes.c.id, users.c.id.label("user_id"), users.c.name, users.c.role, users.c.team_id
+        )
         .join(users, users.c.id == mailboxes.c.user_id)
         .where(mailboxes.c.status != "connected", users.c.active.is_(True))
     )
@@ -76,8 +77,9 @@ async def rule_inputs(
     block_rows = (
         await conn.execute(
             select(blocked_addresses.c.user_id, blocked_addresses.c.pattern).where(
-                or_(blocked_addresses.c.user_id.is_(None),
-                    blocked_addresses.c.user_id.in_(user_ids))
+                or_(
+                    blocked_addresses.c.user_id.is_(None), blocked_addresses.c.user_id.in_(user_ids)
+                )
             )
         )
     ).all()
@@ -130,8 +132,7 @@ async def crm_names(
     column = contact_emails.c.folded if fold_gmail else contact_emails.c.email
     rows = (
         await conn.execute(
-            select(column.label("key"), contacts.c.id, contacts.c.first_name,
-                   contacts.c.last_name)
+            select(column.label("key"), contacts.c.id, contacts.c.first_name, contacts.c.last_name)
             .join(contacts, contacts.c.id == contact_emails.c.contact_id)
             .where(column.in_(set(wanted.values())))
         )
@@ -141,9 +142,7 @@ async def crm_names(
     }
     user_rows = (
         await conn.execute(
-            select(users.c.email, users.c.name, users.c.id).where(
-                users.c.email.in_(set(wanted))
-            )
+            select(users.c.email, users.c.name, users.c.id).where(users.c.email.in_(set(wanted)))
         )
     ).all()
     by_user = {r.email: CrmName(r.name, "user", r.id) for r in user_rows}

@@ -134,8 +134,13 @@ class ThreadMeta:
     def max_recipients(self) -> int:
         return max(
             (
-                len({a.email.lower() for a in (*h.to.addresses, *h.cc.addresses,
-                                               *h.bcc.addresses) if a.email})
+                len(
+                    {
+                        a.email.lower()
+                        for a in (*h.to.addresses, *h.cc.addresses, *h.bcc.addresses)
+                        if a.email
+                    }
+                )
                 for h in (m.headers for m in self.live)
             ),
             default=0,

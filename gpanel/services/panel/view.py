@@ -211,8 +211,11 @@ async def record_threads(
             pairs = [(q, t) for q, t in pairs if t]  # later pages: only queries with more
         try:
             return await fetcher.read(
-                view_client(ctx, owner.mailbox_id), owner.mailbox_id,
-                [q for q, _ in pairs], [t for _, t in pairs], page_size=page_size,
+                view_client(ctx, owner.mailbox_id),
+                owner.mailbox_id,
+                [q for q, _ in pairs],
+                [t for _, t in pairs],
+                page_size=page_size,
             )
         except GmailError as exc:
             log.info("panel: mailbox %s degraded (%s)", owner.mailbox_id, type(exc).__name__)
@@ -228,8 +231,14 @@ async def record_threads(
         view.searched.append(owner.owner_name)
         if read.failed:
             whose = "your" if owner.owner.user_id == viewer.id else f"{owner.owner_name}'s"
-            view.notices.append(Notice(owner.mailbox_id, owner.owner_name, "partial",
-                                       f"Some threads of {whose} mailbox did not load — retry."))
+            view.notices.append(
+                Notice(
+                    owner.mailbox_id,
+                    owner.owner_name,
+                    "partial",
+                    f"Some threads of {whose} mailbox did not load — retry.",
+                )
+            )
         next_tokens[owner.mailbox_id] = read.next_tokens
         for meta in read.threads.values():
             candidates.append((owner, meta, evaluate(meta, owner, inputs), read.labels))
@@ -269,12 +278,17 @@ def deduplicate(candidates: list[Candidate], viewer_id: int) -> list[Candidate]:
         visible = [candidates[i] for i in members if candidates[i][2].shown]
         if not visible:
             continue
-        out.append(max(visible, key=lambda c: (
-            c[0].owner.user_id == viewer_id,
-            _DETAIL_RANK[c[2].detail or Detail.METADATA],
-            c[1].count,
-            -c[0].mailbox_id,
-        )))
+        out.append(
+            max(
+                visible,
+                key=lambda c: (
+                    c[0].owner.user_id == viewer_id,
+                    _DETAIL_RANK[c[2].detail or Detail.METADATA],
+                    c[1].count,
+                    -c[0].mailbox_id,
+                ),
+            )
+        )
     return out
 
 
@@ -295,9 +309,20 @@ async def _rows(
     rows = []
     for owner, meta, verdict, labels in shown:
         detail = verdict.detail or Detail.METADATA
-        rows.append(redact(owner, meta, detail, labels, names, viewer.id, record_type, record_id,
-                           new=(meta.mailbox_id, meta.thread_id) in new,
-                           private=(meta.mailbox_id, meta.thread_id) in inputs.private))
+        rows.append(
+            redact(
+                owner,
+                meta,
+                detail,
+                labels,
+                names,
+                viewer.id,
+                record_type,
+                record_id,
+                new=(meta.mailbox_id, meta.thread_id) in new,
+                private=(meta.mailbox_id, meta.thread_id) in inputs.private,
+            )
+        )
     rows.sort(key=lambda r: r.last_at, reverse=True)
     return rows
 
@@ -318,9 +343,11 @@ def redact(
     """The row a viewer sees at `detail`: Full (subject, snippet, labels), Subject (no
     snippet), Metadata (participants and times only). The only place a row is built."""
     people = tuple(
-        RowParticipant(p.email, names[p.email].name if p.email in names else p.name,
-               names[p.email].id if p.email in names and names[p.email].kind == "contact"
-               else None)
+        RowParticipant(
+            p.email,
+            names[p.email].name if p.email in names else p.name,
+            names[p.email].id if p.email in names and names[p.email].kind == "contact" else None,
+        )
         for p in meta.people
     )
     rich = detail is not Detail.METADATA
@@ -338,10 +365,14 @@ def redact(
         snippet=meta.snippet if detail is Detail.FULL else None,
         unread=meta.unread if rich else None,
         labels=tuple(
-            labels.get(i, i) for i in label_ids
-            if i not in SYSTEM_LABELS and not i.startswith("CATEGORY_")
+            labels.get(i, i)
+            for i in label_ids
+            if i not in SYSTEM_LABELS
+            and not i.startswith("CATEGORY_")
             and i not in ("STARRED", "IMPORTANT")
-        ) if rich else (),
+        )
+        if rich
+        else (),
         starred="STARRED" in label_ids if rich else False,
         new=new,
         private=private and owner.owner.user_id == viewer_id,

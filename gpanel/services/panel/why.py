@@ -1,4 +1,4 @@
-""""Why isn't my email here?": given an address or a Gmail link / thread id, say which rule
+""" "Why isn't my email here?": given an address or a Gmail link / thread id, say which rule
 hid it from this record, or that it is not with this record at all.
 
 It reads Gmail exactly as the list does (`panel_cache`) and judges each thread with the list's
@@ -70,8 +70,13 @@ def _finding(owner: MailboxOwner, verdict: Verdict, viewer_id: int, url: str) ->
     reason = verdict.reason
     if reason is Reason.PRIVATE and owner.owner.user_id != viewer_id:
         reason = Reason.NOT_SHARED  # the owner's private choice is not described to others
-    return Finding(owner.owner_name, reason, REASON_WORDS[reason], verdict.pattern,
-                   url if reason is Reason.SHOWN else None)
+    return Finding(
+        owner.owner_name,
+        reason,
+        REASON_WORDS[reason],
+        verdict.pattern,
+        url if reason is Reason.SHOWN else None,
+    )
 
 
 async def explain(
@@ -105,18 +110,25 @@ async def explain(
     if parsed[0] == "address":
         address = normalise_email(parsed[1], ctx.settings.fold_gmail_addresses)
         if not match.matches(address):
-            answer.summary = (f"{parsed[1]} is not an address of this {record_type}, so its mail "
-                              "is not with this record. Add the address to the contact (or its "
-                              "domain to the company) and the mail will show.")
+            answer.summary = (
+                f"{parsed[1]} is not an address of this {record_type}, so its mail "
+                "is not with this record. Add the address to the contact (or its "
+                "domain to the company) and the mail will show."
+            )
             return answer
         blocked = [p for p in inputs.blocks_for(viewer.id) if block_matches(p, address)]
         queries = participants_query([address])
 
         async def one_address(owner: MailboxOwner) -> list[ThreadMeta] | GmailError:
             try:
-                read = await fetcher.read(view_client(ctx, owner.mailbox_id), owner.mailbox_id,
-                                          queries, [None] * len(queries), page_size=WHY_SAMPLE,
-                                          include_spam_trash=True)
+                read = await fetcher.read(
+                    view_client(ctx, owner.mailbox_id),
+                    owner.mailbox_id,
+                    queries,
+                    [None] * len(queries),
+                    page_size=WHY_SAMPLE,
+                    include_spam_trash=True,
+                )
             except GmailError as exc:
                 return exc
             return list(read.threads.values())
@@ -128,8 +140,11 @@ async def explain(
 
         async def one_thread(owner: MailboxOwner) -> list[ThreadMeta] | GmailError:
             try:
-                return [await fetcher.thread(view_client(ctx, owner.mailbox_id),
-                                             owner.mailbox_id, thread_id)]
+                return [
+                    await fetcher.thread(
+                        view_client(ctx, owner.mailbox_id), owner.mailbox_id, thread_id
+                    )
+                ]
             except NotFound:
                 return []
             except GmailError as exc:
@@ -144,8 +159,9 @@ async def explain(
         answer.searched.append(owner.owner_name)
         for meta in result:
             verdict = evaluate(meta, owner, inputs)
-            answer.findings.append(_finding(owner, verdict, viewer.id,
-                                            f"{base}/{owner.mailbox_id}/{meta.thread_id}"))
+            answer.findings.append(
+                _finding(owner, verdict, viewer.id, f"{base}/{owner.mailbox_id}/{meta.thread_id}")
+            )
     answer.summary = _summary(answer, parsed, blocked)
     return answer
 
@@ -153,13 +169,19 @@ async def explain(
 def _summary(answer: WhyAnswer, parsed: tuple[str, str], blocked: list[str]) -> str:
     where = ", ".join(answer.searched) or "no mailbox"
     if blocked:
-        return (f"{parsed[1]} matches the block rule {blocked[0]}, so its threads are hidden. "
-                "Remove the rule to show them.")
+        return (
+            f"{parsed[1]} matches the block rule {blocked[0]}, so its threads are hidden. "
+            "Remove the rule to show them."
+        )
     if not answer.findings:
         what = parsed[1] if parsed[0] == "address" else "That thread"
-        return (f"{what}: gpanel found no mail in the mailboxes you may see ({where}). Mail in "
-                "other people's mailboxes shows only if they share it with you.")
+        return (
+            f"{what}: gpanel found no mail in the mailboxes you may see ({where}). Mail in "
+            "other people's mailboxes shows only if they share it with you."
+        )
     counts = Counter(f.reason for f in answer.findings)
-    parts = [f"{n} {'thread' if n == 1 else 'threads'} {REASON_SHORT[r]}"
-             for r, n in counts.most_common()]
+    parts = [
+        f"{n} {'thread' if n == 1 else 'threads'} {REASON_SHORT[r]}"
+        for r, n in counts.most_common()
+    ]
     return f"Searched {where}: " + "; ".join(parts) + "."

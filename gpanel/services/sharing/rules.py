@@ -56,22 +56,29 @@ async def _policies(conn: AsyncConnection) -> dict[tuple[str, str], AdminPolicy]
     fields: dict[tuple[str, str], dict[str, Rule]] = {}
     for r in rows:
         fields.setdefault((r.subject_type, r.subject), {})[r.field] = Rule(
-            RuleMode(r.mode), r.value, bool(r.locked))
-    return {k: AdminPolicy(audience=v.get("audience", Rule()), detail=v.get("detail", Rule()))
-            for k, v in fields.items()}
+            RuleMode(r.mode), r.value, bool(r.locked)
+        )
+    return {
+        k: AdminPolicy(audience=v.get("audience", Rule()), detail=v.get("detail", Rule()))
+        for k, v in fields.items()
+    }
 
 
-def _policy_for(policies: dict[tuple[str, str], AdminPolicy], user_id: int,
-                role: str) -> AdminPolicy:
+def _policy_for(
+    policies: dict[tuple[str, str], AdminPolicy], user_id: int, role: str
+) -> AdminPolicy:
     return resolve_policy(policies.get(("role", role)), policies.get(("user", str(user_id))))
 
 
 def _sharing(row: object | None) -> Sharing | None:
     if row is None:
         return None
-    return Sharing(Audience(row.audience), Detail(row.detail),  # type: ignore[attr-defined]
-                   frozenset(int(u) for u in row.selected_users),  # type: ignore[attr-defined]
-                   frozenset(int(t) for t in row.selected_teams))  # type: ignore[attr-defined]
+    return Sharing(
+        Audience(row.audience),
+        Detail(row.detail),  # type: ignore[attr-defined]
+        frozenset(int(u) for u in row.selected_users),  # type: ignore[attr-defined]
+        frozenset(int(t) for t in row.selected_teams),
+    )  # type: ignore[attr-defined]
 
 
 async def policy_for(engine: AsyncEngine, user_id: int, role: str) -> AdminPolicy:
@@ -83,8 +90,11 @@ async def my_sharing(engine: AsyncEngine, user_id: int, role: str) -> tuple[Shar
     """A user's effective sharing and the admin policy that bounds it."""
     async with engine.connect() as conn:
         policy = _policy_for(await _policies(conn), user_id, role)
-        row = (await conn.execute(select(sharing_settings).where(
-            sharing_settings.c.user_id == user_id))).first()
+        row = (
+            await conn.execute(
+                select(sharing_settings).where(sharing_settings.c.user_id == user_id)
+            )
+        ).first()
     return effective_sharing(_sharing(row), policy), policy
 
 
@@ -95,15 +105,22 @@ async def save_sharing(engine: AsyncEngine, user_id: int, role: str, choice: Sha
         raise SharingRefused(" ".join(problems))
     async with engine.begin() as conn:
         await conn.execute(delete(sharing_settings).where(sharing_settings.c.user_id == user_id))
-        await conn.execute(insert(sharing_settings).values(
-            user_id=user_id, audience=choice.audience.value, detail=choice.detail.value,
-            selected_users=sorted(choice.users), selected_teams=sorted(choice.teams),
-            updated_at=dt.datetime.now(dt.UTC)))
+        await conn.execute(
+            insert(sharing_settings).values(
+                user_id=user_id,
+                audience=choice.audience.value,
+                detail=choice.detail.value,
+                selected_users=sorted(choice.users),
+                selected_teams=sorted(choice.teams),
+                updated_at=dt.datetime.now(dt.UTC),
+            )
+        )
     return effective_sharing(choice, policy)
 
 
-async def set_rule(engine: AsyncEngine, subject_type: str, subject: str | int, field: str,
-                   rule: Rule | None) -> None:
+async def set_rule(
+    engine: AsyncEngine, subject_type: str, subject: str | int, field: str, rule: Rule | None
+) -> None:
     """Set (or with None, clear) an admin's sharing rule for a role or a user."""
     if field not in ("audience", "detail"):
         raise ValueError(field)
@@ -111,33 +128,63 @@ async def set_rule(engine: AsyncEngine, subject_type: str, subject: str | int, f
         (Audience if field == "audience" else Detail)(rule.value)  # validates the value
     st, sj = _subject(subject_type, subject)
     async with engine.begin() as conn:
-        await conn.execute(delete(sharing_rules).where(
-            sharing_rules.c.subject_type == st, sharing_rules.c.subject == sj,
-            sharing_rules.c.field == field))
+        await conn.execute(
+            delete(sharing_rules).where(
+                sharing_rules.c.subject_type == st,
+                sharing_rules.c.subject == sj,
+                sharing_rules.c.field == field,
+            )
+        )
         if rule is not None:
-            await conn.execute(insert(sharing_rules).values(
-                subject_type=st, subject=sj, field=field, mode=rule.mode.value, value=rule.value,
-                locked=rule.locked))
+            await conn.execute(
+                insert(sharing_rules).values(
+                    subject_type=st,
+                    subject=sj,
+                    field=field,
+                    mode=rule.mode.value,
+                    value=rule.value,
+                    locked=rule.locked,
+                )
+            )
 
 
-async def set_feature(engine: AsyncEngine, subject_type: str, subject: str | int,
-                      feature: Feature, allowed: bool | None) -> None:
+async def set_feature(
+    engine: AsyncEngine,
+    subject_type: str,
+    subject: str | int,
+    feature: Feature,
+    allowed: bool | None,
+) -> None:
     st, sj = _subject(subject_type, subject)
     async with engine.begin() as conn:
-        await conn.execute(delete(feature_rules).where(
-            feature_rules.c.subject_type == st, feature_rules.c.subject == sj,
-            feature_rules.c.feature == feature.value))
+        await conn.execute(
+            delete(feature_rules).where(
+                feature_rules.c.subject_type == st,
+                feature_rules.c.subject == sj,
+                feature_rules.c.feature == feature.value,
+            )
+        )
         if allowed is not None:
-            await conn.execute(insert(feature_rules).values(
-                subject_type=st, subject=sj, feature=feature.value, allowed=allowed))
+            await conn.execute(
+                insert(feature_rules).values(
+                    subject_type=st, subject=sj, feature=feature.value, allowed=allowed
+                )
+            )
 
 
 async def features_for(engine: AsyncEngine, user_id: int, role: str) -> dict[Feature, bool]:
     async with engine.connect() as conn:
-        rows = (await conn.execute(select(feature_rules).where(
-            ((feature_rules.c.subject_type == "role") & (feature_rules.c.subject == role))
-            | ((feature_rules.c.subject_type == "user")
-               & (feature_rules.c.subject == str(user_id)))))).all()
+        rows = (
+            await conn.execute(
+                select(feature_rules).where(
+                    ((feature_rules.c.subject_type == "role") & (feature_rules.c.subject == role))
+                    | (
+                        (feature_rules.c.subject_type == "user")
+                        & (feature_rules.c.subject == str(user_id))
+                    )
+                )
+            )
+        ).all()
     role_rules = {Feature(r.feature): bool(r.allowed) for r in rows if r.subject_type == "role"}
     user_rules = {Feature(r.feature): bool(r.allowed) for r in rows if r.subject_type == "user"}
     return {f: feature_allowed(f, role_rules, user_rules) for f in Feature}
@@ -145,21 +192,31 @@ async def features_for(engine: AsyncEngine, user_id: int, role: str) -> dict[Fea
 
 async def mailbox_owners(engine: AsyncEngine) -> list[OwnerSharing]:
     """Every connected mailbox's owner and effective sharing, in two queries."""
-    query = (select(mailboxes.c.id.label("mailbox_id"), users.c.id, users.c.name, users.c.role,
-                    users.c.team_id, sharing_settings)
-             .join(users, users.c.id == mailboxes.c.user_id)
-             .outerjoin(sharing_settings, sharing_settings.c.user_id == users.c.id)
-             .where(mailboxes.c.status == "connected", users.c.active.is_(True)))
+    query = (
+        select(
+            mailboxes.c.id.label("mailbox_id"),
+            users.c.id,
+            users.c.name,
+            users.c.role,
+            users.c.team_id,
+            sharing_settings,
+        )
+        .join(users, users.c.id == mailboxes.c.user_id)
+        .outerjoin(sharing_settings, sharing_settings.c.user_id == users.c.id)
+        .where(mailboxes.c.status == "connected", users.c.active.is_(True))
+    )
     async with engine.connect() as conn:
         policies = await _policies(conn)
         rows = (await conn.execute(query)).all()
     owners = []
     for r in rows:
         choice = _sharing(r) if r.audience is not None else None
-        owners.append(OwnerSharing(
-            mailbox_id=r.mailbox_id,
-            owner=Person.of(r.id, r.role, [r.team_id] if r.team_id else []),
-            owner_name=r.name,
-            sharing=effective_sharing(choice, _policy_for(policies, r.id, r.role)),
-        ))
+        owners.append(
+            OwnerSharing(
+                mailbox_id=r.mailbox_id,
+                owner=Person.of(r.id, r.role, [r.team_id] if r.team_id else []),
+                owner_name=r.name,
+                sharing=effective_sharing(choice, _policy_for(policies, r.id, r.role)),
+            )
+        )
     return owners

@@ -89,8 +89,9 @@ def parse_action(value: str) -> Action:
         raise ActionRefused(400, "That is not an action gpanel knows.") from None
 
 
-def changes_for(grant: ThreadGrant, action: Action, label_id: str | None) -> tuple[
-        tuple[str, ...], tuple[str, ...]]:
+def changes_for(
+    grant: ThreadGrant, action: Action, label_id: str | None
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
     if action in _CHANGES:
         return _CHANGES[action]
     own = dict(grant.thread.user_labels)
@@ -99,14 +100,18 @@ def changes_for(grant: ThreadGrant, action: Action, label_id: str | None) -> tup
     return ((label_id,), ()) if action is Action.ADD_LABEL else ((), (label_id,))
 
 
-async def apply_action(ctx: AppContext, grant: ThreadGrant, action: Action,
-                       label_id: str | None = None) -> ActionResult:
+async def apply_action(
+    ctx: AppContext, grant: ThreadGrant, action: Action, label_id: str | None = None
+) -> ActionResult:
     """Apply `action` to the whole thread in Gmail; the owner only."""
     if not grant.viewer_is_owner:
         raise ActionRefused(403, "Only the mailbox's owner can change this thread in Gmail.")
     if not grant.mailbox.can_modify:
-        raise ActionRefused(403, "gpanel may only read this mailbox. Reconnect it and allow "
-                                 "gpanel to manage your mail to use these actions.")
+        raise ActionRefused(
+            403,
+            "gpanel may only read this mailbox. Reconnect it and allow "
+            "gpanel to manage your mail to use these actions.",
+        )
     add, remove = changes_for(grant, action, label_id)
     gmail = ctx.gmail.mailbox(grant.mailbox.key, retry=VIEW_RETRY)
     try:

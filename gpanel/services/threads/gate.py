@@ -73,8 +73,11 @@ RECORD_KINDS = {
     "deal": RecordType.DEAL,
     "deals": RecordType.DEAL,
 }
-_TABLE_KIND = {RecordType.CONTACT: "contacts", RecordType.COMPANY: "companies",
-               RecordType.DEAL: "deals"}
+_TABLE_KIND = {
+    RecordType.CONTACT: "contacts",
+    RecordType.COMPANY: "companies",
+    RecordType.DEAL: "deals",
+}
 
 
 class ThreadNotFound(Exception):
@@ -174,14 +177,23 @@ def _separate_bodies(raw: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]
                 stack.extend(children[:200])
                 continue
             body = part.get("body")
-            disposition = next((str(h.get("value", "")) for h in part.get("headers") or []
-                                if isinstance(h, Mapping)
-                                and str(h.get("name", "")).lower() == "content-disposition"), "")
-            if (str(part.get("mimeType", "")).lower() in ("text/plain", "text/html")
-                    and not part.get("filename")
-                    and not disposition.lower().startswith("attachment")
-                    and isinstance(body, dict) and body.get("attachmentId")
-                    and not body.get("data")):
+            disposition = next(
+                (
+                    str(h.get("value", ""))
+                    for h in part.get("headers") or []
+                    if isinstance(h, Mapping)
+                    and str(h.get("name", "")).lower() == "content-disposition"
+                ),
+                "",
+            )
+            if (
+                str(part.get("mimeType", "")).lower() in ("text/plain", "text/html")
+                and not part.get("filename")
+                and not disposition.lower().startswith("attachment")
+                and isinstance(body, dict)
+                and body.get("attachmentId")
+                and not body.get("data")
+            ):
                 found.append((message["id"], body))
     return found
 
@@ -264,8 +276,9 @@ async def load_thread(ctx: AppContext, mailbox: mailboxes.Mailbox, thread_id: st
     return thread
 
 
-def remember_modified(ctx: AppContext, mailbox_id: int, thread: LoadedThread,
-                      answer: Mapping[str, Any]) -> LoadedThread:
+def remember_modified(
+    ctx: AppContext, mailbox_id: int, thread: LoadedThread, answer: Mapping[str, Any]
+) -> LoadedThread:
     """Apply the labels `threads.modify` answered to the cached thread.
 
     The answer lists every message with its labels and the thread's new history id, which is
@@ -281,8 +294,9 @@ def remember_modified(ctx: AppContext, mailbox_id: int, thread: LoadedThread,
         for m in raw:
             if isinstance(m, Mapping) and isinstance(m.get("id"), str):
                 ids = m.get("labelIds")
-                labels[m["id"]] = tuple(x for x in ids if isinstance(x, str)) if isinstance(
-                    ids, list) else ()
+                labels[m["id"]] = (
+                    tuple(x for x in ids if isinstance(x, str)) if isinstance(ids, list) else ()
+                )
     if set(labels) != {m.id for m in thread.messages}:
         cache.discard(key)
         return thread
@@ -320,31 +334,42 @@ def internal_only(messages: Iterable[MessageView], own_domains: frozenset[str]) 
     return bool(own_domains) and bool(found) and all(domain_of(a) in own_domains for a in found)
 
 
-async def _record_checks(engine: AsyncEngine, viewer: CurrentUser, kind: RecordType,
-                         record_id: int) -> RecordAddresses:
+async def _record_checks(
+    engine: AsyncEngine, viewer: CurrentUser, kind: RecordType, record_id: int
+) -> RecordAddresses:
     async with engine.connect() as conn:
         try:
             record = await load_record(conn, _TABLE_KIND[kind], record_id)
             await authorise(conn, viewer, record)
-            return await record_addresses(conn, kind, record_id,
-                                          include_company=kind is RecordType.DEAL)
+            return await record_addresses(
+                conn, kind, record_id, include_company=kind is RecordType.DEAL
+            )
         except (RecordNotFound, Forbidden):
             raise ThreadNotFound() from None
 
 
 async def _is_private(engine: AsyncEngine, mailbox_id: int, thread_id: str) -> bool:
     async with engine.connect() as conn:
-        found = await conn.scalar(select(private_threads.c.thread_id).where(
-            private_threads.c.mailbox_id == mailbox_id, private_threads.c.thread_id == thread_id))
+        found = await conn.scalar(
+            select(private_threads.c.thread_id).where(
+                private_threads.c.mailbox_id == mailbox_id, private_threads.c.thread_id == thread_id
+            )
+        )
     return found is not None
 
 
-async def is_unlinked(engine: AsyncEngine, mailbox_id: int, thread_id: str, kind: RecordType,
-                      record_id: int) -> bool:
+async def is_unlinked(
+    engine: AsyncEngine, mailbox_id: int, thread_id: str, kind: RecordType, record_id: int
+) -> bool:
     async with engine.connect() as conn:
-        found = await conn.scalar(select(unlinks.c.thread_id).where(
-            unlinks.c.mailbox_id == mailbox_id, unlinks.c.thread_id == thread_id,
-            unlinks.c.record_type == kind.value, unlinks.c.record_id == record_id))
+        found = await conn.scalar(
+            select(unlinks.c.thread_id).where(
+                unlinks.c.mailbox_id == mailbox_id,
+                unlinks.c.thread_id == thread_id,
+                unlinks.c.record_type == kind.value,
+                unlinks.c.record_id == record_id,
+            )
+        )
     return found is not None
 
 
@@ -364,8 +389,9 @@ async def authorize_thread(
     if owner is None:
         raise ThreadNotFound()
     private = await _is_private(ctx.engine, mailbox_id, thread_id)
-    detail = thread_detail(viewer.person, owner.owner, owner.sharing, record_access=True,
-                           thread_private=private)
+    detail = thread_detail(
+        viewer.person, owner.owner, owner.sharing, record_access=True, thread_private=private
+    )
     mailbox = await mailboxes.get(ctx.engine, mailbox_id)
     if detail is None or mailbox is None or mailbox.status != "connected":
         raise ThreadNotFound()
@@ -384,9 +410,15 @@ async def authorize_thread(
 async def mark_hits_opened(engine: AsyncEngine, mailbox_id: int, thread_id: str) -> int:
     """Mark the thread's unopened MailMagnet hits opened; returns how many changed."""
     async with engine.begin() as conn:
-        result = await conn.execute(update(magnet_hits).where(
-            magnet_hits.c.mailbox_id == mailbox_id, magnet_hits.c.thread_id == thread_id,
-            magnet_hits.c.opened_at.is_(None)).values(opened_at=dt.datetime.now(dt.UTC)))
+        result = await conn.execute(
+            update(magnet_hits)
+            .where(
+                magnet_hits.c.mailbox_id == mailbox_id,
+                magnet_hits.c.thread_id == thread_id,
+                magnet_hits.c.opened_at.is_(None),
+            )
+            .values(opened_at=dt.datetime.now(dt.UTC))
+        )
     return int(result.rowcount or 0)
 
 

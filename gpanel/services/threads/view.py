@@ -36,8 +36,13 @@ from gpanel.services.threads.gate import ThreadGrant, participants
 from gpanel.store.tables import users
 
 # System labels said in words; read state and sent/draft/chat show elsewhere or not at all.
-SYSTEM_LABEL_WORDS = {"INBOX": "Inbox", "STARRED": "Starred", "IMPORTANT": "Important",
-                      "SPAM": "Spam", "TRASH": "Trash"}
+SYSTEM_LABEL_WORDS = {
+    "INBOX": "Inbox",
+    "STARRED": "Starred",
+    "IMPORTANT": "Important",
+    "SPAM": "Spam",
+    "TRASH": "Trash",
+}
 HIDDEN_LABELS = frozenset({"UNREAD", "SENT", "DRAFT", "CHAT"})
 MAX_TEXT_VERSION_CHARS = 256 * 1024  # a longer plain-text twin is left to the download
 _BREAKS = re.compile(r"<(?:br|p|div|tr|li|h[1-6]|blockquote|table)\b", re.I)
@@ -136,8 +141,9 @@ def gmail_link(email: str, thread_id: str) -> str:
     return f"https://mail.google.com/mail/u/?authuser={email}#all/{thread_id}"
 
 
-async def resolve_people(engine: AsyncEngine, emails: Iterable[str],
-                         fold: bool) -> dict[str, PersonRef]:
+async def resolve_people(
+    engine: AsyncEngine, emails: Iterable[str], fold: bool
+) -> dict[str, PersonRef]:
     """Contacts and gpanel users behind addresses, keyed by the normalised address."""
     wanted = sorted({normalise_email(e, fold) for e in emails if e})[:2000]
     found: dict[str, PersonRef] = {}
@@ -145,15 +151,17 @@ async def resolve_people(engine: AsyncEngine, emails: Iterable[str],
         return found
     async with engine.connect() as conn:
         contacts = await find_contacts_by_emails(conn, wanted, fold)
-        rows = (await conn.execute(select(users.c.email, users.c.name).where(
-            users.c.email.in_(wanted)))).all()
+        rows = (
+            await conn.execute(select(users.c.email, users.c.name).where(users.c.email.in_(wanted)))
+        ).all()
     for key, contact in contacts.items():
         found[key] = PersonRef(contact.name, key, contact_id=contact.id)
     for email, name in rows:
         key = normalise_email(email, fold)
         known = found.get(key)
-        found[key] = PersonRef(known.name if known else name, key,
-                               known.contact_id if known else None, user_name=name)
+        found[key] = PersonRef(
+            known.name if known else name, key, known.contact_id if known else None, user_name=name
+        )
     return found
 
 
@@ -161,8 +169,14 @@ def _people(group: AddressList, known: dict[str, PersonRef], fold: bool) -> tupl
     out = []
     for address in group.addresses:
         ref = known.get(normalise_email(address.email, fold)) if address.email else None
-        out.append(PersonRef(address.name or (ref.name if ref else ""), address.email,
-                             ref.contact_id if ref else None, ref.user_name if ref else None))
+        out.append(
+            PersonRef(
+                address.name or (ref.name if ref else ""),
+                address.email,
+                ref.contact_id if ref else None,
+                ref.user_name if ref else None,
+            )
+        )
     return tuple(out)
 
 
@@ -200,8 +214,9 @@ def _body(view: MessageView, links: Links, show_images: bool, original: str | No
 
 def _attachments(view: MessageView, links: Links) -> tuple[AttachmentItem, ...]:
     return tuple(
-        AttachmentItem(a.part_id, a.filename, a.mime_type, a.size,
-                       links.attachment(view.id, a.part_id, False))
+        AttachmentItem(
+            a.part_id, a.filename, a.mime_type, a.size, links.attachment(view.id, a.part_id, False)
+        )
         for a in view.attachments
     )
 
@@ -234,25 +249,29 @@ async def build_page(
         full = detail is Detail.FULL
         date = view.headers.date or view.internal_date
         images = "all" in show_images or view.id in show_images
-        items.append(MessageItem(
-            id=view.id,
-            sender=_people(view.headers.from_, known, fold),
-            to=_people(view.headers.to, known, fold),
-            cc=_people(view.headers.cc, known, fold),
-            bcc=_people(view.headers.bcc, known, fold) if owner else (),
-            date=date,
-            date_text=_date_text(date, zone),
-            subject=view.headers.subject if detail is not Detail.METADATA else None,
-            unread="UNREAD" in view.label_ids if detail is not Detail.METADATA else None,
-            body=_body(view, links, images, original) if full else None,
-            attachments=_attachments(view, links) if full else (),
-        ))
+        items.append(
+            MessageItem(
+                id=view.id,
+                sender=_people(view.headers.from_, known, fold),
+                to=_people(view.headers.to, known, fold),
+                cc=_people(view.headers.cc, known, fold),
+                bcc=_people(view.headers.bcc, known, fold) if owner else (),
+                date=date,
+                date_text=_date_text(date, zone),
+                subject=view.headers.subject if detail is not Detail.METADATA else None,
+                unread="UNREAD" in view.label_ids if detail is not Detail.METADATA else None,
+                body=_body(view, links, images, original) if full else None,
+                attachments=_attachments(view, links) if full else (),
+            )
+        )
     label_ids = thread.label_ids
     shown_labels: tuple[str, ...] = ()
     if detail is not Detail.METADATA:
-        shown_labels = tuple(SYSTEM_LABEL_WORDS.get(i) or thread.label_names.get(i, i)
-                             for i in label_ids
-                             if i not in HIDDEN_LABELS and not i.startswith("CATEGORY_"))
+        shown_labels = tuple(
+            SYSTEM_LABEL_WORDS.get(i) or thread.label_names.get(i, i)
+            for i in label_ids
+            if i not in HIDDEN_LABELS and not i.startswith("CATEGORY_")
+        )
     first_subject = next((m.headers.subject for m in thread.messages if m.headers.subject), "")
     return ThreadPage(
         grant=grant,

@@ -59,8 +59,11 @@ class SignInRequired(HTTPException):
     """Raised for signed-out visitors; pages turn it into a redirect to sign-in."""
 
     def __init__(self, next_path: str) -> None:
-        super().__init__(401, "Please sign in to continue.",
-                         headers={"X-Sign-In": "/auth/login?next=" + quote(next_path, safe="/")})
+        super().__init__(
+            401,
+            "Please sign in to continue.",
+            headers={"X-Sign-In": "/auth/login?next=" + quote(next_path, safe="/")},
+        )
 
 
 def require_user(request: Request) -> CurrentUser:

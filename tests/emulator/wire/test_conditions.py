@@ -219,9 +219,7 @@ async def test_latency_and_jitter_are_applied_and_adjustable(
     await client.put("/_emulator/latency", json={"latency_ms": 5000, "jitter_ms": 0})
     await client.get("/_emulator/latency", timeout=2.5)
     await client.put("/_emulator/latency", json={"latency_ms": 0, "jitter_ms": 0})
-    await client.get(
-        "/gmail/v1/users/me/messages/a", headers=auth(tiny.token_alice), timeout=2.5
-    )
+    await client.get("/gmail/v1/users/me/messages/a", headers=auth(tiny.token_alice), timeout=2.5)
 
 
 async def _fault(client: httpx.AsyncClient, **body: Any) -> None:

@@ -15,21 +15,48 @@ from gpanel.store.tables import mailboxes, users
 
 
 async def test_disconnect_drops_cached_content_and_token(db_url: str) -> None:
-    settings = Settings.from_mapping({
-        "GPANEL_MODE": "demo", "GPANEL_DATABASE_URL": db_url,
-        # Nothing listens here: the revoke fails, and disconnect must go on regardless.
-        "GPANEL_GOOGLE_REVOKE_URI": "http://127.0.0.1:9/revoke",
-    })
+    settings = Settings.from_mapping(
+        {
+            "GPANEL_MODE": "demo",
+            "GPANEL_DATABASE_URL": db_url,
+            # Nothing listens here: the revoke fails, and disconnect must go on regardless.
+            "GPANEL_GOOGLE_REVOKE_URI": "http://127.0.0.1:9/revoke",
+        }
+    )
     async with open_context(settings) as ctx:
         now = dt.datetime.now(dt.UTC)
         async with ctx.engine.begin() as conn:
-            uid = (await conn.execute(insert(users).values(
-                email="a@x.example", name="A", role="rep", team_id=None, active=True,
-                created_at=now, updated_at=now).returning(users.c.id))).scalar_one()
-            mid = (await conn.execute(insert(mailboxes).values(
-                user_id=uid, email="a@x.example", google_sub="1",
-                refresh_token_enc=ctx.vault.encrypt("1//tok"), scopes="", status="connected",
-                connected_at=now, updated_at=now).returning(mailboxes.c.id))).scalar_one()
+            uid = (
+                await conn.execute(
+                    insert(users)
+                    .values(
+                        email="a@x.example",
+                        name="A",
+                        role="rep",
+                        team_id=None,
+                        active=True,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                    .returning(users.c.id)
+                )
+            ).scalar_one()
+            mid = (
+                await conn.execute(
+                    insert(mailboxes)
+                    .values(
+                        user_id=uid,
+                        email="a@x.example",
+                        google_sub="1",
+                        refresh_token_enc=ctx.vault.encrypt("1//tok"),
+                        scopes="",
+                        status="connected",
+                        connected_at=now,
+                        updated_at=now,
+                    )
+                    .returning(mailboxes.c.id)
+                )
+            ).scalar_one()
         cache = content_cache(ctx)
         cache.put((mid, "threads", "q"), {"subject": "kept in memory"}, "1001")
         cache.put((mid + 1, "threads", "q"), {"subject": "another mailbox"}, "1001")

@@ -31,8 +31,7 @@ TZ = "America/Los_Angeles"
 MARCH = dt.datetime(2026, 4, 1, 3, 0, tzinfo=dt.UTC)  # 2026-03-31 20:00 in Los Angeles
 APRIL = dt.datetime(2026, 4, 1, 12, 0, tzinfo=dt.UTC)  # 2026-04-01 05:00 in Los Angeles
 OPEN, WON, LOST = "Proposal", "Closed Won", "Closed Lost"
-NAMES = {"ctm": "CRM/Deals Closing This Month", "open": "CRM/Open Deals",
-         "cust": "CRM/Customers"}
+NAMES = {"ctm": "CRM/Deals Closing This Month", "open": "CRM/Open Deals", "cust": "CRM/Customers"}
 
 
 @dataclass
@@ -67,8 +66,10 @@ class Model:
         today = now.astimezone(ZoneInfo(TZ)).date()
         mine = [d for d in self.deals.values() if contact in d.contacts]
         still_open = [d for d in mine if d.stage not in (WON, LOST)]
-        if any(d.closing and (d.closing.year, d.closing.month) == (today.year, today.month)
-               for d in still_open):
+        if any(
+            d.closing and (d.closing.year, d.closing.month) == (today.year, today.month)
+            for d in still_open
+        ):
             return "ctm"
         if still_open:
             return "open"
@@ -114,12 +115,12 @@ async def build(world: World, rng: random.Random) -> Model:
         for n in range(24):
             count = rng.choice([1, 1, 2, 3])
             emails = [f"p{n}x{k}@co{n % 5}.example" for k in range(count)]
-            c = await contacts.create_contact(conn, first_name="P", last_name=str(n),
-                                              emails=emails)
+            c = await contacts.create_contact(conn, first_name="P", last_name=str(n), emails=emails)
             model.addresses[c.id] = emails
         for emails in (["ann@look.example"], ["joann@look.example"]):
-            c = await contacts.create_contact(conn, first_name="L", last_name=emails[0],
-                                              emails=emails)
+            c = await contacts.create_contact(
+                conn, first_name="L", last_name=emails[0], emails=emails
+            )
             model.addresses[c.id] = emails
         ids = list(model.addresses)
         kinds: dict[str, Callable[[], tuple[str, dt.date | None]]] = {
@@ -141,14 +142,22 @@ async def build(world: World, rng: random.Random) -> Model:
             else:
                 members = set(rng.sample(ids[:-2], rng.choice([1, 1, 2])))
             primary, *roles = sorted(members)
-            d = await deals.create_deal(conn, name=f"D{i}", stage=stage, closing_date=closing,
-                                        primary_contact_id=primary,
-                                        roles=[(r, "Champion") for r in roles])
+            d = await deals.create_deal(
+                conn,
+                name=f"D{i}",
+                stage=stage,
+                closing_date=closing,
+                primary_contact_id=primary,
+                roles=[(r, "Champion") for r in roles],
+            )
             model.deals[d.id] = GDeal(d.id, stage, closing, members)
     for emails in model.addresses.values():
         for address in emails:
-            for days, in_window in ((rng.uniform(1, 25), True), (rng.uniform(1, 25), True),
-                                    (rng.uniform(40, 60), False)):
+            for days, in_window in (
+                (rng.uniform(1, 25), True),
+                (rng.uniform(1, 25), True),
+                (rng.uniform(40, 60), False),
+            ):
                 labels = {"INBOX"} if rng.random() < 0.7 else set()
                 if rng.random() < 0.3:
                     labels.add(projects)
@@ -162,8 +171,11 @@ async def build(world: World, rng: random.Random) -> Model:
         model.messages.append(GMessage(mid, f"stranger{n}@else.example", True, {"INBOX"}))
     # A message the rep sent to a contact is not from the contact.
     box = world.gmail_box()
-    sent = box.insert_raw(f"From: Rep <{world.email}>\r\nTo: p0x0@co0.example\r\nSubject: hi\r\n"
-                          f"\r\nhello\r\n".encode(), ["SENT"])
+    sent = box.insert_raw(
+        f"From: Rep <{world.email}>\r\nTo: p0x0@co0.example\r\nSubject: hi\r\n"
+        f"\r\nhello\r\n".encode(),
+        ["SENT"],
+    )
     model.messages.append(GMessage(str(sent.id), world.email, True, {"SENT"}))
     return model
 
@@ -180,8 +192,9 @@ async def test_labels_follow_the_crm_across_runs(db_url: str, emulator: RunningE
         first = await run_labels(world.ctx, world.mailbox_id, now=MARCH)
         assert (first.status, first.kind) == ("done", "full"), first
         check(world, model, MARCH)
-        archived = {m.id for m in model.messages
-                    if "INBOX" in m.original and m.id in model.ever_labelled}
+        archived = {
+            m.id for m in model.messages if "INBOX" in m.original and m.id in model.ever_labelled
+        }
         async with world.ctx.engine.connect() as conn:
             rows = (await conn.execute(select(label_archived.c.message_id))).scalars().all()
         assert set(rows) == archived and archived
@@ -190,8 +203,11 @@ async def test_labels_follow_the_crm_across_runs(db_url: str, emulator: RunningE
         by_kind = {(d.stage, d.closing and d.closing.month): d for d in model.deals.values()}
         changed = []
         async with world.ctx.engine.begin() as conn:
-            march_open = next(d for d in model.deals.values()
-                              if d.stage == OPEN and d.closing and d.closing.month == 3)
+            march_open = next(
+                d
+                for d in model.deals.values()
+                if d.stage == OPEN and d.closing and d.closing.month == 3
+            )
             await deals.update_deal(conn, march_open.id, {"stage": WON})
             march_open.stage = WON
             changed.append(march_open)
@@ -199,13 +215,19 @@ async def test_labels_follow_the_crm_across_runs(db_url: str, emulator: RunningE
             if feb is not None:
                 await deals.update_deal(conn, feb.id, {"closing_date": dt.date(2026, 3, 20)})
                 feb.closing = dt.date(2026, 3, 20)
-            lonely = next((c for c in model.addresses
-                           if model.category(c, MARCH) is None and c not in (
-                               max(model.addresses),)), None)
+            lonely = next(
+                (
+                    c
+                    for c in model.addresses
+                    if model.category(c, MARCH) is None and c not in (max(model.addresses),)
+                ),
+                None,
+            )
             if lonely is not None:
                 target = next(d for d in model.deals.values() if d.stage == OPEN)
-                roles = [(c, "Added") for c in sorted(target.contacts) if c != min(
-                    target.contacts)] + [(lonely, "Added")]
+                roles = [
+                    (c, "Added") for c in sorted(target.contacts) if c != min(target.contacts)
+                ] + [(lonely, "Added")]
                 await deals.update_deal(conn, target.id, {"roles": roles})
                 target.contacts.add(lonely)
             # A new address for a contact: its old mail (in the window) joins the label.

@@ -22,13 +22,18 @@ IDS = {CTM: "L1", OPEN: "L2", CUST: "L3"}
 def test_new_label_archives_a_move_does_not_return_to_the_inbox() -> None:
     """A newly labelled inbox message leaves the inbox and is recorded; a moved message gets
     the new label and loses the old one, and INBOX is never added back."""
-    plan = plan_changes({
-        "a": Facts(CTM, frozenset(), True),
-        "b": Facts(CTM, frozenset(), False),
-        "c": Facts(OPEN, frozenset({CTM}), False),
-        "d": Facts(None, frozenset({CUST}), False),
-        "e": Facts(CUST, frozenset({CUST}), True),  # already right: the user's inbox choice stays
-    }, IDS)
+    plan = plan_changes(
+        {
+            "a": Facts(CTM, frozenset(), True),
+            "b": Facts(CTM, frozenset(), False),
+            "c": Facts(OPEN, frozenset({CTM}), False),
+            "d": Facts(None, frozenset({CUST}), False),
+            "e": Facts(
+                CUST, frozenset({CUST}), True
+            ),  # already right: the user's inbox choice stays
+        },
+        IDS,
+    )
     changes = {(c.add, c.remove): c.ids for c in plan.changes}
     assert changes == {
         (("L1",), ("INBOX",)): ("a",),
@@ -55,8 +60,9 @@ def test_queries_are_chunked_and_dated() -> None:
     after = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
     queries = from_queries(addresses, after)
     assert len(queries) > 1 and all(len(q) <= 1500 for q in queries)
-    assert all(q.startswith("from:(") and q.endswith(f" after:{int(after.timestamp())}")
-               for q in queries)
+    assert all(
+        q.startswith("from:(") and q.endswith(f" after:{int(after.timestamp())}") for q in queries
+    )
     joined = " ".join(queries)
     assert all(joined.count(f"{a} ") + joined.count(f"{a})") == 1 for a in addresses[:-1])
     assert "bad" not in joined
@@ -65,8 +71,9 @@ def test_queries_are_chunked_and_dated() -> None:
 def test_lookalikes_and_senders() -> None:
     """An address inside another known address is a lookalike; From headers are read with
     display names and case."""
-    assert lookalikes({"ann@x.example", "joann@x.example", "bob@y.example",
-                       "bob@y.example.au"}) == {"ann@x.example", "bob@y.example"}
+    assert lookalikes(
+        {"ann@x.example", "joann@x.example", "bob@y.example", "bob@y.example.au"}
+    ) == {"ann@x.example", "bob@y.example"}
     assert sender_address('"Ann, Sales" <ANN@X.example>', fold=False) == "ann@x.example"
     assert sender_address("j.o.e+tag@gmail.com", fold=True) == "joe@gmail.com"
     assert sender_address("undisclosed", fold=False) is None

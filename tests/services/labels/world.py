@@ -45,15 +45,24 @@ class World:
     def gmail_box(self) -> Any:
         return self.emulator.state.mailbox(self.email)
 
-    def add_message(self, sender: str, *, days_ago: float, labels: Iterable[str] = ("INBOX",),
-                    name: str = "Sender") -> str:
+    def add_message(
+        self,
+        sender: str,
+        *,
+        days_ago: float,
+        labels: Iterable[str] = ("INBOX",),
+        name: str = "Sender",
+    ) -> str:
         n = next(_seq)
         when = dt.datetime.now(dt.UTC) - dt.timedelta(days=days_ago)
-        raw = (f"From: {name} <{sender}>\r\nTo: {self.email}\r\nSubject: Note {n}\r\n"
-               f"Message-ID: <m{n}.{id(self)}@test.example>\r\n"
-               f"Date: {when.strftime('%a, %d %b %Y %H:%M:%S +0000')}\r\n\r\nHello {n}\r\n")
-        message = self.gmail_box().insert_raw(raw.encode(), list(labels),
-                                              int(when.timestamp() * 1000))
+        raw = (
+            f"From: {name} <{sender}>\r\nTo: {self.email}\r\nSubject: Note {n}\r\n"
+            f"Message-ID: <m{n}.{id(self)}@test.example>\r\n"
+            f"Date: {when.strftime('%a, %d %b %Y %H:%M:%S +0000')}\r\n\r\nHello {n}\r\n"
+        )
+        message = self.gmail_box().insert_raw(
+            raw.encode(), list(labels), int(when.timestamp() * 1000)
+        )
         return str(message.id)
 
     def user_label(self, name: str) -> str:
@@ -67,7 +76,8 @@ class World:
 
     def log(self) -> list[dict[str, Any]]:
         entries: list[dict[str, Any]] = self.emulator.control.get(
-            "/_emulator/log", params={"user": self.email}).json()["entries"]
+            "/_emulator/log", params={"user": self.email}
+        ).json()["entries"]
         return entries
 
     def clear_log(self) -> None:
@@ -78,8 +88,14 @@ class World:
 
 
 @asynccontextmanager
-async def label_world(db_url: str, emulator: RunningEmulator, *, allow: bool = True,
-                      magnet: bool = True, **overrides: str) -> AsyncIterator[World]:
+async def label_world(
+    db_url: str,
+    emulator: RunningEmulator,
+    *,
+    allow: bool = True,
+    magnet: bool = True,
+    **overrides: str,
+) -> AsyncIterator[World]:
     settings, _ = stack_settings(db_url, emulator.url, **overrides)
     email = f"rep{next(_seq)}@brightwave.example"
     emulator.add_user(email, "Test Rep")

@@ -19,7 +19,7 @@ from tests.support.emulator import RunningEmulator
 
 async def _hits(world: magnet.AppContext) -> list[dict[str, object]]:
     async with world.engine.connect() as conn:
-        rows = (await conn.execute(select(magnet_hits).order_by(magnet_hits.c.received_at)))
+        rows = await conn.execute(select(magnet_hits).order_by(magnet_hits.c.received_at))
         return [dict(r._mapping) for r in rows]
 
 
@@ -30,7 +30,8 @@ def alice(emulator: RunningEmulator) -> RunningEmulator:
 
 
 async def test_first_run_starts_at_now_and_does_not_announce_old_mail(
-        db_url: str, alice: RunningEmulator) -> None:
+    db_url: str, alice: RunningEmulator
+) -> None:
     """Mail already in the inbox when MailMagnet is switched on is not announced."""
     alice.insert(ALICE, mail_from(CONTACT))
     async with magnet_world(db_url, alice.url) as w:
@@ -42,7 +43,8 @@ async def test_first_run_starts_at_now_and_does_not_announce_old_mail(
 
 
 async def test_contact_and_lead_mail_becomes_hits_with_only_allowed_columns(
-        db_url: str, alice: RunningEmulator) -> None:
+    db_url: str, alice: RunningEmulator
+) -> None:
     """A contact's and a lead's new mail become hits holding ids, sender and time only; a
     stranger's mail, and mail alice sent, become nothing."""
     async with magnet_world(db_url, alice.url) as w:
@@ -56,8 +58,14 @@ async def test_contact_and_lead_mail_becomes_hits_with_only_allowed_columns(
         assert result.status == "checked" and result.messages == 3
         hits = await _hits(w.ctx)
         assert {h["message_id"] for h in hits} == {from_contact["id"], from_lead["id"]}
-        assert set(hits[0]) == {"mailbox_id", "message_id", "thread_id", "sender",
-                                "received_at", "opened_at"}
+        assert set(hits[0]) == {
+            "mailbox_id",
+            "message_id",
+            "thread_id",
+            "sender",
+            "received_at",
+            "opened_at",
+        }
         contact_hit = next(h for h in hits if h["message_id"] == from_contact["id"])
         assert contact_hit["sender"] == CONTACT  # normalised: trimmed, lower-cased
         assert contact_hit["thread_id"] == from_contact["threadId"]
@@ -67,8 +75,7 @@ async def test_contact_and_lead_mail_becomes_hits_with_only_allowed_columns(
         assert contact_hit["opened_at"] is None
 
 
-async def test_one_history_call_and_one_batch_per_run(db_url: str,
-                                                      alice: RunningEmulator) -> None:
+async def test_one_history_call_and_one_batch_per_run(db_url: str, alice: RunningEmulator) -> None:
     """A run with new mail costs one history.list and one batch (metadata), never more; a run
     with nothing new costs one history.list."""
     async with magnet_world(db_url, alice.url) as w:
@@ -86,8 +93,9 @@ async def test_one_history_call_and_one_batch_per_run(db_url: str,
         assert len(await _hits(w.ctx)) == 5
 
 
-async def test_rerun_after_cursor_reset_duplicates_nothing(db_url: str,
-                                                           alice: RunningEmulator) -> None:
+async def test_rerun_after_cursor_reset_duplicates_nothing(
+    db_url: str, alice: RunningEmulator
+) -> None:
     """Seeing the same messages twice (cursor moved back) inserts each hit once."""
     async with magnet_world(db_url, alice.url) as w:
         start = (await magnet.run_magnet(w.ctx, w.mailbox_id)).cursor
@@ -102,7 +110,8 @@ async def test_rerun_after_cursor_reset_duplicates_nothing(db_url: str,
 
 
 async def test_crash_between_insert_and_commit_loses_and_duplicates_nothing(
-        db_url: str, alice: RunningEmulator) -> None:
+    db_url: str, alice: RunningEmulator
+) -> None:
     """A run that dies after inserting its hits but before committing leaves no hit and the
     old cursor; the next run stores each hit exactly once."""
 
@@ -111,7 +120,7 @@ async def test_crash_between_insert_and_commit_loses_and_duplicates_nothing(
 
     async with magnet_world(db_url, alice.url) as w:
         await magnet.run_magnet(w.ctx, w.mailbox_id)
-        before = (await job_state.get(w.ctx.engine, w.mailbox_id))
+        before = await job_state.get(w.ctx.engine, w.mailbox_id)
         assert before is not None
         alice.insert(ALICE, mail_from(CONTACT))
         alice.insert(ALICE, mail_from(LEAD))
@@ -132,16 +141,22 @@ async def test_crash_between_insert_and_commit_loses_and_duplicates_nothing(
 
 
 async def test_expired_history_catches_up_by_search_then_takes_a_fresh_cursor(
-        db_url: str, alice: RunningEmulator) -> None:
+    db_url: str, alice: RunningEmulator
+) -> None:
     """On a 404 from history.list the run searches the inbox since the last check, stores the
     hits it finds and continues from a new cursor."""
     async with magnet_world(db_url, alice.url) as w:
         await magnet.run_magnet(w.ctx, w.mailbox_id)
         alice.insert(ALICE, mail_from(CONTACT))
         alice.insert(ALICE, mail_from(STRANGER))
-        alice.control.post("/_emulator/faults", json={
-            "user": ALICE, "method": "gmail.users.history.list", "kind": "stale_history",
-        }).raise_for_status()
+        alice.control.post(
+            "/_emulator/faults",
+            json={
+                "user": ALICE,
+                "method": "gmail.users.history.list",
+                "kind": "stale_history",
+            },
+        ).raise_for_status()
         result = await magnet.run_magnet(w.ctx, w.mailbox_id)
         assert result.status == "caught_up" and len(result.new_hits) == 1
         alice.insert(ALICE, mail_from(LEAD))
@@ -151,7 +166,8 @@ async def test_expired_history_catches_up_by_search_then_takes_a_fresh_cursor(
 
 
 async def test_revoked_access_pauses_the_mailbox_and_says_why(
-        db_url: str, alice: RunningEmulator) -> None:
+    db_url: str, alice: RunningEmulator
+) -> None:
     """When Google refuses the refresh token the mailbox needs reconnecting, the run records
     why, and the scheduler no longer considers it due."""
     async with magnet_world(db_url, alice.url) as w:
@@ -168,13 +184,13 @@ async def test_revoked_access_pauses_the_mailbox_and_says_why(
         async with w.ctx.engine.connect() as conn:
             status = await conn.scalar(select(mailboxes.c.status))
         assert status == "needs_reconnect"
-        due = await job_state.due(w.ctx.engine, w.settings,
-                                  job_state.now_utc() + dt.timedelta(hours=1))
+        due = await job_state.due(
+            w.ctx.engine, w.settings, job_state.now_utc() + dt.timedelta(hours=1)
+        )
         assert due.jobs["magnet"] == []
 
 
-async def test_purge_removes_hits_past_retention_only(db_url: str,
-                                                      alice: RunningEmulator) -> None:
+async def test_purge_removes_hits_past_retention_only(db_url: str, alice: RunningEmulator) -> None:
     """Hits older than the retention period are deleted; newer ones stay."""
     async with magnet_world(db_url, alice.url, magnet_retention_days="30") as w:
         await magnet.run_magnet(w.ctx, w.mailbox_id)
@@ -190,8 +206,9 @@ async def test_purge_removes_hits_past_retention_only(db_url: str,
         assert left == 1
 
 
-async def test_due_respects_switch_interval_and_feature(db_url: str,
-                                                        alice: RunningEmulator) -> None:
+async def test_due_respects_switch_interval_and_feature(
+    db_url: str, alice: RunningEmulator
+) -> None:
     """A mailbox is due for magnet once per poll interval (a scheduler's `lead` early) while
     switched on and allowed."""
     from gpanel.services.sharing.policy import Feature
@@ -199,17 +216,18 @@ async def test_due_respects_switch_interval_and_feature(db_url: str,
 
     async with magnet_world(db_url, alice.url, magnet_poll_seconds="60") as w:
         now = job_state.now_utc()
-        assert (await job_state.due(w.ctx.engine, w.settings, now)).jobs["magnet"] == [
-            w.mailbox_id]
+        assert (await job_state.due(w.ctx.engine, w.settings, now)).jobs["magnet"] == [w.mailbox_id]
         await magnet.run_magnet(w.ctx, w.mailbox_id)
         assert (await job_state.due(w.ctx.engine, w.settings, now)).jobs["magnet"] == []
         early = now + dt.timedelta(seconds=52)
         assert (await job_state.due(w.ctx.engine, w.settings, early)).jobs["magnet"] == []
-        assert (await job_state.due(w.ctx.engine, w.settings, early, lead=10)).jobs[
-            "magnet"] == [w.mailbox_id]  # a scheduler ticking every 5 s looks 10 s early
+        assert (await job_state.due(w.ctx.engine, w.settings, early, lead=10)).jobs["magnet"] == [
+            w.mailbox_id
+        ]  # a scheduler ticking every 5 s looks 10 s early
         later = now + dt.timedelta(seconds=61)
         assert (await job_state.due(w.ctx.engine, w.settings, later)).jobs["magnet"] == [
-            w.mailbox_id]
+            w.mailbox_id
+        ]
         await set_feature(w.ctx.engine, "user", w.user_id, Feature.MAILMAGNET, False)
         assert (await job_state.due(w.ctx.engine, w.settings, later)).jobs["magnet"] == []
         await set_feature(w.ctx.engine, "user", w.user_id, Feature.MAILMAGNET, None)

@@ -34,15 +34,33 @@ MINE = MailboxOwner(10, VIEWER, "Me", Sharing())
 
 
 def raw_thread(tid: str, *messages: dict[str, Any]) -> dict[str, Any]:
-    return {"id": tid, "historyId": "9", "messages": [
-        {"id": f"{tid}-{n}", "threadId": tid, "labelIds": m.get("labels", ["INBOX"]),
-         "internalDate": str(1_700_000_000_000 + n), "snippet": "snip",
-         "payload": {"headers": [{"name": k, "value": v} for k, v in m["headers"].items()]}}
-        for n, m in enumerate(messages)]}
+    return {
+        "id": tid,
+        "historyId": "9",
+        "messages": [
+            {
+                "id": f"{tid}-{n}",
+                "threadId": tid,
+                "labelIds": m.get("labels", ["INBOX"]),
+                "internalDate": str(1_700_000_000_000 + n),
+                "snippet": "snip",
+                "payload": {"headers": [{"name": k, "value": v} for k, v in m["headers"].items()]},
+            }
+            for n, m in enumerate(messages)
+        ],
+    }
 
 
-def meta(mailbox: int, tid: str, frm: str, to: str, *, cc: str = "", labels: tuple[str, ...] = (
-        "INBOX",), rfc: str = "<a@x>") -> ThreadMeta:
+def meta(
+    mailbox: int,
+    tid: str,
+    frm: str,
+    to: str,
+    *,
+    cc: str = "",
+    labels: tuple[str, ...] = ("INBOX",),
+    rfc: str = "<a@x>",
+) -> ThreadMeta:
     headers = {"From": frm, "To": to, "Subject": "S", "Message-ID": rfc}
     if cc:
         headers["Cc"] = cc
@@ -51,8 +69,11 @@ def meta(mailbox: int, tid: str, frm: str, to: str, *, cc: str = "", labels: tup
 
 def inputs(**kw: Any) -> RuleInputs:
     base: dict[str, Any] = dict(
-        viewer=VIEWER, record=RecordMatch.of(["pat@acme.example"], ["acme.example"], False),
-        own_domains=frozenset({"us.example"}), group_max=3)
+        viewer=VIEWER,
+        record=RecordMatch.of(["pat@acme.example"], ["acme.example"], False),
+        own_domains=frozenset({"us.example"}),
+        group_max=3,
+    )
     base.update(kw)
     return RuleInputs(**base)
 
@@ -65,18 +86,27 @@ def test_rules_in_order_with_reason_codes() -> None:
     assert evaluate(spam, SHARED, inputs()).reason is Reason.SPAM_TRASH
     # Gmail's word match would return these; the re-check does not accept them.
     for fake in ("xpat@acme.example", "pat@acme.example.evil.example", "pat@notacme.example"):
-        assert evaluate(meta(20, "t3", fake, "me@us.example"), SHARED,
-                        RuleInputs(viewer=VIEWER, record=RecordMatch.of(
-                            ["pat@acme.example"], [], False), own_domains=frozenset(),
-                            group_max=3)).reason is Reason.NOT_PARTICIPANT
+        assert (
+            evaluate(
+                meta(20, "t3", fake, "me@us.example"),
+                SHARED,
+                RuleInputs(
+                    viewer=VIEWER,
+                    record=RecordMatch.of(["pat@acme.example"], [], False),
+                    own_domains=frozenset(),
+                    group_max=3,
+                ),
+            ).reason
+            is Reason.NOT_PARTICIPANT
+        )
     # A subdomain of a record domain is the company's.
-    assert evaluate(meta(20, "t4", "x@eu.acme.example", "me@us.example"), SHARED,
-                    inputs()).shown
+    assert evaluate(meta(20, "t4", "x@eu.acme.example", "me@us.example"), SHARED, inputs()).shown
     blocked = inputs(org_blocks=("@us.example",))
     assert evaluate(ok, SHARED, blocked).reason is Reason.BLOCKED
     assert evaluate(ok, SHARED, blocked).pattern == "@us.example"
-    crowd = meta(20, "t5", "pat@acme.example", "a@x.example, b@x.example, c@x.example",
-                 cc="d@x.example")
+    crowd = meta(
+        20, "t5", "pat@acme.example", "a@x.example, b@x.example, c@x.example", cc="d@x.example"
+    )
     assert evaluate(crowd, SHARED, inputs()).reason is Reason.GROUP
     unlinked = inputs(unlinked=frozenset({(20, "t1")}))
     assert evaluate(ok, SHARED, unlinked).reason is Reason.UNLINKED
@@ -98,10 +128,13 @@ def test_internal_only_mail_is_the_owners_alone() -> None:
 def test_whose_block_rules_apply() -> None:
     """Org-wide and the viewer's own rules always; the owner's own rules for the owner's mail."""
     ok = meta(20, "t1", "pat@acme.example", "me@us.example")
-    assert evaluate(ok, SHARED, inputs(user_blocks={2: ("pat@acme.example",)})).reason \
+    assert (
+        evaluate(ok, SHARED, inputs(user_blocks={2: ("pat@acme.example",)})).reason
         is Reason.BLOCKED
-    assert evaluate(ok, SHARED, inputs(user_blocks={1: ("@acme.example",)})).reason \
-        is Reason.BLOCKED
+    )
+    assert (
+        evaluate(ok, SHARED, inputs(user_blocks={1: ("@acme.example",)})).reason is Reason.BLOCKED
+    )
     assert evaluate(ok, SHARED, inputs(user_blocks={3: ("@acme.example",)})).shown
 
 
@@ -118,18 +151,24 @@ def test_dedup_prefers_own_copy_then_richer_detail_and_hides_unlinked_copies() -
     b = meta(20, "b", "pat@acme.example", "me@us.example", rfc="<same@x>")
     rules = inputs()
     both: list[Candidate] = [
-        (MINE, a, evaluate(a, MINE, rules), {}), (SHARED, b, evaluate(b, SHARED, rules), {})]
+        (MINE, a, evaluate(a, MINE, rules), {}),
+        (SHARED, b, evaluate(b, SHARED, rules), {}),
+    ]
     (kept,) = deduplicate(both, VIEWER.user_id)
     assert kept[1].thread_id == "a"
     full = MailboxOwner(30, Person(3, Role.REP), "Full", Sharing(Audience.RECORD_ACCESS))
     c = meta(30, "c", "pat@acme.example", "me@us.example", rfc="<same@x>")
     others: list[Candidate] = [
-        (SHARED, b, evaluate(b, SHARED, rules), {}), (full, c, evaluate(c, full, rules), {})]
+        (SHARED, b, evaluate(b, SHARED, rules), {}),
+        (full, c, evaluate(c, full, rules), {}),
+    ]
     (kept,) = deduplicate(others, VIEWER.user_id)
     assert kept[1].thread_id == "c"
     unlinked = inputs(unlinked=frozenset({(30, "c")}))
-    hidden: list[Candidate] = [(SHARED, b, evaluate(b, SHARED, unlinked), {}),
-              (full, c, evaluate(c, full, unlinked), {})]
+    hidden: list[Candidate] = [
+        (SHARED, b, evaluate(b, SHARED, unlinked), {}),
+        (full, c, evaluate(c, full, unlinked), {}),
+    ]
     assert deduplicate(hidden, VIEWER.user_id) == []
 
 

@@ -58,8 +58,9 @@ CASES = [
 
 
 @pytest.mark.parametrize(("viewer", "sharing", "access", "private", "expected"), CASES)
-def test_concrete_cases(viewer: Person, sharing: Sharing, access: bool, private: bool,
-                        expected: Detail | None) -> None:
+def test_concrete_cases(
+    viewer: Person, sharing: Sharing, access: bool, private: bool, expected: Detail | None
+) -> None:
     """Each hand-written case gives exactly the expected detail (or nothing)."""
     got = thread_detail(viewer, owner, sharing, record_access=access, thread_private=private)
     assert got == expected
@@ -97,16 +98,22 @@ def test_matrix_invariants() -> None:
     assert checked == len(VIEWERS) * len(SHARINGS) * 4
 
 
-@pytest.mark.parametrize("role_rule", [None, Rule(RuleMode.CHOICE, "selected"),
-                                       Rule(RuleMode.FORCED, "record_access")])
-@pytest.mark.parametrize("user_rule", [None, Rule(RuleMode.CHOICE, "private"),
-                                       Rule(RuleMode.FORCED, "selected", locked=True)])
+@pytest.mark.parametrize(
+    "role_rule", [None, Rule(RuleMode.CHOICE, "selected"), Rule(RuleMode.FORCED, "record_access")]
+)
+@pytest.mark.parametrize(
+    "user_rule",
+    [None, Rule(RuleMode.CHOICE, "private"), Rule(RuleMode.FORCED, "selected", locked=True)],
+)
 @pytest.mark.parametrize("choice", list(A))
-def test_admin_rules_bound_the_choice(role_rule: Rule | None, user_rule: Rule | None,
-                                      choice: Audience) -> None:
+def test_admin_rules_bound_the_choice(
+    role_rule: Rule | None, user_rule: Rule | None, choice: Audience
+) -> None:
     """A per-user rule replaces the per-role rule; FORCED sets the value; CHOICE caps it."""
-    policy = resolve_policy(AdminPolicy(audience=role_rule) if role_rule else None,
-                            AdminPolicy(audience=user_rule) if user_rule else None)
+    policy = resolve_policy(
+        AdminPolicy(audience=role_rule) if role_rule else None,
+        AdminPolicy(audience=user_rule) if user_rule else None,
+    )
     rule = user_rule or role_rule or Rule()
     got = effective_sharing(Sharing(choice), policy).audience
     if rule.mode is RuleMode.FORCED:
@@ -119,8 +126,9 @@ def test_admin_rules_bound_the_choice(role_rule: Rule | None, user_rule: Rule | 
 
 
 def test_locked_field_refuses_a_change_and_forced_detail_applies() -> None:
-    policy = AdminPolicy(audience=Rule(RuleMode.CHOICE, None, locked=True),
-                         detail=Rule(RuleMode.FORCED, "metadata"))
+    policy = AdminPolicy(
+        audience=Rule(RuleMode.CHOICE, None, locked=True), detail=Rule(RuleMode.FORCED, "metadata")
+    )
     current = effective_sharing(Sharing(A.SELECTED), policy)
     assert current.detail is D.METADATA
     assert validate_choice(Sharing(A.RECORD_ACCESS, D.METADATA), policy, current)
@@ -149,5 +157,6 @@ def test_feature_permissions() -> None:
     assert not feature_allowed(Feature.LABELS, {}, {})
     assert feature_allowed(Feature.LABELS, {Feature.LABELS: True}, {})
     assert not feature_allowed(Feature.LABELS, {Feature.LABELS: True}, {Feature.MAILMAGNET: False})
-    assert not feature_allowed(Feature.CONNECT_GMAIL, {Feature.CONNECT_GMAIL: True},
-                               {Feature.CONNECT_GMAIL: False})
+    assert not feature_allowed(
+        Feature.CONNECT_GMAIL, {Feature.CONNECT_GMAIL: True}, {Feature.CONNECT_GMAIL: False}
+    )

@@ -22,7 +22,8 @@ def origin() -> Iterator[ImageOrigin]:
 
 
 async def test_allowed_image_is_served_as_sniffed_and_cookies_never_pass(
-        origin: ImageOrigin) -> None:
+    origin: ImageOrigin,
+) -> None:
     proxy, transport = test_proxy(origin)
     try:
         first = await proxy.fetch("http://img.test/ok.png?x=1")
@@ -44,34 +45,37 @@ async def test_relative_redirect_is_followed_and_checked(origin: ImageOrigin) ->
         await proxy.aclose()
 
 
-@pytest.mark.parametrize(("url", "status"), [
-    ("http://127.0.0.1/x.png", 403),
-    ("http://localhost/x.png", 403),
-    ("http://[::1]/x.png", 403),
-    ("http://[::ffff:127.0.0.1]/x.png", 403),
-    ("http://169.254.169.254/latest/meta-data", 403),
-    ("http://2130706433/x.png", 403),
-    ("http://intranet.test/x.png", 403),
-    ("http://mapped.test/x.png", 403),
-    ("http://metadata.test/x.png", 403),
-    ("http://mixed.test/x.png", 403),
-    ("http://img.test/to/private", 403),
-    ("http://img.test/to/loop", 403),
-    ("http://img.test/to/intranet", 403),
-    ("http://img.test/to/mapped", 403),
-    ("http://img.test/to/loopname", 403),
-    ("http://img.test/big.png", 413),
-    ("http://img.test/big-stream.png", 413),
-    ("http://img.test/page.html", 415),
-    ("http://img.test/logo.svg", 415),
-    ("http://img.test/fake.png", 415),
-    ("http://img.test/missing.png", 502),
-    ("ftp://img.test/x.png", 400),
-    ("file:///etc/passwd", 400),
-    ("http://img.test:8080/x.png", 400),
-    ("http://user:pw@img.test/x.png", 400),
-    ("http://nowhere.test/x.png", 502),
-])
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("http://127.0.0.1/x.png", 403),
+        ("http://localhost/x.png", 403),
+        ("http://[::1]/x.png", 403),
+        ("http://[::ffff:127.0.0.1]/x.png", 403),
+        ("http://169.254.169.254/latest/meta-data", 403),
+        ("http://2130706433/x.png", 403),
+        ("http://intranet.test/x.png", 403),
+        ("http://mapped.test/x.png", 403),
+        ("http://metadata.test/x.png", 403),
+        ("http://mixed.test/x.png", 403),
+        ("http://img.test/to/private", 403),
+        ("http://img.test/to/loop", 403),
+        ("http://img.test/to/intranet", 403),
+        ("http://img.test/to/mapped", 403),
+        ("http://img.test/to/loopname", 403),
+        ("http://img.test/big.png", 413),
+        ("http://img.test/big-stream.png", 413),
+        ("http://img.test/page.html", 415),
+        ("http://img.test/logo.svg", 415),
+        ("http://img.test/fake.png", 415),
+        ("http://img.test/missing.png", 502),
+        ("ftp://img.test/x.png", 400),
+        ("file:///etc/passwd", 400),
+        ("http://img.test:8080/x.png", 400),
+        ("http://user:pw@img.test/x.png", 400),
+        ("http://nowhere.test/x.png", 502),
+    ],
+)
 async def test_refusals(origin: ImageOrigin, url: str, status: int) -> None:
     proxy, transport = test_proxy(origin)
     try:

@@ -15,9 +15,10 @@ import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Row, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gpanel.gmail.errors import GmailError
@@ -62,18 +63,18 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _mailbox(row: object) -> Mailbox:
+def _mailbox(row: Row[Any]) -> Mailbox:
     r = row
     return Mailbox(
         id=r.id,
         user_id=r.user_id,
         email=r.email,
-        status=r.status,  # type: ignore[attr-defined]
-        scopes=frozenset((r.scopes or "").split()),  # type: ignore[attr-defined]
+        status=r.status,
+        scopes=frozenset((r.scopes or "").split()),
         last_error=r.last_error,
-        last_error_at=r.last_error_at,  # type: ignore[attr-defined]
+        last_error_at=r.last_error_at,
         history_id=r.history_id,
-        connected_at=r.connected_at,  # type: ignore[attr-defined]
+        connected_at=r.connected_at,
     )
 
 

@@ -16,8 +16,9 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gpanel.crm import people
@@ -59,14 +60,14 @@ def _hash(session_id: str) -> str:
     return hashlib.sha256(session_id.encode()).hexdigest()
 
 
-def _user(row: object) -> CurrentUser:
+def _user(row: Row[Any]) -> CurrentUser:
     return CurrentUser(
         id=row.id,
         email=row.email,
-        name=row.name,  # type: ignore[attr-defined]
+        name=row.name,
         role=row.role,
         team_id=row.team_id,
-    )  # type: ignore[attr-defined]
+    )
 
 
 async def _find_or_admit(

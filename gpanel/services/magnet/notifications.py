@@ -17,7 +17,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gpanel.gmail import GmailError, Priority, RetryPolicy
@@ -163,13 +163,13 @@ async def with_live_subjects(
     return out
 
 
-async def _mark(ctx: AppContext, mailbox_id: int, condition: object) -> int:
+async def _mark(ctx: AppContext, mailbox_id: int, condition: ColumnElement[bool]) -> int:
     async with ctx.engine.begin() as conn:
         result = await conn.execute(
             update(magnet_hits)
             .where(
                 magnet_hits.c.mailbox_id == mailbox_id, magnet_hits.c.opened_at.is_(None), condition
-            )  # type: ignore[arg-type]
+            )
             .values(opened_at=job_state.now_utc())
         )
         if result.rowcount:

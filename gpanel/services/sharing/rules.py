@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Row, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gpanel.services.sharing.policy import (
@@ -70,15 +71,15 @@ def _policy_for(
     return resolve_policy(policies.get(("role", role)), policies.get(("user", str(user_id))))
 
 
-def _sharing(row: object | None) -> Sharing | None:
+def _sharing(row: Row[Any] | None) -> Sharing | None:
     if row is None:
         return None
     return Sharing(
         Audience(row.audience),
-        Detail(row.detail),  # type: ignore[attr-defined]
-        frozenset(int(u) for u in row.selected_users),  # type: ignore[attr-defined]
+        Detail(row.detail),
+        frozenset(int(u) for u in row.selected_users),
         frozenset(int(t) for t in row.selected_teams),
-    )  # type: ignore[attr-defined]
+    )
 
 
 async def policy_for(engine: AsyncEngine, user_id: int, role: str) -> AdminPolicy:

@@ -1,0 +1,3 @@
+"""The background jobs' schedulers: `embedded` (asyncio tasks in the web process) and `queue`
+(procrastinate on PostgreSQL, run by `worker`); both run `registry`'s jobs through `runner`.
+"""

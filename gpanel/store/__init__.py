@@ -1,0 +1,1 @@
+"""The database: engine (SQLite or PostgreSQL), Core tables, Alembic migrations, upserts."""

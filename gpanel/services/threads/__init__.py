@@ -1,0 +1,7 @@
+"""One Gmail thread opened from a CRM record.
+
+`gate` decides who may open it and reads it from Gmail (the `ThreadGrant`); `view` builds
+what the page and the JSON API show, cut to the viewer's detail; `actions` applies live
+changes in the owner's Gmail; `image_proxy` fetches remote images so the reader's browser
+never does.
+"""

@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Route
 
 from gpanel.services.accounts import sessions as accounts
 from gpanel.services.accounts.google_oauth import FLOW_COOKIE, FLOW_MAX_AGE, OAuthFlowError
+from gpanel.services.accounts.redirects import safe_next
 from gpanel.web.guard.session import SESSION_COOKIE, SESSION_MAX_AGE
 from gpanel.web.guard.viewer import ctx_of, viewer_of
 from gpanel.web.templating import render
@@ -36,16 +37,17 @@ def set_flow_cookie(request: Request, response: Response, value: str, path: str)
 
 
 async def login_page(request: Request) -> Response:
+    next_path = safe_next(request.query_params.get("next"))
     if viewer_of(request) is not None:
-        return RedirectResponse(request.query_params.get("next", "/"), status_code=303)
-    return render(request, "auth/login.html", {"next": request.query_params.get("next", "/")})
+        return RedirectResponse(next_path, status_code=303)
+    return render(request, "auth/login.html", {"next": next_path})
 
 
 async def start_google(request: Request) -> Response:
     ctx = ctx_of(request)
     start = ctx.oauth.start(
         "signin",
-        next_path=request.query_params.get("next", "/"),
+        next_path=safe_next(request.query_params.get("next")),
         login_hint=request.query_params.get("login_hint"),
     )
     response = RedirectResponse(start.url, status_code=303)

@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from gpanel.crm.errors import RecordNotFound
+from gpanel.services.accounts.redirects import safe_next
 from gpanel.services.accounts.sessions import CurrentUser
 from gpanel.services.panel import unlinks
 from gpanel.services.panel import why as panel_why
@@ -202,9 +203,7 @@ async def api_action(request: Request) -> Response:
 
 
 def _back(kind: str, record_id: int, value: Any) -> str:
-    if isinstance(value, str) and value.startswith("/") and not value.startswith("//"):
-        return value
-    return f"/{_PAGES[kind]}/{record_id}"
+    return safe_next(value, fallback=f"/{_PAGES[kind]}/{record_id}")
 
 
 async def form_action(request: Request) -> Response:

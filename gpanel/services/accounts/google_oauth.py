@@ -25,6 +25,7 @@ from google.oauth2 import id_token as google_id_token
 from google_auth_oauthlib.flow import Flow
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from gpanel.services.accounts.redirects import safe_next
 from gpanel.settings import Settings
 
 SIGN_IN_SCOPES = (
@@ -137,7 +138,7 @@ class GoogleOAuth:
             extra["login_hint"] = login_hint
         url, state = flow.authorization_url(**extra)
         cookie = self._signer.dumps(
-            {"p": purpose, "s": state, "v": flow.code_verifier, "n": _safe_next(next_path)}
+            {"p": purpose, "s": state, "v": flow.code_verifier, "n": safe_next(next_path)}
         )
         return FlowStart(url=url, cookie=cookie)
 
@@ -172,7 +173,7 @@ class GoogleOAuth:
             access_token=str(token["access_token"]),
             refresh_token=token.get("refresh_token"),
             expires_at=token.get("expires_at"),
-            next_path=saved.get("n", "/"),
+            next_path=safe_next(saved.get("n", "/")),
         )
 
     def _exchange(self, flow: Flow, code: str) -> dict[str, Any]:
@@ -213,13 +214,6 @@ class GoogleOAuth:
         if not claims.get("email") or claims.get("email_verified") is False:
             raise OAuthFlowError("Your Google account has no verified email address.")
         return dict(claims)
-
-
-def _safe_next(path: str) -> str:
-    """Only same-site paths may be returned to after sign-in (no open redirects)."""
-    if not path.startswith("/") or path.startswith("//") or "\\" in path:
-        return "/"
-    return path
 
 
 def missing_features(granted: frozenset[str]) -> list[str]:

@@ -3,7 +3,8 @@
 `sanitize_html` runs nh3 (the ammonia sanitiser: html5ever parses as a browser does, then only
 allow-listed elements and attributes are serialised) with an email allow-list: the layout
 tags newsletters use (tables, fonts, centring), `style` attributes and `<style>` blocks both
-reduced by `css.py`, and no script, form, frame, object, embed, SVG, MathML, `<base>`, `<meta>`
+reduced by `css.py`, attributes allowed per tag (no wildcard: a `<style>` element keeps none
+and is rebuilt bare around its reduced CSS, whatever its attributes or spelling), and no script, form, frame, object, embed, SVG, MathML, `<base>`, `<meta>`
 or `<link>`. URLs are decided by our attribute filter, because nh3 runs it after its own scheme
 check and does not check its output: links keep http, https and mailto; images keep `cid:` and
 http(s) only through the caller's `rewrite_src` (attachment endpoint, signed proxy, or None to
@@ -54,8 +55,10 @@ _COMMON = {
     "height",
     "bgcolor",
 }
-ATTRIBUTES: dict[str, set[str]] = {
-    "*": _COMMON,
+# Attributes each tag may keep beyond `_COMMON`. There is no "*" entry: nh3 would give those
+# attributes to every allowed tag, `<style>` included, and a `<style>` with any attribute at all
+# must not exist in the output (see `_clean_style_blocks`). `<style>` keeps none.
+_SPECIFIC: dict[str, set[str]] = {
     "a": {"href"},
     "img": {"src", "alt", "border", "hspace", "vspace"},
     "table": {"border", "cellpadding", "cellspacing", "summary", "frame", "rules"},
@@ -72,6 +75,10 @@ ATTRIBUTES: dict[str, set[str]] = {
     "time": {"datetime"},
     "details": {"open"},
 }
+ATTRIBUTES: dict[str, frozenset[str]] = {
+    tag: frozenset() if tag == "style" else frozenset(_COMMON | _SPECIFIC.get(tag, set()))
+    for tag in TAGS
+}
 URL_SCHEMES = frozenset({"http", "https", "mailto", "cid", "data"})
 MAX_DATA_IMAGE_CHARS = 1024 * 1024
 
@@ -82,7 +89,10 @@ _URL_INNER = re.compile(r"[\t\n\r]")
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
 _DATA_IMAGE = re.compile(r"^data:image/(png|jpeg|jpg|gif|webp|bmp);base64,[A-Za-z0-9+/=]*$", re.I)
 _TRUSTED_URL = re.compile(r"^https?://[^\s\"'<>\\`]+$")
-_STYLE_BLOCK = re.compile(r"<style>(.*?)</style>", re.S)
+# Any spelling of a style start tag, with or without attributes, and its raw text up to the first
+# end tag (a browser ends a style element's raw text at the first `</style`, in any case).
+_STYLE_BLOCK = re.compile(r"<style\b[^>]*>(.*?)</style\s*>", re.S | re.I)
+_STYLE_START = re.compile(r"<\s*/?\s*style", re.I)
 _LINKABLE = re.compile(r"\bhttps?://[^\s<>\"'`]+", re.I)
 _TRAILING_PUNCTUATION = ".,;:!?)]}'\""
 
@@ -148,6 +158,29 @@ def _clean_style_block(match: re.Match[str]) -> str:
     return f"<style>{css}</style>" if css else ""
 
 
+def _clean_style_blocks(cleaned: str) -> str | None:
+    """Every style block of nh3's output replaced by its CSS as `css.py` reduces it, or None when
+    the output holds a style tag this cannot account for (the caller then drops them all).
+
+    nh3 escapes "<" in attribute values and text and keeps no comments, so in its output a
+    "<style" only ever starts a style element, whose raw text ends at the first "</style>".
+    Whatever its attributes or case, each block is rebuilt bare; afterwards the only style tags
+    left must be the ones rebuilt here.
+    """
+    blocks: list[str] = []
+
+    def rebuild(match: re.Match[str]) -> str:
+        out = _clean_style_block(match)
+        if out:
+            blocks.append(out)
+        return out
+
+    result = _STYLE_BLOCK.sub(rebuild, cleaned)
+    if len(_STYLE_START.findall(result)) != 2 * len(blocks):
+        return None
+    return result
+
+
 def sanitize_html(source: str, rewrite_src: ImageRewriter | None = None) -> SanitizedHtml:
     """Sanitise untrusted mail HTML for the message frame.
 
@@ -156,11 +189,24 @@ def sanitize_html(source: str, rewrite_src: ImageRewriter | None = None) -> Sani
     image. Without it every such image is dropped.
     """
     attribute_filter = _Filter(rewrite_src)
-    cleaned = nh3.clean(
+    cleaned = _nh3(source, attribute_filter, keep_style=True)
+    styled = _clean_style_blocks(cleaned)
+    if styled is None:
+        # Never expected: a style tag the rebuild could not account for. Drop every style
+        # block rather than pass one through unfiltered (a fresh filter keeps counts right).
+        attribute_filter = _Filter(rewrite_src)
+        styled = _nh3(source, attribute_filter, keep_style=False)
+    return SanitizedHtml(styled, attribute_filter.blocked, attribute_filter.remote)
+
+
+def _nh3(source: str, attribute_filter: _Filter, *, keep_style: bool) -> str:
+    tags = set(TAGS) if keep_style else set(TAGS) - {"style"}
+    clean_content = set(CLEAN_CONTENT_TAGS) | (set() if keep_style else {"style"})
+    return nh3.clean(
         source,
-        tags=set(TAGS),
-        clean_content_tags=set(CLEAN_CONTENT_TAGS),
-        attributes={tag: set(attrs) for tag, attrs in ATTRIBUTES.items()},
+        tags=tags,
+        clean_content_tags=clean_content,
+        attributes={tag: set(attrs) for tag, attrs in ATTRIBUTES.items() if tag in tags},
         attribute_filter=attribute_filter,
         strip_comments=True,
         link_rel="noopener noreferrer",
@@ -168,10 +214,6 @@ def sanitize_html(source: str, rewrite_src: ImageRewriter | None = None) -> Sani
         url_schemes=set(URL_SCHEMES),
         url_relative="deny",
     )
-    # nh3 escapes "<" in attribute values and text, and keeps no comments, so in its output
-    # "<style>" only ever starts a style element, whose raw text ends at the first "</style>".
-    cleaned = _STYLE_BLOCK.sub(_clean_style_block, cleaned)
-    return SanitizedHtml(cleaned, attribute_filter.blocked, attribute_filter.remote)
 
 
 def _link(match: re.Match[str]) -> str:

@@ -100,6 +100,8 @@ class Settings(BaseModel):
     magnet_retention_days: int = Field(30, ge=1)
     pubsub_topic: str = ""
     pubsub_audience: str = ""
+    # The `email` claim every push token must carry: the push subscription's service account.
+    pubsub_service_account: str = ""
     labels_interval_seconds: int = Field(600, ge=10)
     labels_backfill_days: int = Field(30, ge=0)
     label_closing_this_month: str = "CRM/Deals Closing This Month"

@@ -10,11 +10,16 @@ Who may push. With `GPANEL_PUBSUB_AUDIENCE` set, every request must carry the OI
 Pub/Sub's authenticated push adds (`Authorization: Bearer <JWT>`): google-auth verifies its
 signature against `GPANEL_GOOGLE_CERTS_URI` (Google's certificates, the same setting sign-in
 uses), its audience and expiry, an issuer of `accounts.google.com` (or the configured issuer),
-and a verified email. Anything else is refused with 401 and triggers nothing. Without an
-audience, pushes are accepted only in demo mode: the emulator's push (like Pub/Sub push without
-authentication) sends no token, and a forged push there can at worst cause one extra history
-read. In production mode without an audience the endpoint refuses every push and says which
-setting to set. The CSRF middleware exempts `/push/` (Pub/Sub cannot send a CSRF token).
+and a verified `email` claim equal to `GPANEL_PUBSUB_SERVICE_ACCOUNT`, the service account the
+push subscription authenticates as: anyone can create a Pub/Sub subscription that pushes to
+our URL with our audience, and Google signs its token just the same, so the audience alone
+proves nothing about who sent it. With an audience but no service account set, every push is
+refused and the answer says which setting to set. Anything else is refused with 401 and
+triggers nothing. Without an audience, pushes are accepted only in demo mode: the emulator's
+push (like Pub/Sub push without authentication) sends no token, and a forged push there can
+at worst cause one extra history read. In production mode without an audience the endpoint
+refuses every push and says which setting to set. The CSRF middleware exempts `/push/`
+(Pub/Sub cannot send a CSRF token).
 """
 
 from __future__ import annotations
@@ -59,6 +64,13 @@ def verify_push_token(settings: Settings, authorization: str) -> dict[str, Any]:
             "Push is not configured: set GPANEL_PUBSUB_AUDIENCE to the "
             "audience of the Pub/Sub push subscription.",
         )
+    expected_sender = settings.pubsub_service_account.strip().lower()
+    if not expected_sender:
+        raise PushRefused(
+            403,
+            "Push is not configured: set GPANEL_PUBSUB_SERVICE_ACCOUNT to the service "
+            "account of the Pub/Sub push subscription.",
+        )
     if authorization[:7].lower() != "bearer " or not authorization[7:].strip():
         raise PushRefused(401, "A Pub/Sub push token is required.")
     session = requests.Session()
@@ -83,6 +95,10 @@ def verify_push_token(settings: Settings, authorization: str) -> dict[str, Any]:
     }
     if claims.get("iss") not in issuers or claims.get("email_verified") is False:
         raise PushRefused(401, "The push token was not issued by Google for a verified sender.")
+    if str(claims.get("email", "")).strip().lower() != expected_sender:
+        # The address is the pusher's service account, not mail content; still, say only why.
+        log.warning("push token refused: not the configured push service account")
+        raise PushRefused(401, "The push token was not issued for gpanel's push subscription.")
     return dict(claims)
 
 

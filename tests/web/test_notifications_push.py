@@ -18,6 +18,7 @@ from gpanel.web.push import PushRefused, verify_push_token
 from tests.support.servers import serve
 
 AUDIENCE = "https://gpanel.example/push/gmail"
+SENDER = "push@project.iam.gserviceaccount.com"
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +62,8 @@ def _token(key: SigningKey, **claims: object) -> str:
 
 def test_valid_token_passes(key: SigningKey, certs_url: str) -> None:
     """A token from the published key, for our audience, from Google's issuer is accepted."""
-    claims = verify_push_token(_settings(certs_url, pubsub_audience=AUDIENCE), _token(key))
+    settings = _settings(certs_url, pubsub_audience=AUDIENCE, pubsub_service_account=SENDER)
+    claims = verify_push_token(settings, _token(key))
     assert claims["email"] == "push@project.iam.gserviceaccount.com"
 
 
@@ -79,13 +81,16 @@ def test_wrong_tokens_are_refused(
 ) -> None:
     """Another audience, another issuer, an expired token or an unverified sender: 401."""
     with pytest.raises(PushRefused) as refused:
-        verify_push_token(_settings(certs_url, pubsub_audience=AUDIENCE), _token(key, **change))
+        verify_push_token(
+            _settings(certs_url, pubsub_audience=AUDIENCE, pubsub_service_account=SENDER),
+            _token(key, **change),
+        )
     assert refused.value.status == 401
 
 
 def test_token_from_another_key_or_none_is_refused(certs_url: str) -> None:
     """A well-formed token signed by a key not published at the certs URL, or no token: 401."""
-    settings = _settings(certs_url, pubsub_audience=AUDIENCE)
+    settings = _settings(certs_url, pubsub_audience=AUDIENCE, pubsub_service_account=SENDER)
     for header in (_token(SigningKey()), "", "Bearer "):
         with pytest.raises(PushRefused) as refused:
             verify_push_token(settings, header)

@@ -151,17 +151,73 @@ async def get_record(
     return record
 
 
+# The references a record's fields make to other records: (field, kind of the record named).
+# Users (owner_id) are not here: every signed-in person may open every user.
+_REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
+    "contacts": (("company_id", "companies"),),
+    "deals": (("company_id", "companies"), ("primary_contact_id", "contacts")),
+}
+_NOUNS = {"companies": "company", "contacts": "contact"}
+
+
+def _held(record: Record | None) -> set[tuple[str, int]]:
+    """The references `record` already makes (keeping them grants nothing new)."""
+    held: set[tuple[str, int]] = set()
+    if isinstance(record, Contact | Deal) and record.company_id is not None:
+        held.add(("companies", record.company_id))
+    if isinstance(record, Deal):
+        held |= {("contacts", i) for i in record.contact_ids}
+    return held
+
+
+async def check_references(
+    conn: AsyncConnection,
+    viewer: CurrentUser | None,
+    kind: str,
+    values: Mapping[str, Any],
+    current: Record | None = None,
+) -> None:
+    """Refuse (InvalidRecord, naming each field) references to records the viewer may not open.
+
+    A deal's page and mail panel show its contacts' and company's mail, a contact's page its
+    company: a reference to a record the author cannot open would lend them its mail. For a
+    viewer who is not an admin, a record that does not exist gets the same answer as one they
+    may not open, so the answer does not tell which ids exist. References `current` already
+    holds may stay (an edit of the stage must not fail over an old contact).
+    """
+    if viewer is None or viewer.is_admin:
+        return
+    wanted = [(f, k, values.get(f)) for f, k in _REFERENCES.get(kind, ())]
+    if kind == "deals":
+        roles = values.get("roles") or ()
+        wanted += [
+            (f"roles.{i}.contact_id", "contacts", r["contact_id"]) for i, r in enumerate(roles)
+        ]
+    held, errors = _held(current), {}
+    for field_name, ref_kind, ref_id in wanted:
+        if ref_id is None or (ref_kind, ref_id) in held:
+            continue
+        try:
+            await authorise(conn, viewer, await load_record(conn, ref_kind, int(ref_id)))
+        except (Forbidden, RecordNotFound):
+            errors[field_name] = f"is not a {_NOUNS[ref_kind]} you can open (id {ref_id})"
+    if errors:
+        raise InvalidRecord(errors)
+
+
 async def create_record(
     engine: AsyncEngine, viewer: CurrentUser | None, kind: str, values: Mapping[str, Any]
 ) -> Record:
     """Create a record from validated `values`. Non-admins may create CRM records (owned by
-    whomever they name, themselves by default) but not users or teams."""
+    whomever they name, themselves by default) but not users or teams, and may point them only
+    at records they may open (`check_references`)."""
     values = dict(values)
     if viewer is not None and not viewer.is_admin:
         if kind in ("users", "teams"):
             raise Forbidden("Only admins can add users and teams.")
         values.setdefault("owner_id", viewer.id)
     async with engine.begin() as conn:
+        await check_references(conn, viewer, kind, values)
         if kind == "companies":
             return await companies.create_company(conn, **values)
         if kind == "contacts":
@@ -183,7 +239,9 @@ async def update_record(
 ) -> Record:
     changes = dict(changes)
     async with engine.begin() as conn:
-        await authorise(conn, viewer, await load_record(conn, kind, record_id), "change")
+        current = await load_record(conn, kind, record_id)
+        await authorise(conn, viewer, current, "change")
+        await check_references(conn, viewer, kind, changes, current)
         if kind == "companies":
             return await companies.update_company(conn, record_id, changes)
         if kind == "contacts":

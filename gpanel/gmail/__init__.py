@@ -4,7 +4,7 @@ The names below are the whole public surface; services import them from here.
 """
 
 from gpanel.gmail.budget import InProcessBudget, Priority, QuotaBudget
-from gpanel.gmail.client import GmailClient, MailboxClient
+from gpanel.gmail.client import GmailClient
 from gpanel.gmail.costs import CostTable, cost_table
 from gpanel.gmail.errors import (
     AuthError,
@@ -25,6 +25,7 @@ from gpanel.gmail.errors import (
     Unavailable,
 )
 from gpanel.gmail.history import HistoryPage
+from gpanel.gmail.mailbox import MailboxClient
 from gpanel.gmail.oauth import (
     SingleFlight,
     TokenProvider,

@@ -11,25 +11,12 @@ from __future__ import annotations
 import email
 import email.policy
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.emulator.wire.test_conditions import ALICE, BOB, Tiny, auth, build_tiny
-
-
-@pytest.fixture
-def tiny() -> Tiny:
-    return build_tiny()
-
-
-@pytest.fixture
-async def client(tiny: Tiny) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=tiny.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://emu") as c:
-        yield c
+from tests.emulator.wire.tiny import ALICE, BOB, Tiny, auth
 
 
 def envelope(requests: list[str], boundary: str = "b0und4ry", ids: bool = True) -> bytes:

@@ -91,7 +91,11 @@ def test_each_exclusion_hides_and_is_explained(stack: Stack) -> None:
     answer = carla_client.post(
         f"/api/records/company/{company}/why", json={"q": internal["threadId"]}
     ).json()
-    assert [f["reason"] for f in answer["findings"]] == ["internal"]
+    # Ben's internal mail is none of Carla's business: "why" answers as for no thread at all.
+    nothing = carla_client.post(
+        f"/api/records/company/{company}/why", json={"q": "NoSuchThread0000"}
+    ).json()
+    assert answer["findings"] == [] and answer["summary"] == nothing["summary"]
 
 
 def async_add_domain(world: World, company_key: str, domain: str) -> None:
@@ -146,8 +150,8 @@ def test_unlink_sticks_across_replies_and_can_be_undone(stack: Stack) -> None:
 
 def test_private_threads_show_to_their_owner_only(stack: Stack) -> None:
     """Ben marks his thread private: Carla no longer sees it though Ben shares everything, Ben
-    still does (flagged private); Carla cannot mark Ben's thread, and "why" tells her only that
-    it is not shared with her. Unmarking shares it again."""
+    still does (flagged private); Carla cannot mark Ben's thread, and "why" tells her
+    nothing about it (the answer of a thread that does not exist). Unmarking shares it again."""
     world = build(stack, connect=["ben"])
     world.share("ben", Audience.RECORD_ACCESS, Detail.FULL)
     sent = world.deliver("ben", message(MARIA, [EMAIL["ben"]], "Ben private thread")[0])
@@ -159,7 +163,8 @@ def test_private_threads_show_to_their_owner_only(stack: Stack) -> None:
     assert world.threads(carla, "contact", "maria")["threads"] == []
     (mine,) = world.threads(ben, "contact", "maria")["threads"]
     assert mine["private"] is True
-    assert reasons(why(world, "carla", sent["threadId"])) == ["not_shared"]
+    hidden, nothing = why(world, "carla", sent["threadId"]), why(world, "carla", "NoSuchThread0")
+    assert hidden["findings"] == [] and hidden["summary"] == nothing["summary"]
     assert reasons(why(world, "ben", sent["threadId"])) == ["shown"]
     # Carla may not unlink what she cannot see.
     assert carla.post(f"/api/records/contact/{contact}/panel/unlink", json=body).status_code == 403

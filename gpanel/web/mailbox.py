@@ -39,7 +39,22 @@ async def page(request: Request) -> Response:
 
 
 async def connect(request: Request) -> Response:
+    """Start Google's consent for the signed-in user's mailbox.
+
+    A GET reached by a plain link, not a form POST: the page's CSP has `form-action 'self'`,
+    and browsers apply form-action to every redirect of a form submission, so a POST answered
+    with a redirect to Google's consent page is blocked (the button did nothing). Widening
+    form-action to Google's origin would not be robust either (Google's own redirects among
+    its hosts would have to be listed too). A GET that starts the flow is safe: it changes
+    nothing in gpanel but the short-lived flow cookie, the callback is protected by the OAuth
+    `state` bound to that signed HttpOnly cookie (a forged or replayed callback, or an
+    attacker's own code planted in the victim's browser, fails the state check), and the
+    consent itself needs the person's click at Google. A request started by another site is
+    sent to the mailbox page instead, so only gpanel's own button starts the flow.
+    """
     ctx, user = ctx_of(request), require_user(request)
+    if request.headers.get("sec-fetch-site") == "cross-site":
+        return RedirectResponse("/mailbox", status_code=303)
     features = await sharing.features_for(ctx.engine, user.id, user.role)
     if not features[Feature.CONNECT_GMAIL]:
         raise HTTPException(403, "Your admin has not allowed you to connect Gmail to gpanel.")
@@ -89,7 +104,7 @@ async def disconnect_page(request: Request) -> Response:
 
 routes: list[BaseRoute] = [
     Route("/mailbox", page, name="mailbox"),
-    Route("/mailbox/connect", connect, methods=["POST"], name="mailbox_connect"),
+    Route("/mailbox/connect", connect, name="mailbox_connect"),
     Route("/mailbox/callback", callback, name="mailbox_callback"),
     Route("/mailbox/test", test, methods=["POST"], name="mailbox_test"),
     Route("/mailbox/disconnect", disconnect_page, methods=["POST"], name="mailbox_disconnect"),

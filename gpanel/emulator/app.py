@@ -2,7 +2,7 @@
 
 Three parts make it: the Gmail API routes (`gmail_api`), the OAuth/OpenID Connect server
 (`oauth`) and the wire conditions (`wire`: quota, concurrency, latency, faults, request log,
-batch and upload endpoints). The wire middleware wraps the whole app, and the batch endpoint
+batch endpoints). The wire middleware wraps the whole app, and the batch endpoint
 dispatches its parts back through that same wrapped app, so every part is charged, delayed and
 logged like a direct call. Nothing is built at import.
 """

@@ -3,7 +3,6 @@ mailbox's diagnostics."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -14,7 +13,6 @@ from gpanel.services.accounts import sessions as accounts
 from gpanel.services.ops import diagnostics
 from gpanel.services.sharing import rules as sharing
 from gpanel.services.sharing.policy import Audience, Detail, Feature, Rule, RuleMode
-from gpanel.store.tables import ROLES, feature_rules, sharing_rules, teams
 from gpanel.web.guard.viewer import ctx_of, require_admin
 from gpanel.web.templating import render
 
@@ -28,25 +26,20 @@ FEATURE_WORDS = {
 async def overview(request: Request, error: str | None = None) -> Response:
     ctx = ctx_of(request)
     require_admin(request)
-    async with ctx.engine.connect() as conn:
-        team_rows = (await conn.execute(select(teams).order_by(teams.c.name))).all()
-        f_rules = (await conn.execute(select(feature_rules))).all()
-        s_rules = (await conn.execute(select(sharing_rules))).all()
+    rules = await sharing.role_rules(ctx.engine)
     people = await accounts.list_people(ctx.engine)
     boxes = await mailboxes.all_mailboxes(ctx.engine)
-    role_features = {(r.subject, r.feature): r.allowed for r in f_rules if r.subject_type == "role"}
-    role_sharing = {(r.subject, r.field): r for r in s_rules if r.subject_type == "role"}
     return render(
         request,
         "admin/index.html",
         {
             "people": people,
-            "teams": team_rows,
-            "roles": ROLES,
+            "teams": await accounts.list_teams(ctx.engine),
+            "roles": accounts.ROLES,
             "features": list(Feature),
             "feature_words": FEATURE_WORDS,
-            "role_features": role_features,
-            "role_sharing": role_sharing,
+            "role_features": rules.features,
+            "role_sharing": rules.sharing,
             "audiences": list(Audience),
             "details": list(Detail),
             "mailboxes": boxes,
@@ -106,7 +99,7 @@ async def save_rules(request: Request) -> Response:
     require_admin(request)
     form = await request.form()
     try:
-        for role in ROLES:
+        for role in accounts.ROLES:
             for feature in Feature:
                 await sharing.set_feature(
                     ctx.engine, "role", role, feature, form.get(f"{role}:{feature.value}") == "on"

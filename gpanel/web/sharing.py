@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -18,29 +17,14 @@ from gpanel.services.sharing.policy import (
     allowed_details,
     editable,
 )
-from gpanel.store.tables import teams, users
 from gpanel.web.guard.viewer import ctx_of, require_user
 from gpanel.web.templating import render
-
-
-async def _people(request: Request) -> tuple[list[object], list[object]]:
-    ctx = ctx_of(request)
-    async with ctx.engine.connect() as conn:
-        people = (
-            await conn.execute(
-                select(users.c.id, users.c.name, users.c.email)
-                .where(users.c.active.is_(True))
-                .order_by(users.c.name)
-            )
-        ).all()
-        groups = (await conn.execute(select(teams.c.id, teams.c.name).order_by(teams.c.name))).all()
-    return list(people), list(groups)
 
 
 async def page(request: Request, error: str | None = None, saved: bool = False) -> Response:
     ctx, user = ctx_of(request), require_user(request)
     current, policy = await sharing.my_sharing(ctx.engine, user.id, user.role)
-    people, groups = await _people(request)
+    people, groups = await sharing.share_choices(ctx.engine, user.id)
     return render(
         request,
         "sharing.html",
@@ -52,7 +36,7 @@ async def page(request: Request, error: str | None = None, saved: bool = False) 
             "detail_words": DETAIL_WORDS,
             "audience_editable": editable(policy.audience),
             "detail_editable": editable(policy.detail),
-            "people": [p for p in people if p.id != user.id],  # type: ignore[attr-defined]
+            "people": people,
             "groups": groups,
             "error": error,
             "saved": saved,

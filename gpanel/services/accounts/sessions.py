@@ -23,10 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gpanel.crm import people
 from gpanel.crm.errors import CrmError
-from gpanel.crm.models import User
+from gpanel.crm.models import Team, User
 from gpanel.services.sharing.policy import Person
 from gpanel.settings import Settings
-from gpanel.store.tables import sessions, users
+from gpanel.store.tables import ROLES as ROLES  # re-exported: the admin page lists the roles
+from gpanel.store.tables import sessions, teams, users
 
 SESSION_LIFETIME = dt.timedelta(days=14)
 
@@ -191,6 +192,13 @@ class PersonRefused(Exception):
 async def list_people(engine: AsyncEngine) -> list[User]:
     async with engine.connect() as conn:
         return await people.list_users(conn, limit=10_000)
+
+
+async def list_teams(engine: AsyncEngine) -> list[Team]:
+    """Every team, by name, for the admin page's pickers."""
+    async with engine.connect() as conn:
+        rows = (await conn.execute(select(teams).order_by(teams.c.name))).all()
+    return [Team(r.id, r.name) for r in rows]
 
 
 async def add_person(

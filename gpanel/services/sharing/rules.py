@@ -4,6 +4,7 @@ Admins store rules per role or per user (`sharing_rules`, `feature_rules`); each
 their own choice (`sharing_settings`). This module loads them, lets `policy.py` combine them,
 and saves changes after `policy.validate_choice` has accepted them. `viewer_context()` loads
 everything one record view needs in two queries, so the panel does not ask per mailbox.
+`role_rules()` and `share_choices()` are what the admin page and the sharing page show.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from sqlalchemy import Row, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from gpanel.crm.models import Team, User
 from gpanel.services.sharing.policy import (
     AdminPolicy,
     Audience,
@@ -29,7 +31,14 @@ from gpanel.services.sharing.policy import (
     resolve_policy,
     validate_choice,
 )
-from gpanel.store.tables import feature_rules, mailboxes, sharing_rules, sharing_settings, users
+from gpanel.store.tables import (
+    feature_rules,
+    mailboxes,
+    sharing_rules,
+    sharing_settings,
+    teams,
+    users,
+)
 
 
 class SharingRefused(Exception):
@@ -44,6 +53,14 @@ class OwnerSharing:
     owner: Person
     owner_name: str
     sharing: Sharing
+
+
+@dataclass(frozen=True)
+class RoleRules:
+    """The admin's per-role rules as the admin page edits them (user rules are not shown)."""
+
+    features: dict[tuple[str, str], bool]  # (role, feature value) -> allowed
+    sharing: dict[tuple[str, str], Rule]  # (role, "audience" | "detail") -> rule
 
 
 def _subject(subject_type: str, subject: str | int) -> tuple[str, str]:
@@ -221,3 +238,37 @@ async def mailbox_owners(engine: AsyncEngine) -> list[OwnerSharing]:
             )
         )
     return owners
+
+
+async def role_rules(engine: AsyncEngine) -> RoleRules:
+    """Every role's feature permissions and sharing rules, for the admin page."""
+    async with engine.connect() as conn:
+        f_rules = (
+            await conn.execute(select(feature_rules).where(feature_rules.c.subject_type == "role"))
+        ).all()
+        s_rules = (
+            await conn.execute(select(sharing_rules).where(sharing_rules.c.subject_type == "role"))
+        ).all()
+    return RoleRules(
+        features={(r.subject, r.feature): bool(r.allowed) for r in f_rules},
+        sharing={
+            (r.subject, r.field): Rule(RuleMode(r.mode), r.value, bool(r.locked)) for r in s_rules
+        },
+    )
+
+
+async def share_choices(engine: AsyncEngine, user_id: int) -> tuple[list[User], list[Team]]:
+    """Whom a user may pick to share with: the other active people and every team, by name."""
+    async with engine.connect() as conn:
+        people = (
+            await conn.execute(
+                select(users)
+                .where(users.c.active.is_(True), users.c.id != user_id)
+                .order_by(users.c.name)
+            )
+        ).all()
+        groups = (await conn.execute(select(teams).order_by(teams.c.name))).all()
+    return (
+        [User(p.id, p.email, p.name, p.role, p.team_id, bool(p.active)) for p in people],
+        [Team(t.id, t.name) for t in groups],
+    )

@@ -6,7 +6,7 @@ multipart/related body whose first part is the JSON metadata (`uploadType=multip
 `threadId`). Bodies above the discovery document's 35 MB cap (36,700,160 bytes) answer 413;
 `uploadType=resumable` answers 400, the emulator does not keep upload sessions. The wire
 middleware has already charged the call as `gmail.users.messages.send` (or `.insert`); this
-module authorizes the caller with the Gmail routes' own `authorize()` (token, userId, the
+module authorizes the caller like every Gmail route (`common.authorize`: token, userId, the
 method's scopes), parses the upload, and hands the raw bytes to the mailbox (`send_raw`, or
 `insert_raw` for `POST /upload/gmail/v1/users/{userId}/messages`).
 """
@@ -30,7 +30,6 @@ from gpanel.emulator import errors
 from gpanel.emulator.errors import GoogleError
 from gpanel.emulator.gmail_api.common import authorize, respond
 from gpanel.emulator.gmail_api.messages import short_resource
-from gpanel.emulator.wire.conditions import Wire
 
 MAX_UPLOAD_BYTES = 36_700_160
 # A too-large body is still read (and thrown away) up to this size so that the client, which
@@ -171,8 +170,7 @@ async def resumable(request: Request) -> Response:
     raise errors.bad_request("Resumable uploads are not supported by the emulator.")
 
 
-def upload_routes(wire: Wire) -> list[BaseRoute]:
-    del wire  # the wire conditions were applied by the middleware already
+def routes() -> list[BaseRoute]:
     return [
         Route("/upload/gmail/v1/users/{userId}/messages/send", send_upload, methods=["POST"]),
         Route("/upload/gmail/v1/users/{userId}/messages", insert_upload, methods=["POST"]),

@@ -350,6 +350,23 @@ label_archived = Table(
     Column("archived_at", DateTime(timezone=True), nullable=False),
 )
 
+# --- Parked mailboxes (revision 0006_parked_mailboxes) -----------------------------------------
+# What a default disconnect keeps for the same Google account to find again: the reserved mailbox
+# id (thread links stay valid), the account's stable id `sub`, and ids only in `kept` (private
+# thread ids, unlinks, labels-undo message ids, the MailMagnet/labels switches). No mail content.
+
+parked_mailboxes = Table(
+    "parked_mailboxes",
+    metadata,
+    Column("mailbox_id", Integer, primary_key=True, autoincrement=False),
+    Column(
+        "user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, unique=True
+    ),
+    Column("google_sub", String(64), nullable=False),
+    Column("kept", JSON, nullable=False),
+    Column("parked_at", DateTime(timezone=True), nullable=False),
+)
+
 # --- API tokens (revision 0004_api_tokens) -------------------------------------------------------
 # For systems that push CRM data to the JSON API. Only a SHA-256 of the token is stored; the
 # token is shown once, when it is made.

@@ -91,14 +91,27 @@ async def test(request: Request) -> Response:
     return await _page(request, report=report)
 
 
+async def confirm_disconnect(request: Request) -> Response:
+    """Say what disconnecting forgets and what it keeps, and ask (the mailbox page's
+    Disconnect button leads here; nothing changes until the form below is sent)."""
+    ctx, user = ctx_of(request), require_user(request)
+    box = await mailboxes.for_user(ctx.engine, user.id)
+    if box is None:
+        return RedirectResponse("/mailbox", status_code=303)
+    return render(request, "mailbox/disconnect.html", {"mailbox": box})
+
+
 async def disconnect_page(request: Request) -> Response:
     ctx, user = ctx_of(request), require_user(request)
     box = await mailboxes.for_user(ctx.engine, user.id)
     if box is None:
         return RedirectResponse("/mailbox", status_code=303)
-    warning = await disconnect.disconnect_mailbox(ctx, box.id)
+    form = await request.form()
+    forget_everything = form.get("forget") == "everything"
+    warning = await disconnect.disconnect_mailbox(ctx, box.id, forget_everything=forget_everything)
+    notice = "disconnected-forgotten" if forget_everything else "disconnected"
     return RedirectResponse(
-        "/mailbox?notice=" + ("disconnected-local" if warning else "disconnected"), status_code=303
+        "/mailbox?notice=" + ("disconnected-local" if warning else notice), status_code=303
     )
 
 
@@ -107,5 +120,6 @@ routes: list[BaseRoute] = [
     Route("/mailbox/connect", connect, name="mailbox_connect"),
     Route("/mailbox/callback", callback, name="mailbox_callback"),
     Route("/mailbox/test", test, methods=["POST"], name="mailbox_test"),
+    Route("/mailbox/disconnect", confirm_disconnect, name="mailbox_disconnect_confirm"),
     Route("/mailbox/disconnect", disconnect_page, methods=["POST"], name="mailbox_disconnect"),
 ]

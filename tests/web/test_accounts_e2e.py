@@ -145,7 +145,9 @@ def test_disconnect_revokes_at_google_and_deletes_everything(stack: Stack) -> No
     browser = stack.sign_in(ADMIN)
     stack.connect(browser, ADMIN)
     assert len(live_grants(stack, ADMIN)) == 1
-    page = browser.post("/mailbox/disconnect", data={"csrf_token": csrf(browser)})
+    page = browser.post(
+        "/mailbox/disconnect", data={"csrf_token": csrf(browser), "forget": "everything"}
+    )
     assert "revoked its access at Google and deleted everything" in page.text
     assert stack.rows(mailboxes) == []
     assert live_grants(stack, ADMIN) == []

@@ -15,8 +15,12 @@ from gpanel.services.context import AppContext
 from gpanel.services.panel.content_cache import content_cache
 
 
-async def disconnect_mailbox(ctx: AppContext, mailbox_id: int) -> str | None:
-    """Returns a warning when Google could not be told (local data is deleted regardless)."""
+async def disconnect_mailbox(
+    ctx: AppContext, mailbox_id: int, *, forget_everything: bool = False
+) -> str | None:
+    """Returns a warning when Google could not be told (local data is deleted regardless).
+    By default the ids a reconnect restores are kept (`parking`); `forget_everything` keeps
+    nothing."""
     listeners = list(ctx.extras.get("disconnect_listeners", []))
 
     async def forget_locally(mid: int) -> None:
@@ -30,10 +34,14 @@ async def disconnect_mailbox(ctx: AppContext, mailbox_id: int) -> str | None:
         ctx.settings.google_revoke_uri,
         mailbox_id,
         [forget_locally, *listeners],
+        forget_everything=forget_everything,
     )
 
 
 async def disconnect_user(ctx: AppContext, user_id: int) -> str | None:
-    """Disconnect a user's mailbox, if any (before the user is deleted or deactivated)."""
+    """Disconnect a user's mailbox, if any, before the user is deleted: removing a person
+    forgets everything (nothing is parked for them)."""
     box = await mailboxes.for_user(ctx.engine, user_id)
-    return await disconnect_mailbox(ctx, box.id) if box is not None else None
+    if box is None:
+        return None
+    return await disconnect_mailbox(ctx, box.id, forget_everything=True)

@@ -6,7 +6,9 @@ the last Gmail history id gpanel saw. Nothing in it is mail content.
 
 Disconnecting revokes the token at Google, deletes the row (every row tied to the mailbox goes
 with it through ON DELETE CASCADE: private threads, unlinks, MailMagnet hits, label state), and
-tells the registered listeners (schedulers, caches) to forget the mailbox.
+tells the registered listeners (schedulers, caches) to forget the mailbox. By default the ids a
+reconnect of the same Google account restores are parked first (`parking`); connecting that
+account again reuses the mailbox id and puts them back.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gpanel.gmail.errors import GmailError
 from gpanel.gmail.oauth import revoke_token
+from gpanel.services.accounts import parking
 from gpanel.services.accounts.google_oauth import GMAIL_MODIFY, FlowResult, missing_features
 from gpanel.services.accounts.sessions import CurrentUser
 from gpanel.services.accounts.vault import TokenVault
@@ -117,9 +120,22 @@ async def connect(
             updated_at=now,
         )
         if existing is None:
-            await conn.execute(
-                insert(mailboxes).values(user_id=user.id, connected_at=now, **values)
-            )
+            # The same Google account disconnected earlier without "forget everything": take
+            # its mailbox id again (thread links stay valid) and put back the ids it kept.
+            reserved = await parking.reserved_id(conn, user.id, result.subject)
+            if reserved is not None:
+                await conn.execute(
+                    insert(mailboxes).values(
+                        id=reserved, user_id=user.id, connected_at=now, **values
+                    )
+                )
+                await parking.restore(conn, user.id, reserved, now)
+            else:
+                inserted = await conn.execute(
+                    insert(mailboxes).values(user_id=user.id, connected_at=now, **values)
+                )
+                assert inserted.inserted_primary_key is not None
+                await parking.keep_clear_of_parked(conn, int(inserted.inserted_primary_key[0]))
         else:
             await conn.execute(
                 update(mailboxes).where(mailboxes.c.id == existing.id).values(**values)
@@ -181,9 +197,14 @@ async def disconnect(
     revoke_uri: str,
     mailbox_id: int,
     listeners: list[DisconnectListener] | tuple[()] = (),
+    *,
+    forget_everything: bool = False,
 ) -> str | None:
     """Revoke, delete, and tell listeners. Returns a warning when Google could not be told
-    (the local data is deleted regardless: the user asked for it to be gone)."""
+    (the local data is deleted regardless: the user asked for it to be gone).
+
+    Unless `forget_everything`, the ids a reconnect of the same Google account restores are
+    parked first (`parking.park`: private marks, unlinks, labels-undo ids, the switches)."""
     async with engine.connect() as conn:
         row = (await conn.execute(select(mailboxes).where(mailboxes.c.id == mailbox_id))).first()
     if row is None:
@@ -200,6 +221,10 @@ async def disconnect(
     except Exception as exc:  # a key rotated away: nothing to revoke with, delete anyway
         log.warning("revoke skipped for mailbox %s: %s", mailbox_id, type(exc).__name__)
     async with engine.begin() as conn:
+        if forget_everything:
+            await parking.forget(conn, row.user_id)
+        else:
+            await parking.park(conn, row, _now())
         await conn.execute(delete(mailboxes).where(mailboxes.c.id == mailbox_id))
     for listener in listeners:
         await listener(mailbox_id)

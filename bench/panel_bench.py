@@ -53,8 +53,6 @@ from gpanel.gmail import StatsSnapshot, participants_query
 from gpanel.services.accounts.sessions import CurrentUser
 from gpanel.services.context import AppContext, open_context
 from gpanel.services.ops.demo_setup import connect_through_emulator
-from gpanel.services.panel import content_cache
-from gpanel.services.panel import fetch as panel_cache
 from gpanel.services.panel.content_cache import ContentCache
 from gpanel.services.panel.fetch import PanelFetcher
 from gpanel.services.panel.view import record_threads, view_client
@@ -109,8 +107,7 @@ def usage(ctx: AppContext, before: StatsSnapshot, keys: list[str]) -> dict[str, 
 
 
 def forget_cache(ctx: AppContext) -> None:
-    for key in (content_cache.EXTRA_KEY, panel_cache.EXTRA_KEY):
-        ctx.extras.pop(key, None)
+    ctx.content_cache.clear()
 
 
 async def timed_view(

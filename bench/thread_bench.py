@@ -45,8 +45,6 @@ from gpanel.gmail import StatsSnapshot
 from gpanel.services.accounts.sessions import CurrentUser
 from gpanel.services.context import AppContext, open_context
 from gpanel.services.ops.demo_setup import connect_through_emulator
-from gpanel.services.panel import content_cache
-from gpanel.services.panel import fetch as panel_cache
 from gpanel.services.threads.actions import Action, apply_action
 from gpanel.services.threads.gate import VIEW_RETRY, authorize_thread
 from gpanel.services.threads.view import Links, build_page
@@ -190,8 +188,7 @@ async def run(args: argparse.Namespace, db_url: str) -> None:
             results.append(await measure(ctx, emu, key, "action: star (check + modify)", star))
             results.append(await measure(ctx, emu, key, "open right after the action", open_thread))
             results.append(await measure(ctx, emu, key, "attachment download (50 KB)", attachment))
-            for extra in (content_cache.EXTRA_KEY, panel_cache.EXTRA_KEY):
-                ctx.extras.pop(extra, None)
+            ctx.content_cache.clear()
             results.append(
                 await measure(
                     ctx, emu, key, "cold open, 10 MB body", lambda: open_thread(big_thread)

@@ -20,6 +20,7 @@ from starlette.staticfiles import StaticFiles
 
 from gpanel.jobs.lifespan import background_jobs
 from gpanel.services.context import AppContext, open_context
+from gpanel.services.threads.image_proxy import ImageProxy
 from gpanel.settings import Settings
 from gpanel.web import routes as web_routes
 from gpanel.web.errors import install_error_handlers
@@ -40,10 +41,18 @@ class State(TypedDict):
     ctx: AppContext
 
 
-def create_app(settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> Starlette:
+def create_app(
+    settings: Settings,
+    transport: httpx.AsyncBaseTransport | None = None,
+    *,
+    image_proxy: ImageProxy | None = None,
+) -> Starlette:
+    """`transport` and `image_proxy` are the test seams `open_context` takes."""
+
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[State]:
-        async with open_context(settings, transport=transport) as ctx, background_jobs(ctx):
+        opened = open_context(settings, transport=transport, image_proxy=image_proxy)
+        async with opened as ctx, background_jobs(ctx):
             log.info("gpanel started in %s mode at %s", settings.mode.value, settings.base_url)
             yield {"ctx": ctx}
 

@@ -39,11 +39,15 @@ def create_emulator(config: EmulatorConfig | None = None) -> Starlette:
         *control_routes(),
         *oauth_routes(state.accounts, state.config),
     ]
-    state.wire = Wire(config)
-    middleware = [Middleware(wire_middleware, state.wire, state.accounts)]
+    wire = Wire(config)
+    state.on_reset(wire.reset)
+    middleware = [Middleware(wire_middleware, wire, state.accounts)]
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        # Changes are also made from other threads (tests, the control API's callers): the
+        # notifier schedules their pushes on the loop that serves the app.
+        notifier.bind_loop()
         try:
             yield
         finally:
@@ -54,7 +58,7 @@ def create_emulator(config: EmulatorConfig | None = None) -> Starlette:
     install_handlers(app)
     # Starlette builds its middleware stack on the first request, so routes added now are
     # served, and `app` itself is the fully wrapped dispatcher the batch endpoint needs.
-    app.router.routes.extend(wire_routes(state.wire, app))
+    app.router.routes.extend(wire_routes(wire, app))
 
     if config.seed == "demo":
         seed_demo(state, today=dt.date.today())

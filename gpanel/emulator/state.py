@@ -1,7 +1,8 @@
 """The emulator's mailboxes: messages as raw RFC 822, threads, labels and the history log.
 
 `EmulatorState` is everything one emulator instance remembers: the accounts (shared with the
-OAuth half), one `Mailbox` per account, and the wire-conditions layer (`wire`, set by app.py).
+OAuth half) and one `Mailbox` per account. The wire conditions live above it (app.py builds
+them and registers their reset, so `/_emulator/reset` clears them too).
 A `Mailbox` keeps each message's raw bytes with its labelIds, internalDate and threadId, threads
 replies the way Gmail does (References/In-Reply-To plus a matching normalised subject), owns the
 label table with Gmail's conflict and reserved-name rules, and writes one history record per
@@ -18,7 +19,6 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from gpanel.emulator import errors
 from gpanel.emulator.accounts import Accounts
@@ -248,19 +248,18 @@ class Mailbox:
 
 
 class EmulatorState:
-    """All the emulator remembers: accounts, mailboxes, and the wire layer once app.py sets it."""
+    """All the emulator remembers: accounts and mailboxes."""
 
     def __init__(self, config: EmulatorConfig) -> None:
         self.config = config
         self.accounts = Accounts(default_ttl_seconds=config.access_token_ttl_seconds)
-        self.wire: Any = None  # gpanel.emulator.wire.conditions.Wire, when that module is present
-        self.push_notifier: Any = None  # gmail_api_watch.PushNotifier, set by create_emulator
         # One lock for all mailboxes: the emulator serves one event loop, but tests also reach
         # into the state from their own thread while uvicorn runs in another.
         self.lock = threading.RLock()
         self._mailboxes: dict[str, Mailbox] = {}
         self._ids = itertools.count(1)
         self._listeners: list[Callable[[Mailbox, list[Change]], None]] = []
+        self._reset_hooks: list[Callable[[], None]] = []
 
     def add_user(self, email: str, name: str = "") -> Mailbox:
         """Create the account and its mailbox (an existing one is kept, its name updated)."""
@@ -302,11 +301,14 @@ class EmulatorState:
         for listener in self._listeners:
             listener(mailbox, changes)
 
+    def on_reset(self, hook: Callable[[], None]) -> None:
+        """Also call `hook` on every `reset()` (app.py registers the wire's reset)."""
+        self._reset_hooks.append(hook)
+
     def reset(self) -> None:
-        """Forget every account, token, mailbox and wire setting."""
+        """Forget every account, token and mailbox, and run the reset hooks."""
         with self.lock:
             self.accounts.reset()
             self._mailboxes.clear()
-            reset = getattr(self.wire, "reset", None)
-            if callable(reset):
-                reset()
+            for hook in self._reset_hooks:
+                hook()

@@ -49,16 +49,11 @@ class EmbeddedScheduler:
 
     # --- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
-        self.ctx.extras[job_state.TRIGGER_KEY] = self.trigger
-        self.ctx.extras.setdefault("disconnect_listeners", []).append(self.forget)
+        self.ctx.jobs.register(self.trigger, on_disconnect=self.forget)
         self._loop_task = asyncio.create_task(self._loop(), name="jobs-tick")
 
     async def stop(self) -> None:
-        if self.ctx.extras.get(job_state.TRIGGER_KEY) == self.trigger:
-            del self.ctx.extras[job_state.TRIGGER_KEY]
-        listeners = self.ctx.extras.get("disconnect_listeners", [])
-        if self.forget in listeners:
-            listeners.remove(self.forget)
+        self.ctx.jobs.unregister(self.trigger, on_disconnect=self.forget)
         tasks = [t for t in [self._loop_task, *self._running.values()] if t is not None]
         for task in tasks:
             task.cancel()

@@ -17,8 +17,6 @@ from gpanel.services.context import AppContext
 from gpanel.services.magnet.events import listening
 from gpanel.settings import Queue
 
-SCHEDULER_KEY = "jobs.scheduler"
-
 
 @contextlib.asynccontextmanager
 async def background_jobs(ctx: AppContext) -> AsyncIterator[None]:
@@ -30,10 +28,8 @@ async def background_jobs(ctx: AppContext) -> AsyncIterator[None]:
                 yield
             return
         scheduler = EmbeddedScheduler(ctx)
-        ctx.extras[SCHEDULER_KEY] = scheduler
         await scheduler.start()
         try:
             yield
         finally:
             await scheduler.stop()
-            ctx.extras.pop(SCHEDULER_KEY, None)

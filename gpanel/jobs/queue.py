@@ -43,8 +43,6 @@ log = logging.getLogger("gpanel.jobs")
 
 QUEUE = "gpanel"
 MAILBOX_TASK = "gpanel.mailbox_job"
-APP_KEY = "jobs.procrastinate"
-STALLED_KEY = "jobs.stalled_seconds"
 DEFAULT_STALLED_SECONDS = 30.0
 # An arbitrary constant naming gpanel's schema-install lock among PostgreSQL advisory locks.
 _SCHEMA_LOCK = 0x67_70_61_6E_65_6C
@@ -60,9 +58,11 @@ class QueueApp:
 
     app: procrastinate.App
     mailbox_task: procrastinate.tasks.Task  # type: ignore[type-arg]
+    # A job whose worker sent no heartbeat for this long is handed back to the queue.
+    stalled_seconds: float = DEFAULT_STALLED_SECONDS
 
 
-def build_app(settings: Settings) -> QueueApp:
+def build_app(settings: Settings, stalled_seconds: float = DEFAULT_STALLED_SECONDS) -> QueueApp:
     connector = procrastinate.PsycopgConnector(conninfo=libpq_url(settings.resolved_database_url))
     app = procrastinate.App(connector=connector)
     tick_every = max(1, round(tick_seconds(settings.magnet_poll_seconds)))
@@ -109,7 +109,7 @@ def build_app(settings: Settings) -> QueueApp:
     async def purge(context: procrastinate.JobContext, timestamp: int) -> None:
         await run_global_job(_ctx(context), "purge")
 
-    queue_app = QueueApp(app, mailbox_job)
+    queue_app = QueueApp(app, mailbox_job, stalled_seconds)
     return queue_app
 
 
@@ -174,9 +174,10 @@ async def defer_due(ctx: AppContext, queue_app: QueueApp) -> int:
 
 async def retry_stalled(ctx: AppContext, queue_app: QueueApp) -> int:
     """Put the jobs of workers that stopped sending heartbeats back in the queue."""
-    seconds = float(ctx.extras.get(STALLED_KEY, DEFAULT_STALLED_SECONDS))
     manager = queue_app.app.job_manager
-    stalled = list(await manager.get_stalled_jobs(seconds_since_heartbeat=seconds))
+    stalled = list(
+        await manager.get_stalled_jobs(seconds_since_heartbeat=queue_app.stalled_seconds)
+    )
     for job in stalled:
         log.warning("retrying job %s (%s) of a stalled worker", job.id, job.task_name)
         await manager.retry_job(job)
@@ -193,10 +194,8 @@ async def deferring(ctx: AppContext) -> AsyncIterator[QueueApp]:
         async def trigger(job: str, mailbox_id: int) -> None:
             await defer_run(queue_app, job, mailbox_id)
 
-        ctx.extras[job_state.TRIGGER_KEY] = trigger
-        ctx.extras[APP_KEY] = queue_app
+        ctx.jobs.register(trigger)
         try:
             yield queue_app
         finally:
-            ctx.extras.pop(job_state.TRIGGER_KEY, None)
-            ctx.extras.pop(APP_KEY, None)
+            ctx.jobs.unregister(trigger)

@@ -1,34 +1,25 @@
 """Running one job for one mailbox, the same way whichever scheduler asked.
 
 `run_mailbox_job` looks the job up in the registry, runs it, and logs the outcome by ids and
-types only. An observer in `ctx.extras[OBSERVER_KEY]` (an object with `started(job, mailbox_id)`
-and `finished(job, mailbox_id, ok)`) is told about each run: tests use it to record run
-intervals across worker processes, and it is the seam for run metrics.
+types only. The context's observer (`ctx.observer`, a `scheduling.RunObserver` given to
+`open_context`) is told about each run: tests use it to record run intervals across worker
+processes, and it is the seam for run metrics.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from typing import Protocol
 
 from gpanel.jobs.registry import global_job, mailbox_job
 from gpanel.services.context import AppContext
 
 log = logging.getLogger("gpanel.jobs")
 
-OBSERVER_KEY = "jobs.observer"
-
-
-class RunObserver(Protocol):
-    def started(self, job: str, mailbox_id: int) -> None: ...
-
-    def finished(self, job: str, mailbox_id: int, ok: bool) -> None: ...
-
 
 async def run_mailbox_job(ctx: AppContext, job: str, mailbox_id: int) -> object:
     run = mailbox_job(job)
-    observer: RunObserver | None = ctx.extras.get(OBSERVER_KEY)
+    observer = ctx.observer
     started = time.perf_counter()
     if observer is not None:
         observer.started(job, mailbox_id)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from gpanel.jobs.queue import QUEUE, STALLED_KEY, build_app, ensure_schema
+from gpanel.jobs.queue import QUEUE, build_app, ensure_schema
 from gpanel.services.context import AppContext
 
 log = logging.getLogger("gpanel.jobs")
@@ -27,8 +27,7 @@ async def work(
     install_signal_handlers: bool = True,
 ) -> None:
     """Run jobs until stopped (SIGINT/SIGTERM finish the running jobs first)."""
-    queue_app = build_app(ctx.settings)
-    ctx.extras[STALLED_KEY] = stalled_seconds
+    queue_app = build_app(ctx.settings, stalled_seconds)
     async with queue_app.app.open_async():
         await ensure_schema(queue_app.app)
         log.info("worker %s started: concurrency %d", name or "", concurrency)

@@ -1,15 +1,19 @@
 """What services need at run time, built once by the app's lifespan (or the CLI, or a worker).
 
-`AppContext` holds the settings, the database engine and the shared outbound HTTP client.
-It is created by `open_context()` and closed when the app stops; nothing here is global.
+`AppContext` holds every object the process shares: the settings, the database engine, the
+outbound HTTP client, the token vault and broker, the Gmail client and its quota budget, the
+mail content cache and the panel reader on it, the image proxy, MailMagnet's event hub, the
+registration point of the running scheduler (`JobTriggers`) and the observer of job runs. All
+of them are built in `open_context()`, in that one place, and closed there when the app stops;
+nothing here is global and nothing is made on first use. Tests hand in their own image proxy
+or observer through `open_context`'s arguments.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -19,7 +23,12 @@ from gpanel.gmail.client import GmailClient
 from gpanel.services.accounts.google_oauth import GoogleOAuth, relax_oauthlib
 from gpanel.services.accounts.tokens import TokenBroker
 from gpanel.services.accounts.vault import TokenVault
+from gpanel.services.magnet.hub import MagnetHub
+from gpanel.services.ops.scheduling import JobTriggers, RunObserver
 from gpanel.services.ops.shared_budget import PostgresBudget
+from gpanel.services.panel.content_cache import ContentCache
+from gpanel.services.panel.fetch import PanelFetcher
+from gpanel.services.threads.image_proxy import ImageProxy, UrlSigner
 from gpanel.settings import Queue, Settings
 from gpanel.store.engine import create_engine
 
@@ -34,18 +43,29 @@ class AppContext:
     tokens: TokenBroker
     budget: InProcessBudget
     gmail: GmailClient
-    # Long-lived per-process helpers that later capabilities attach (token broker, caches,
-    # schedulers), keyed by name so this container does not have to know every one of them.
-    extras: dict[str, Any] = field(default_factory=dict)
+    content_cache: ContentCache
+    panel: PanelFetcher
+    image_proxy: ImageProxy
+    image_signer: UrlSigner
+    magnet_hub: MagnetHub
+    jobs: JobTriggers
+    observer: RunObserver | None
 
 
 @asynccontextmanager
 async def open_context(
-    settings: Settings, transport: httpx.AsyncBaseTransport | None = None
+    settings: Settings,
+    transport: httpx.AsyncBaseTransport | None = None,
+    *,
+    image_proxy: ImageProxy | None = None,
+    observer: RunObserver | None = None,
 ) -> AsyncIterator[AppContext]:
-    """Build the engine and HTTP client; dispose of both on exit.
+    """Build everything the process shares; close the image proxy, the HTTP client and the
+    engine on exit.
 
-    `transport` is the seam tests use to point gpanel at an in-process emulator or respx.
+    `transport` is the seam tests use to point gpanel at an in-process emulator or respx;
+    `image_proxy` replaces the proxy (tests build one on a loopback resolver and transport);
+    `observer` is told about every job run.
     """
     engine = create_engine(settings.resolved_database_url)
     http = httpx.AsyncClient(
@@ -74,6 +94,10 @@ async def open_context(
         max_inflight=settings.gmail_max_inflight_per_mailbox,
         batch_size=settings.gmail_batch_size,
     )
+    cache = ContentCache(settings.cache_max_bytes, settings.cache_ttl_seconds)
+    # The proxy has an HTTP client of its own (no cookies, no proxies from the environment),
+    # never the shared one that carries Google's tokens.
+    proxy = image_proxy if image_proxy is not None else ImageProxy()
     ctx = AppContext(
         settings=settings,
         engine=engine,
@@ -83,14 +107,17 @@ async def open_context(
         tokens=tokens,
         budget=budget,
         gmail=gmail,
+        content_cache=cache,
+        panel=PanelFetcher(cache),
+        image_proxy=proxy,
+        image_signer=UrlSigner(settings.secret_key.get_secret_value()),
+        magnet_hub=MagnetHub(),
+        jobs=JobTriggers(),
+        observer=observer,
     )
     try:
         yield ctx
     finally:
-        # Helpers made on first use (the image proxy's own HTTP client, for one) close here.
-        for helper in list(ctx.extras.values()):
-            closer = getattr(helper, "aclose", None)
-            if callable(closer):
-                await closer()
+        await proxy.aclose()
         await http.aclose()
         await engine.dispose()

@@ -24,7 +24,6 @@ from starlette.routing import BaseRoute, Route
 
 from gpanel.services.accounts import mailboxes
 from gpanel.services.magnet import notifications as notes
-from gpanel.services.magnet.events import hub_of
 from gpanel.services.ops import job_state
 from gpanel.services.sharing import rules as sharing
 from gpanel.services.sharing.policy import Feature
@@ -70,7 +69,7 @@ async def stream(request: Request) -> Response:
 
     async def events() -> AsyncIterator[str]:
         yield "retry: 3000\n\n"
-        hub = hub_of(ctx)
+        hub = ctx.magnet_hub
         if box is None:
             state = await notes.bell_state(ctx.engine, None)
             yield f"event: bell\ndata: {json.dumps(state.as_json())}\n\n"
@@ -129,7 +128,7 @@ async def switch(request: Request) -> Response:
     if enable:
         # Take the starting point now rather than at the next tick.
         await job_state.trigger(ctx, "magnet", box.id)
-    hub_of(ctx).publish(box.id)
+    ctx.magnet_hub.publish(box.id)
     return RedirectResponse("/notifications?notice=" + ("on" if enable else "off"), status_code=303)
 
 

@@ -48,8 +48,6 @@ from gpanel.services.threads.image_proxy import (
     CACHE_SECONDS,
     PROXY_PATH,
     ImageRefused,
-    image_proxy,
-    url_signer,
 )
 from gpanel.services.threads.view import Links, ThreadPage, build_page
 from gpanel.web.errors import wants_json
@@ -98,7 +96,7 @@ def _links(request: Request, grant: threads.ThreadGrant) -> Links:
     origin = ctx.settings.base_url.rstrip("/")
     kind = grant.record_type.value
     base = _base(kind, grant.record_id, grant.mailbox.id, grant.thread.id)
-    signer = url_signer(ctx)
+    signer = ctx.image_signer
     codec = _inline_codec(request)
 
     def attachment(message_id: str, part_id: str, inline: bool) -> str:
@@ -416,10 +414,10 @@ async def attachment(request: Request) -> Response:
 async def proxy_image(request: Request) -> Response:
     ctx = ctx_of(request)
     url = request.query_params.get("u", "")
-    if not url_signer(ctx).check(url, request.query_params.get("s", "")):
+    if not ctx.image_signer.check(url, request.query_params.get("s", "")):
         raise HTTPException(403, "This image link was not made by gpanel, or it has expired.")
     try:
-        image = await image_proxy(ctx).fetch(url)
+        image = await ctx.image_proxy.fetch(url)
     except ImageRefused as exc:
         raise HTTPException(exc.status, f"The image was not loaded: {exc.reason}.") from None
     return Response(

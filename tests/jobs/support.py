@@ -23,6 +23,7 @@ from gpanel.services.accounts.sessions import CurrentUser
 from gpanel.services.context import AppContext, open_context
 from gpanel.services.ops import job_state
 from gpanel.services.ops.demo_setup import connect_through_emulator
+from gpanel.services.ops.scheduling import RunObserver
 from gpanel.settings import Settings
 from tests.support.stack import stack_settings
 
@@ -66,10 +67,10 @@ async def seed_people(engine: AsyncEngine) -> tuple[int, int, int]:
 
 @asynccontextmanager
 async def magnet_world(
-    db_url: str, emulator_url: str, **overrides: str
+    db_url: str, emulator_url: str, observer: RunObserver | None = None, **overrides: str
 ) -> AsyncIterator[MagnetWorld]:
     settings, _ = stack_settings(db_url, emulator_url, **overrides)
-    async with open_context(settings) as ctx:
+    async with open_context(settings, observer=observer) as ctx:
         user_id, contact_id, company_id = await seed_people(ctx.engine)
         user = CurrentUser(user_id, ALICE, "Alice Archer", "rep", None)
         box = await connect_through_emulator(ctx.engine, settings, emulator_url, user)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 
 from gpanel.jobs.embedded import EmbeddedScheduler, tick_seconds
-from gpanel.jobs.runner import OBSERVER_KEY
 from gpanel.store.tables import magnet_hits, mailbox_jobs
 from tests.jobs.support import (
     ALICE,
@@ -56,9 +55,8 @@ class Intervals:
 async def test_triggers_coalesce_and_never_overlap(db_url: str, emulator: RunningEmulator) -> None:
     """Ten triggers during a slow run give one follow-up run, never two runs at once."""
     emulator.add_user(ALICE)
-    async with magnet_world(db_url, emulator.url) as w:
-        seen = Intervals()
-        w.ctx.extras[OBSERVER_KEY] = seen
+    seen = Intervals()
+    async with magnet_world(db_url, emulator.url, observer=seen) as w:
         scheduler = EmbeddedScheduler(w.ctx, tick=3600)
         emulator.control.put("/_emulator/latency", json={"latency_ms": 150})
         try:

@@ -1,10 +1,11 @@
 """A `gpanel worker` for tests, run as a subprocess: `python -m tests.jobs.worker_proc ...`.
 
-It is the production worker (`gpanel.jobs.worker.work`) with two test seams set in the context:
-an observer that appends each run's start and end (job, mailbox, pid, wall time) to a JSON-lines
-file, so tests can check across processes that runs of one mailbox never overlap; and an
-optional fault that SIGKILLs this process in the middle of MailMagnet's storage transaction
-(hits inserted, cursor not moved, nothing committed). `--once MAILBOX` runs one MailMagnet run
+It is the production worker (`gpanel.jobs.worker.work`) with two test seams: an observer
+(given to `open_context`) that appends each run's start and end (job, mailbox, pid, wall time)
+to a JSON-lines file, so tests can check across processes that runs of one mailbox never
+overlap; and an optional fault at the database boundary (`tests.support.faults`) that SIGKILLs
+this process in the middle of MailMagnet's storage transaction (hits inserted, cursor not
+moved, nothing committed). `--once MAILBOX` runs one MailMagnet run
 without the queue (the SQLite path) and exits.
 """
 
@@ -12,16 +13,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import signal
 import time
 from pathlib import Path
 
-from gpanel.jobs.runner import OBSERVER_KEY
 from gpanel.jobs.worker import work
 from gpanel.services.context import open_context
 from gpanel.services.magnet import run as magnet
+from tests.support.faults import crash_while_storing_hits
 from tests.support.stack import stack_settings
 
 
@@ -78,15 +80,16 @@ def main() -> None:
         token_keys=args.token_key,
     )
 
-    async def fault(stage: str, hits: int) -> None:
-        if hits:
-            os.kill(os.getpid(), signal.SIGKILL)
+    def die() -> None:
+        os.kill(os.getpid(), signal.SIGKILL)
 
     async def go() -> None:
-        async with open_context(settings) as ctx:
-            ctx.extras[OBSERVER_KEY] = FileObserver(Path(args.log))
+        async with contextlib.AsyncExitStack() as stack:
+            ctx = await stack.enter_async_context(
+                open_context(settings, observer=FileObserver(Path(args.log)))
+            )
             if args.kill_at_store:
-                ctx.extras[magnet.FAULT_KEY] = fault
+                stack.enter_context(crash_while_storing_hits(ctx.engine, die))
             if args.once:
                 await magnet.run_magnet(ctx, args.once)
                 return

@@ -9,8 +9,8 @@
 - `LoopbackTransport`: the proxy's connection seam. It sends requests for the public-looking
   address to the local server instead (the proxy has already vetted the address by then), so
   no test touches the internet.
-- `ProxyInjector`: wraps gpanel's ASGI app so `ctx.extras["image_proxy"]` is a proxy built on
-  these seams (created inside the server's event loop on first request).
+- `proxied_stack`: a running gpanel whose image proxy is built on these seams (handed to
+  `create_app`, which hands it to `open_context`).
 """
 
 from __future__ import annotations
@@ -19,19 +19,18 @@ import contextlib
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gpanel.app import create_app
 from gpanel.demo.cast import REPS
 from gpanel.emulator.config import EmulatorConfig
-from gpanel.services.threads.image_proxy import EXTRA_KEY, ImageProxy
+from gpanel.services.threads.image_proxy import ImageProxy
 from tests.support.emulator import run_emulator
 from tests.support.servers import serve
 from tests.support.stack import Stack, stack_settings
@@ -160,23 +159,6 @@ def test_proxy(origin: ImageOrigin, **options: Any) -> tuple[ImageProxy, Loopbac
 test_proxy.__test__ = False  # type: ignore[attr-defined]  # a factory, not a test
 
 
-class ProxyInjector:
-    """ASGI wrapper putting a seam-built proxy into gpanel's context on first request."""
-
-    def __init__(self, app: ASGIApp, make: Callable[[], ImageProxy]) -> None:
-        self.app = app
-        self.make = make
-        self.proxy: ImageProxy | None = None
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            ctx = scope.get("state", {}).get("ctx")
-            if ctx is not None and EXTRA_KEY not in ctx.extras:
-                self.proxy = self.make()
-                ctx.extras[EXTRA_KEY] = self.proxy
-        await self.app(scope, receive, send)
-
-
 @contextmanager
 def proxied_stack(db_url: str, origin: ImageOrigin) -> Iterator[Stack]:
     """`tests.support.stack.run_stack`, with gpanel's image proxy on the test seams."""
@@ -184,7 +166,7 @@ def proxied_stack(db_url: str, origin: ImageOrigin) -> Iterator[Stack]:
         for rep in REPS:
             emu.add_user(rep.email, rep.name)
         settings, env = stack_settings(db_url, emu.url)
-        app = ProxyInjector(create_app(settings), lambda: test_proxy(origin)[0])
+        app = create_app(settings, image_proxy=test_proxy(origin)[0])
         with serve(app, port=settings.port) as url:
             yield Stack(url, emu, settings, db_url, env)
 

@@ -161,8 +161,6 @@ async def watch(request: Request) -> Response:
     mailbox.watch_expiration_ms = expiration
     mailbox.watch_label_ids = frozenset(str(x) for x in labels)
     mailbox.watch_topic = topic
-    if isinstance(call.state.push_notifier, PushNotifier):
-        call.state.push_notifier.bind_loop()
     return respond(request, {"historyId": str(mailbox.history_id), "expiration": str(expiration)})
 
 
@@ -177,7 +175,6 @@ class PushNotifier:
 
     def __init__(self, state: EmulatorState) -> None:
         self._state = state
-        state.push_notifier = self
         self._loop: asyncio.AbstractEventLoop | None = None
         self._client: httpx.AsyncClient | None = None
         self._pending: set[str] = set()

@@ -4,15 +4,14 @@ page, deleting a user through the page or the JSON API).
 It revokes the token at Google, deletes the mailbox row (rows tied to it go by cascade), forgets
 the access token and every piece of mail content cached in this process for it (ids can be
 reused once a row is gone, so nothing read from the old mailbox may outlive it), and calls
-every listener registered in `ctx.extras["disconnect_listeners"]` (schedulers) so nothing
-keeps working on it.
+every disconnect listener the running scheduler registered (`ctx.jobs`) so no run keeps
+working on it.
 """
 
 from __future__ import annotations
 
 from gpanel.services.accounts import mailboxes
 from gpanel.services.context import AppContext
-from gpanel.services.panel.content_cache import content_cache
 
 
 async def disconnect_mailbox(
@@ -21,11 +20,11 @@ async def disconnect_mailbox(
     """Returns a warning when Google could not be told (local data is deleted regardless).
     By default the ids a reconnect restores are kept (`parking`); `forget_everything` keeps
     nothing."""
-    listeners = list(ctx.extras.get("disconnect_listeners", []))
+    listeners = list(ctx.jobs.disconnect_listeners)
 
     async def forget_locally(mid: int) -> None:
         ctx.tokens.forget(str(mid))
-        content_cache(ctx).forget_mailbox(mid)
+        ctx.content_cache.forget_mailbox(mid)
 
     return await mailboxes.disconnect(
         ctx.engine,

@@ -1,12 +1,13 @@
 """MailMagnet's "something changed for this mailbox" signal, for the pages that are open.
 
 When a MailMagnet run commits new hits (or pauses a mailbox), the notification bells of the
-owner's open pages must update. Inside one process that is `MagnetHub.publish()`, which wakes
-every server-sent-event stream subscribed to the mailbox. Across processes (a `gpanel worker`
-stored the hits, a web process holds the streams) it is PostgreSQL's NOTIFY, sent in the same
-transaction as the hits (so it is delivered exactly when they are committed), and a LISTEN task
-in each web process that republishes into its hub. The payload is the mailbox id: nothing else
-travels, and a stream that wakes re-reads its count from the database.
+owner's open pages must update. Inside one process that is `ctx.magnet_hub.publish()`
+(`hub.MagnetHub`), which wakes every server-sent-event stream subscribed to the mailbox. Across
+processes (a `gpanel worker` stored the hits, a web process holds the streams) it is
+PostgreSQL's NOTIFY, sent in the same transaction as the hits (so it is delivered exactly when
+they are committed), and a LISTEN task in each web process that republishes into its hub. The
+payload is the mailbox id: nothing else travels, and a stream that wakes re-reads its count
+from the database.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import psycopg
 from sqlalchemy import text
@@ -26,43 +27,6 @@ from gpanel.services.context import AppContext
 log = logging.getLogger("gpanel.magnet")
 
 CHANNEL = "gpanel_magnet"
-HUB_KEY = "magnet.hub"
-
-
-class MagnetHub:
-    """Per-process fan-out of mailbox ids to the streams waiting on them."""
-
-    def __init__(self) -> None:
-        self._waiting: dict[int, set[asyncio.Event]] = {}
-
-    @contextlib.contextmanager
-    def subscribe(self, mailbox_id: int) -> Iterator[asyncio.Event]:
-        """An event set whenever the mailbox changes; the subscriber clears it after reading."""
-        event = asyncio.Event()
-        self._waiting.setdefault(mailbox_id, set()).add(event)
-        try:
-            yield event
-        finally:
-            waiting = self._waiting.get(mailbox_id)
-            if waiting is not None:
-                waiting.discard(event)
-                if not waiting:
-                    del self._waiting[mailbox_id]
-
-    def publish(self, mailbox_id: int) -> None:
-        for event in self._waiting.get(mailbox_id, ()):
-            event.set()
-
-    def subscribers(self, mailbox_id: int) -> int:
-        return len(self._waiting.get(mailbox_id, ()))
-
-
-def hub_of(ctx: AppContext) -> MagnetHub:
-    hub = ctx.extras.get(HUB_KEY)
-    if not isinstance(hub, MagnetHub):
-        hub = MagnetHub()
-        ctx.extras[HUB_KEY] = hub
-    return hub
 
 
 def is_postgres(ctx: AppContext) -> bool:
@@ -90,7 +54,7 @@ async def listen(ctx: AppContext, ready: asyncio.Event | None = None) -> None:
     Reconnects after a lost connection (with a pause), so a database restart does not leave
     open pages deaf for good; polling the bell's count remains the fallback.
     """
-    hub = hub_of(ctx)
+    hub = ctx.magnet_hub
     url = libpq_url(ctx.settings.resolved_database_url)
     while True:
         try:

@@ -24,7 +24,7 @@ from gpanel.gmail import GmailError, Priority, RetryPolicy
 from gpanel.services.accounts.mailboxes import Mailbox
 from gpanel.services.accounts.sessions import CurrentUser
 from gpanel.services.context import AppContext
-from gpanel.services.magnet.events import hub_of, is_postgres, notify_in_transaction
+from gpanel.services.magnet.events import is_postgres, notify_in_transaction
 from gpanel.services.ops import job_state
 from gpanel.services.sharing.policy import Detail, Person, Sharing, thread_detail
 from gpanel.store.tables import companies, contact_emails, contacts, magnet_hits
@@ -175,7 +175,7 @@ async def _mark(ctx: AppContext, mailbox_id: int, condition: ColumnElement[bool]
         if result.rowcount:
             await notify_in_transaction(conn, mailbox_id)
     if result.rowcount and not is_postgres(ctx):
-        hub_of(ctx).publish(mailbox_id)
+        ctx.magnet_hub.publish(mailbox_id)
     return int(result.rowcount or 0)
 
 

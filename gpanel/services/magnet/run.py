@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,7 +37,7 @@ from gpanel.crm.emails import normalise_email
 from gpanel.gmail import GmailError, HistoryExpired, MailboxClient, Priority, ReconnectRequired
 from gpanel.services.accounts import mailboxes
 from gpanel.services.context import AppContext
-from gpanel.services.magnet.events import hub_of, is_postgres, notify_in_transaction
+from gpanel.services.magnet.events import is_postgres, notify_in_transaction
 from gpanel.services.ops import job_state
 from gpanel.store.tables import contact_emails, magnet_hits, mailbox_jobs
 
@@ -47,13 +47,7 @@ CATCH_UP_LIMIT = 500
 # The catch-up search starts this long before the last successful check: Gmail's `after:` is
 # by internal date, which may trail the moment a message became visible to history.
 CATCH_UP_SLACK = dt.timedelta(minutes=10)
-# Fault-injection seam for crash tests: an async callable in ctx.extras under this key is
-# awaited with the stage name ("stored": hits inserted, cursor not yet moved, not committed)
-# and the number of hits the transaction holds.
-FAULT_KEY = "magnet.fault"
 ERROR_PREFIX = "MailMagnet: "
-
-Fault = Callable[[str, int], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -144,7 +138,6 @@ async def _store(
 ) -> list[Hit]:
     """Insert the hits (once) and move the cursor, in one transaction, the cursor last.
     Returns the hits that were new."""
-    fault: Fault | None = ctx.extras.get(FAULT_KEY)
     inserted: list[Hit] = []
     async with ctx.engine.begin() as conn:
         for hit in hits:
@@ -165,8 +158,6 @@ async def _store(
             # reliable for ON CONFLICT DO NOTHING on every driver).
             if result.first() is not None:
                 inserted.append(hit)
-        if fault is not None:
-            await fault("stored", len(hits))
         # Compare-and-set: a concurrent run that already moved the cursor keeps its value.
         await conn.execute(
             update(mailbox_jobs)
@@ -189,7 +180,7 @@ async def _store(
         if inserted:
             await notify_in_transaction(conn, mailbox_id)
     if inserted and not is_postgres(ctx):
-        hub_of(ctx).publish(mailbox_id)  # on PostgreSQL the NOTIFY above reaches every hub
+        ctx.magnet_hub.publish(mailbox_id)  # on PostgreSQL the NOTIFY above reaches every hub
     return inserted
 
 
@@ -247,7 +238,7 @@ async def run_magnet(ctx: AppContext, mailbox_id: int) -> MagnetResult:
         await job_state.record_error(
             ctx.engine, mailbox_id, ERROR_PREFIX + "paused. " + exc.user_message
         )
-        hub_of(ctx).publish(mailbox_id)
+        ctx.magnet_hub.publish(mailbox_id)
         log.warning("mailbox %s: magnet paused, reconnect required", mailbox_id)
         return MagnetResult(mailbox_id, "paused", error=exc.user_message)
     except GmailError as exc:

@@ -7,16 +7,15 @@ columns; `last_error` is the last trouble of either, in plain words (never mail 
 `due()` answers the schedulers' question "which mailboxes need which job now", from the row,
 the mailbox's connection status and the owner's feature permissions, in two queries. It is
 stateless (everything it needs is in the database), so any number of schedulers or workers can
-ask it and agree. `JobTrigger` is how a web handler (the Pub/Sub push endpoint, the switch on
+ask it and agree. `trigger()` is how a web handler (the Pub/Sub push endpoint, the switch on
 the settings page) asks whichever scheduler runs in this process to run a job now: the
-scheduler puts its trigger in `ctx.extras[TRIGGER_KEY]` when it starts.
+scheduler registers its trigger on `ctx.jobs` (`scheduling.JobTriggers`) when it starts.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,11 +29,8 @@ from gpanel.store.tables import feature_rules, mailbox_jobs, mailboxes, users
 
 log = logging.getLogger("gpanel.jobs")
 
-TRIGGER_KEY = "jobs.trigger"
 # A watch lasts 7 days; renewing once a day keeps six days of slack for a failing renewal.
 WATCH_RENEW_BEFORE = dt.timedelta(days=6)
-
-JobTrigger = Callable[[str, int], Awaitable[None]]
 
 
 def now_utc() -> dt.datetime:
@@ -241,7 +237,7 @@ async def due(
 async def trigger(ctx: AppContext, job: str, mailbox_id: int) -> bool:
     """Ask this process's scheduler to run `job` for the mailbox now (coalesced with a run
     already queued or in flight). False when no scheduler runs here."""
-    run: JobTrigger | None = ctx.extras.get(TRIGGER_KEY)
+    run = ctx.jobs.trigger
     if run is None:
         log.warning("no scheduler in this process to run %s for mailbox %s", job, mailbox_id)
         return False

@@ -21,9 +21,6 @@ from typing import Any
 
 from cachetools import TTLCache
 
-from gpanel.services.context import AppContext
-
-EXTRA_KEY = "content_cache"
 CacheKey = tuple[Hashable, ...]
 
 # Python objects cost more than their text; the factor keeps the bound honest for the dicts
@@ -108,6 +105,10 @@ class ContentCache:
     def discard(self, key: CacheKey) -> None:
         self._entries.pop(key, None)
 
+    def clear(self) -> None:
+        """Drop everything (the benchmarks measure cold views this way)."""
+        self._entries.clear()
+
     def forget_mailbox(self, mailbox_id: int) -> None:
         """Drop everything read from one mailbox (disconnect, or a change we caused)."""
         for key in [k for k in list(self._entries.keys()) if k and k[0] == mailbox_id]:
@@ -116,12 +117,3 @@ class ContentCache:
 
 def _entry_size(entry: Entry) -> int:
     return max(1, entry.size)
-
-
-def content_cache(ctx: AppContext) -> ContentCache:
-    """The process's one content cache, made on first use from the settings."""
-    cache = ctx.extras.get(EXTRA_KEY)
-    if not isinstance(cache, ContentCache):
-        cache = ContentCache(ctx.settings.cache_max_bytes, ctx.settings.cache_ttl_seconds)
-        ctx.extras[EXTRA_KEY] = cache
-    return cache

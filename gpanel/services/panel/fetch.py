@@ -29,11 +29,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from gpanel.gmail import GmailError, MailboxClient, NotFound, SingleFlight
-from gpanel.services.context import AppContext
-from gpanel.services.panel.content_cache import ContentCache, content_cache, estimate_size
+from gpanel.services.panel.content_cache import ContentCache, estimate_size
 from gpanel.services.panel.rules import ThreadMeta, thread_meta
 
-EXTRA_KEY = "panel_fetcher"
 METADATA_HEADERS = ("From", "To", "Cc", "Bcc", "Subject", "Date", "Message-ID")
 
 
@@ -59,7 +57,7 @@ class MailboxRead:
 
 
 class PanelFetcher:
-    """The process's panel reader: one per `AppContext`, made by `panel_fetcher(ctx)`."""
+    """The process's panel reader: one per `AppContext` (`ctx.panel`), sharing its cache."""
 
     def __init__(self, cache: ContentCache) -> None:
         self.cache = cache
@@ -243,12 +241,3 @@ class PanelFetcher:
         labels = await self._labels(client)
         self.cache.put((mailbox_id, "panel-labels"), labels, history)
         return labels
-
-
-def panel_fetcher(ctx: AppContext) -> PanelFetcher:
-    """The process's one panel reader, made on first use (sharing the content cache)."""
-    fetcher = ctx.extras.get(EXTRA_KEY)
-    if not isinstance(fetcher, PanelFetcher):
-        fetcher = PanelFetcher(content_cache(ctx))
-        ctx.extras[EXTRA_KEY] = fetcher
-    return fetcher

@@ -40,7 +40,7 @@ from gpanel.gmail import (
 from gpanel.services.accounts.sessions import CurrentUser
 from gpanel.services.context import AppContext
 from gpanel.services.panel import inputs as panel_store
-from gpanel.services.panel.fetch import MailboxRead, panel_fetcher
+from gpanel.services.panel.fetch import MailboxRead
 from gpanel.services.panel.rules import (
     MailboxOwner,
     Reason,
@@ -202,7 +202,7 @@ async def record_threads(
         owners = [o for o in owners if o.mailbox_id in tokens]
     else:
         tokens = {o.mailbox_id: (None,) * len(queries) for o in owners}
-    fetcher = panel_fetcher(ctx)
+    fetcher = ctx.panel
 
     async def one(owner: MailboxOwner) -> MailboxRead | Exception:
         wanted = tokens.get(owner.mailbox_id, ())

@@ -21,7 +21,6 @@ from gpanel.gmail import AuthError, GmailError, NotFound, participants_query
 from gpanel.services.accounts.sessions import CurrentUser
 from gpanel.services.context import AppContext
 from gpanel.services.panel import inputs as panel_store
-from gpanel.services.panel.fetch import panel_fetcher
 from gpanel.services.panel.rules import (
     REASON_SHORT,
     REASON_WORDS,
@@ -104,7 +103,7 @@ async def explain(
     answer = WhyAnswer(parsed[0], "")
     reconnect = AuthError("needs reconnect")
     answer.notices += [notice_for(b, viewer.id, reconnect).message for b in broken]
-    fetcher = panel_fetcher(ctx)
+    fetcher = ctx.panel
     base = f"/records/{record_type}/{record_id}/threads"
 
     if parsed[0] == "address":

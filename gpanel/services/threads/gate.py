@@ -51,8 +51,7 @@ from gpanel.mail.message import DEFAULT_MAX_BODY_BYTES, MessageView, read_messag
 from gpanel.services.accounts import mailboxes
 from gpanel.services.accounts.sessions import CurrentUser
 from gpanel.services.context import AppContext
-from gpanel.services.panel.content_cache import content_cache, estimate_size
-from gpanel.services.panel.fetch import panel_fetcher
+from gpanel.services.panel.content_cache import estimate_size
 from gpanel.services.records.access import Forbidden, authorise, load_record
 from gpanel.services.sharing.policy import Detail, thread_detail
 from gpanel.services.sharing.rules import OwnerSharing, mailbox_owners
@@ -233,9 +232,9 @@ async def load_thread(ctx: AppContext, mailbox: mailboxes.Mailbox, thread_id: st
 
     NotFound from Gmail becomes ThreadNotFound; other Gmail failures ThreadUnavailable.
     """
-    cache = content_cache(ctx)
+    cache = ctx.content_cache
     gmail = ctx.gmail.mailbox(mailbox.key, retry=VIEW_RETRY)
-    validator = panel_fetcher(ctx)  # its getProfile is shared with the panel (single flight)
+    validator = ctx.panel  # its getProfile is shared with the panel (single flight)
     thread_key = (mailbox.id, "thread", thread_id)
     labels_key = (mailbox.id, "labels")
     try:
@@ -286,7 +285,7 @@ def remember_modified(
     differs and the thread is read again). If the message list differs from ours (a message
     arrived or went), the cached copy is dropped instead.
     """
-    cache = content_cache(ctx)
+    cache = ctx.content_cache
     key = (mailbox_id, "thread", thread.id)
     raw = answer.get("messages")
     labels: dict[str, tuple[str, ...]] = {}

@@ -46,11 +46,9 @@ from gpanel.mail.image_policy import (
     is_public_address,
     sniff_image_type,
 )
-from gpanel.services.context import AppContext
 
 log = logging.getLogger("gpanel.image_proxy")
 
-EXTRA_KEY = "image_proxy"
 PROXY_PATH = "/img"
 SIGNATURE_MAX_AGE = 24 * 3600
 CACHE_SECONDS = 3600
@@ -219,16 +217,3 @@ class ImageProxy:
         if kind is None:
             raise ImageRefused(415, "the bytes are not a raster image")
         return ProxiedImage(kind, bytes(body))
-
-
-def image_proxy(ctx: AppContext) -> ImageProxy:
-    """The process's proxy, made on first use (tests may put their own in `ctx.extras`)."""
-    proxy = ctx.extras.get(EXTRA_KEY)
-    if not isinstance(proxy, ImageProxy):
-        proxy = ImageProxy()
-        ctx.extras[EXTRA_KEY] = proxy
-    return proxy
-
-
-def url_signer(ctx: AppContext) -> UrlSigner:
-    return UrlSigner(ctx.settings.secret_key.get_secret_value())

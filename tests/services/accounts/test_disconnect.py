@@ -9,7 +9,6 @@ from sqlalchemy import insert
 
 from gpanel.services.accounts.disconnect import disconnect_mailbox
 from gpanel.services.context import open_context
-from gpanel.services.panel.content_cache import content_cache
 from gpanel.settings import Settings
 from gpanel.store.tables import mailboxes, users
 
@@ -57,7 +56,7 @@ async def test_disconnect_drops_cached_content_and_token(db_url: str) -> None:
                     .returning(mailboxes.c.id)
                 )
             ).scalar_one()
-        cache = content_cache(ctx)
+        cache = ctx.content_cache
         cache.put((mid, "threads", "q"), {"subject": "kept in memory"}, "1001")
         cache.put((mid + 1, "threads", "q"), {"subject": "another mailbox"}, "1001")
         ctx.tokens._cache[str(mid)] = ("ya29.token", 9e12)

@@ -15,6 +15,7 @@ from gpanel.services.ops import job_state
 from gpanel.store.tables import magnet_hits, mailbox_jobs, mailboxes
 from tests.jobs.support import ALICE, CONTACT, LEAD, STRANGER, magnet_world, mail_from
 from tests.support.emulator import RunningEmulator
+from tests.support.faults import crash_while_storing_hits
 
 
 async def _hits(world: magnet.AppContext) -> list[dict[str, object]]:
@@ -125,13 +126,11 @@ async def test_crash_between_insert_and_commit_loses_and_duplicates_nothing(
         alice.insert(ALICE, mail_from(CONTACT))
         alice.insert(ALICE, mail_from(LEAD))
 
-        async def die(stage: str, hits: int) -> None:
-            raise Crash(stage)
+        def die() -> None:
+            raise Crash("stored")
 
-        w.ctx.extras[magnet.FAULT_KEY] = die
-        with pytest.raises(Crash):
+        with crash_while_storing_hits(w.ctx.engine, die), pytest.raises(Crash):
             await magnet.run_magnet(w.ctx, w.mailbox_id)
-        del w.ctx.extras[magnet.FAULT_KEY]
         assert await _hits(w.ctx) == []
         after = await job_state.get(w.ctx.engine, w.mailbox_id)
         assert after is not None and after.magnet_history_id == before.magnet_history_id

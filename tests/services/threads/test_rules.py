@@ -69,7 +69,7 @@ def test_internal_only() -> None:
 
 class Ctx:
     def __init__(self) -> None:
-        self.extras: dict[str, Any] = {"content_cache": ContentCache(1_000_000, 60)}
+        self.content_cache = ContentCache(1_000_000, 60)
 
 
 def test_modify_answer_updates_labels_or_drops_the_entry() -> None:
@@ -77,7 +77,7 @@ def test_modify_answer_updates_labels_or_drops_the_entry() -> None:
     thread = LoadedThread(
         "t1", "10", (msg("m1", {"From": "a@b.example"}, ("INBOX", "UNREAD")),), {}, ()
     )
-    cache = ctx.extras["content_cache"]
+    cache = ctx.content_cache
     cache.put((7, "thread", "t1"), thread, "10")
     answer = {"historyId": "12", "messages": [{"id": "m1", "labelIds": ["INBOX"]}]}
     updated = remember_modified(ctx, 7, thread, answer)  # type: ignore[arg-type]

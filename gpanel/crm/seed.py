@@ -4,6 +4,13 @@ Reps become users (with their roles and teams), then companies with their domain
 contacts or leads, and deals with closing dates relative to `today` and their contact roles.
 Every record carries a `demo:<key>` external id, so running the seeder again updates the same
 rows (closing dates move with `today`) instead of adding new ones.
+
+`gpanel demo` seeds at every start, on data people may have edited since (pages, API, CSV
+imports), so the seeder must never fail on, or undo, such edits:
+- an address or domain is only ever added to a demo record when no other record holds it, and
+  addresses or domains a record gained are kept (the edit wins; nothing is taken back);
+- a demo record whose external id was replaced is found again by an address (domain) of the
+  cast and used as it is, so no second copy is created and its new external id is kept.
 """
 
 from __future__ import annotations
@@ -59,10 +66,15 @@ async def seed_demo_crm(conn: AsyncConnection, today: dt.date) -> SeedResult:
     for c in cast.COMPANIES:
         ext = demo_external_id(c.key)
         found = await company_store.get_company_by_external_id(conn, ext)
+        holders = await _domain_holders(conn, c.domains)
         if found:
+            domains = _merge(found.domains, c.domains, holders, found.id)
             company = await company_store.update_company(
-                conn, found.id, {"name": c.name, "domains": c.domains, "owner_id": users[c.owner]}
+                conn, found.id, {"name": c.name, "domains": domains, "owner_id": users[c.owner]}
             )
+        elif holders:  # its external id was changed: the record is the editor's now
+            company_ids[c.key] = min(holders.values())
+            continue
         else:
             company = await company_store.create_company(
                 conn, name=c.name, domains=c.domains, owner_id=users[c.owner], external_id=ext
@@ -83,8 +95,19 @@ async def seed_demo_crm(conn: AsyncConnection, today: dt.date) -> SeedResult:
             "owner_id": users[p.owner],
             "external_id": ext,
         }
+        held = {
+            address: holder.id
+            for address, holder in (
+                await contact_store.find_contacts_by_emails(conn, p.emails)
+            ).items()
+        }
         if existing_ids:
-            contact = await contact_store.update_contact(conn, existing_ids[0].id, person)
+            mine = existing_ids[0]
+            person["emails"] = _merge(mine.emails, p.emails, held, mine.id)
+            contact = await contact_store.update_contact(conn, mine.id, person)
+        elif held:  # its external id was changed: the record is the editor's now
+            contact_ids[p.key] = min(held.values())
+            continue
         else:
             contact = await contact_store.create_contact(conn, **person)
         contact_ids[p.key] = contact.id
@@ -108,3 +131,27 @@ async def seed_demo_crm(conn: AsyncConnection, today: dt.date) -> SeedResult:
         else:
             await deal_store.create_deal(conn, **deal_values)
     return SeedResult(len(users), len(company_ids), len(contact_ids), len(cast.DEALS))
+
+
+async def _domain_holders(conn: AsyncConnection, domains: tuple[str, ...]) -> dict[str, int]:
+    """The company holding each of `domains`, when one does."""
+    holders: dict[str, int] = {}
+    for domain in domains:
+        holder = await company_store.company_id_for_domain(conn, domain)
+        if holder is not None:
+            holders[domain] = holder
+    return holders
+
+
+def _merge(
+    current: tuple[str, ...] | list[str],
+    wanted: tuple[str, ...],
+    holders: dict[str, int],
+    record_id: int,
+) -> list[str]:
+    """What the record has now, plus the cast's values no other record holds."""
+    merged = list(current)
+    for value in wanted:
+        if value not in merged and holders.get(value, record_id) == record_id:
+            merged.append(value)
+    return merged

@@ -24,7 +24,8 @@ from gpanel.services.accounts.redirects import safe_next
 from gpanel.services.accounts.sessions import CurrentUser
 from gpanel.services.panel import unlinks
 from gpanel.services.panel import why as panel_why
-from gpanel.services.panel.view import RECORD_KINDS, BadPageToken, PanelView, record_threads
+from gpanel.services.panel.gate import RECORD_KINDS
+from gpanel.services.panel.view import BadPageToken, PanelView, record_threads
 from gpanel.services.records import access as records
 from gpanel.web.guard.viewer import ctx_of, require_user, viewer_of
 from gpanel.web.templating import render

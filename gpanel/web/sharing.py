@@ -16,6 +16,7 @@ from gpanel.services.sharing.policy import (
     allowed_audiences,
     allowed_details,
     editable,
+    shown_table,
 )
 from gpanel.web.guard.viewer import ctx_of, require_user
 from gpanel.web.templating import render
@@ -34,6 +35,7 @@ async def page(request: Request, error: str | None = None, saved: bool = False) 
             "details": allowed_details(policy.detail),
             "audience_words": AUDIENCE_WORDS,
             "detail_words": DETAIL_WORDS,
+            "shown_table": shown_table(),
             "audience_editable": editable(policy.audience),
             "detail_editable": editable(policy.detail),
             "people": people,

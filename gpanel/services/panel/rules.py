@@ -4,7 +4,8 @@ Pure functions over a thread's Gmail metadata (`ThreadMeta`) and what the store 
 (`RuleInputs`: the record's addresses, block lists, unlinks, private threads, the owner's
 sharing). `evaluate()` is the one code path: the thread list calls it for every thread and the
 "why isn't my email here?" look-up calls it for the thread a user asks about, so both always
-agree. The rules, in the order they are checked (product.md, "Record-context mail"):
+agree. The rules, in the order they are checked (docs/behaviour.md, "Record-context mail (the
+panel)"):
 
 1. spam/trash: every message of the thread is in SPAM or TRASH;
 2. participants: Gmail matches addresses by words, so a hit is re-checked here: one of the
@@ -158,6 +159,16 @@ class ThreadMeta:
                     found[email] = Participant(email, a.name)
         return tuple(found.values())
 
+    @cached_property
+    def open_people(self) -> tuple[Participant, ...]:
+        """`people` without those only ever in Bcc: what anyone but the owner may see."""
+        named = {
+            a.email.strip().lower()
+            for m in self.live
+            for a in (*m.headers.from_.addresses, *m.headers.to.addresses, *m.headers.cc.addresses)
+        }
+        return tuple(p for p in self.people if p.email in named)
+
 
 def thread_meta(mailbox_id: int, raw: Mapping[str, Any]) -> ThreadMeta:
     """A `ThreadMeta` from Gmail's thread JSON; never raises on odd input."""
@@ -235,7 +246,7 @@ class RuleInputs:
     """Everything the rules need beyond the thread itself, loaded once per view."""
 
     viewer: Person
-    record: RecordMatch
+    record: RecordMatch | None  # None: no record context (notifications, the label view)
     own_domains: frozenset[str]
     group_max: int
     org_blocks: tuple[str, ...] = ()
@@ -268,19 +279,22 @@ def evaluate(thread: ThreadMeta, owner: MailboxOwner, inputs: RuleInputs) -> Ver
     which detail; otherwise the first rule that hides it."""
     if not thread.live:
         return Verdict(Reason.SPAM_TRASH)
+    is_owner = owner.owner.user_id == inputs.viewer.user_id
+    # Bcc is the owner's alone: for anyone else a thread is judged by what they may see of it,
+    # so a Bcc-only address neither puts it on a record nor makes it look external.
     people = thread.people
-    if not any(inputs.record.matches(p.email) for p in people):
+    seen = people if is_owner else thread.open_people
+    if inputs.record is not None and not any(inputs.record.matches(p.email) for p in seen):
         return Verdict(Reason.NOT_PARTICIPANT)
     for pattern in inputs.blocks_for(owner.owner.user_id):
         if any(block_matches(pattern, p.email) for p in people):
             return Verdict(Reason.BLOCKED, pattern=pattern)
     if thread.max_recipients > inputs.group_max:
         return Verdict(Reason.GROUP)
-    is_owner = owner.owner.user_id == inputs.viewer.user_id
-    if not is_owner and all(_at_domain(p.email, inputs.own_domains) for p in people):
+    if not is_owner and all(_at_domain(p.email, inputs.own_domains) for p in seen):
         return Verdict(Reason.INTERNAL)
     key = (thread.mailbox_id, thread.thread_id)
-    if key in inputs.unlinked:
+    if inputs.record is not None and key in inputs.unlinked:
         return Verdict(Reason.UNLINKED)
     is_private = key in inputs.private
     detail = thread_detail(

@@ -28,8 +28,8 @@ from gpanel.crm.errors import RecordNotFound
 from gpanel.services.accounts.sessions import CurrentUser
 from gpanel.services.context import AppContext
 from gpanel.services.panel import inputs as panel_store
+from gpanel.services.panel.gate import RECORD_KINDS
 from gpanel.services.panel.rules import normalise_pattern
-from gpanel.services.panel.view import RECORD_KINDS
 from gpanel.services.records import access as records
 from gpanel.store.tables import blocked_addresses, mailboxes, private_threads, unlinks
 

@@ -23,10 +23,6 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from gpanel.crm.addresses import record_addresses
-from gpanel.crm.errors import RecordNotFound
 from gpanel.gmail import (
     AuthError,
     BudgetExhausted,
@@ -35,30 +31,25 @@ from gpanel.gmail import (
     Priority,
     RateLimited,
     RetryPolicy,
-    participants_query,
 )
 from gpanel.services.accounts.sessions import CurrentUser
 from gpanel.services.context import AppContext
 from gpanel.services.panel import inputs as panel_store
 from gpanel.services.panel.fetch import MailboxRead
+from gpanel.services.panel.gate import open_record
 from gpanel.services.panel.rules import (
     MailboxOwner,
     Reason,
-    RecordMatch,
     RuleInputs,
     ThreadMeta,
     Verdict,
-    evaluate,
 )
-from gpanel.services.records import access as records
-from gpanel.services.sharing.policy import Detail
-from gpanel.settings import Settings
+from gpanel.services.sharing.policy import Detail, shown_fields
 
 log = logging.getLogger("gpanel.panel")
 
 PAGE_SIZE = 50  # threads listed per mailbox and query per page
 VIEW_DEADLINE = 3.0  # seconds a view waits on one mailbox (retries included) before a notice
-RECORD_KINDS = {"contact": "contacts", "company": "companies", "deal": "deals"}
 _DETAIL_RANK = {Detail.METADATA: 0, Detail.SUBJECT: 1, Detail.FULL: 2}
 SYSTEM_LABELS = frozenset({"INBOX", "UNREAD", "SENT", "DRAFT", "SPAM", "TRASH", "CHAT"})
 
@@ -153,25 +144,6 @@ def view_client(ctx: AppContext, mailbox_id: int) -> MailboxClient:
 
 
 # --- the view ------------------------------------------------------------------------------------
-async def load_context(
-    conn: AsyncConnection,
-    settings: Settings,
-    viewer: CurrentUser,
-    record_type: str,
-    record_id: int,
-    include_company: bool,
-) -> tuple[RecordMatch, list[str]]:
-    """Check access (records.Forbidden / RecordNotFound) and return the record's addresses
-    and the Gmail searches for them."""
-    if record_type not in RECORD_KINDS:
-        raise RecordNotFound(record_type, record_id)
-    record = await records.load_record(conn, RECORD_KINDS[record_type], record_id)
-    await records.authorise(conn, viewer, record)
-    found = await record_addresses(conn, record_type, record_id, include_company)
-    match = RecordMatch.of(found.emails, found.domains, settings.fold_gmail_addresses)
-    return match, participants_query(sorted(found.emails), sorted(found.domains))
-
-
 async def record_threads(
     ctx: AppContext,
     viewer: CurrentUser,
@@ -185,16 +157,10 @@ async def record_threads(
     """The threads of one record for `viewer` (records.Forbidden, RecordNotFound,
     BadPageToken)."""
     tokens = decode_page(page) if page else None
-    owners, broken = await panel_store.visible_mailboxes(ctx.engine, viewer)
-    async with ctx.engine.connect() as conn:  # one connection for the record and the rules
-        match, queries = await load_context(
-            conn, ctx.settings, viewer, record_type, record_id, include_company
-        )
-        inputs = await panel_store.rule_inputs(
-            conn, ctx.settings, viewer, record_type, record_id, match, owners
-        )
+    gate = await open_record(ctx, viewer, record_type, record_id, include_company=include_company)
+    owners, queries, inputs = list(gate.owners), list(gate.queries), gate.inputs
     view = PanelView(record_type, record_id)
-    view.notices += [notice_for(b, viewer.id, AuthError("needs reconnect")) for b in broken]
+    view.notices += [notice_for(b, viewer.id, AuthError("needs reconnect")) for b in gate.broken]
     if not queries:
         view.no_addresses = True
         return view
@@ -241,7 +207,7 @@ async def record_threads(
             )
         next_tokens[owner.mailbox_id] = read.next_tokens
         for meta in read.threads.values():
-            candidates.append((owner, meta, evaluate(meta, owner, inputs), read.labels))
+            candidates.append((owner, meta, gate.judge(meta), read.labels))
     shown = deduplicate(candidates, viewer.id)
     view.rows = await _rows(ctx, viewer, record_type, record_id, shown, inputs)
     view.next_page = encode_page(next_tokens)
@@ -340,30 +306,33 @@ def redact(
     new: bool,
     private: bool,
 ) -> PanelRow:
-    """The row a viewer sees at `detail`: Full (subject, snippet, labels), Subject (no
-    snippet), Metadata (participants and times only). The only place a row is built."""
+    """The row a viewer sees at `detail`, field by field as `policy.shown_fields` says (the
+    table of docs/behaviour.md, "Sharing"): the owner sees everything; others see participants
+    without Bcc and times, the subject from Subject up, the snippet at Full only, and never
+    the owner's labels, read or starred state or "New" badge. The only place a row is built."""
+    is_owner = owner.owner.user_id == viewer_id
+    shown = shown_fields(detail, is_owner)
     people = tuple(
         RowParticipant(
             p.email,
             names[p.email].name if p.email in names else p.name,
             names[p.email].id if p.email in names and names[p.email].kind == "contact" else None,
         )
-        for p in meta.people
+        for p in (meta.people if is_owner else meta.open_people)
     )
-    rich = detail is not Detail.METADATA
     label_ids = meta.label_ids
     return PanelRow(
         mailbox_id=meta.mailbox_id,
         thread_id=meta.thread_id,
         owner_name=owner.owner_name,
-        mine=owner.owner.user_id == viewer_id,
+        mine=is_owner,
         detail=detail,
         participants=people,
         last_at=meta.last_at,
         count=meta.count,
-        subject=meta.subject if rich else None,
-        snippet=meta.snippet if detail is Detail.FULL else None,
-        unread=meta.unread if rich else None,
+        subject=meta.subject if shown.subject else None,
+        snippet=meta.snippet if shown.content else None,
+        unread=meta.unread if shown.owner_state else None,
         labels=tuple(
             labels.get(i, i)
             for i in label_ids
@@ -371,10 +340,10 @@ def redact(
             and not i.startswith("CATEGORY_")
             and i not in ("STARRED", "IMPORTANT")
         )
-        if rich
+        if shown.owner_state
         else (),
-        starred="STARRED" in label_ids if rich else False,
-        new=new,
-        private=private and owner.owner.user_id == viewer_id,
+        starred="STARRED" in label_ids if shown.owner_state else False,
+        new=new and shown.owner_state,
+        private=private and is_owner,
         url=f"/records/{record_type}/{record_id}/threads/{meta.mailbox_id}/{meta.thread_id}",
     )

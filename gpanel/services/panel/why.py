@@ -4,14 +4,16 @@ hid it from this record, or that it is not with this record at all.
 It reads Gmail exactly as the list does (`panel_cache`) and judges each thread with the list's
 own `panel_rules.evaluate`, so the explanation can never disagree with what the panel shows.
 It only looks into mailboxes the viewer may see: for the others it says they were not
-searched (their owners do not share them), and a thread hidden from the viewer by its owner
-(private) is reported as "not shared with you", never described. The answer carries reasons,
-owners' names and links, no subject or snippet.
+searched (their owners do not share them). It answers about the viewer's own view only
+(`_own_view`): a colleague's thread the viewer may not see, a private one included, gets the
+same answer as one that does not exist, and nobody else's block pattern is ever named. The
+answer carries reasons, owners' names and links, no subject or snippet.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -20,7 +22,7 @@ from gpanel.crm.emails import is_valid_email, normalise_email
 from gpanel.gmail import AuthError, GmailError, NotFound, participants_query
 from gpanel.services.accounts.sessions import CurrentUser
 from gpanel.services.context import AppContext
-from gpanel.services.panel import inputs as panel_store
+from gpanel.services.panel.gate import Gate, open_record
 from gpanel.services.panel.rules import (
     REASON_SHORT,
     REASON_WORDS,
@@ -31,7 +33,7 @@ from gpanel.services.panel.rules import (
     block_matches,
     evaluate,
 )
-from gpanel.services.panel.view import load_context, notice_for, view_client
+from gpanel.services.panel.view import notice_for, view_client
 
 WHY_SAMPLE = 10  # threads looked at per mailbox for an address (threads.get costs 40 units)
 _THREAD_IN_LINK = re.compile(r"([0-9A-Za-z_-]{6,32})/?$")
@@ -78,6 +80,28 @@ def _finding(owner: MailboxOwner, verdict: Verdict, viewer_id: int, url: str) ->
     )
 
 
+def _own_view(gate: Gate, owner: MailboxOwner, meta: ThreadMeta) -> Verdict | None:
+    """The verdict to explain, or None when the thread is none of the viewer's business.
+
+    In the viewer's own mailbox every rule is explained. In a colleague's, a thread is only
+    mentioned when the viewer would see it but for rules of their own view (their own or the
+    org's block rules, an unlink from this record): a private thread, one its owner does not
+    share, or one hidden by its owner's own block rule, spam, trash, group or internal mail
+    gets the same answer as a thread that does not exist, and another user's block pattern
+    is never named."""
+    verdict = gate.judge(meta)
+    if owner.owner.user_id == gate.viewer.id or verdict.shown:
+        return verdict
+    inputs = gate.inputs
+    theirs = dataclasses.replace(
+        inputs,
+        org_blocks=(),
+        user_blocks={u: p for u, p in inputs.user_blocks.items() if u != gate.viewer.id},
+        unlinked=frozenset(),
+    )
+    return verdict if evaluate(meta, owner, theirs).shown else None
+
+
 async def explain(
     ctx: AppContext,
     viewer: CurrentUser,
@@ -89,14 +113,10 @@ async def explain(
 ) -> WhyAnswer:
     """The explanation for `text` on this record (records.Forbidden / RecordNotFound as the
     list raises them)."""
-    owners, broken = await panel_store.visible_mailboxes(ctx.engine, viewer)
-    async with ctx.engine.connect() as conn:
-        match, _ = await load_context(
-            conn, ctx.settings, viewer, record_type, record_id, include_company
-        )
-        inputs = await panel_store.rule_inputs(
-            conn, ctx.settings, viewer, record_type, record_id, match, owners
-        )
+    gate = await open_record(ctx, viewer, record_type, record_id, include_company=include_company)
+    owners, broken, inputs = list(gate.owners), gate.broken, gate.inputs
+    match = inputs.record
+    assert match is not None  # a record's gate always has the record's addresses
     parsed = parse_input(text)
     if parsed is None:
         return WhyAnswer("unknown", "Paste an email address, or a Gmail link or thread id.")
@@ -157,7 +177,9 @@ async def explain(
             continue
         answer.searched.append(owner.owner_name)
         for meta in result:
-            verdict = evaluate(meta, owner, inputs)
+            verdict = _own_view(gate, owner, meta)
+            if verdict is None:
+                continue  # not the viewer's to know about: as if it did not exist
             answer.findings.append(
                 _finding(owner, verdict, viewer.id, f"{base}/{owner.mailbox_id}/{meta.thread_id}")
             )

@@ -211,6 +211,50 @@ def thread_detail(
     return sharing.detail
 
 
+@dataclass(frozen=True)
+class Shown:
+    """Which fields of a thread a viewer sees (docs/behaviour.md, "Sharing"): every path that shows
+    mail (panel rows, thread page and JSON, notifications, search) redacts with this."""
+
+    subject: bool
+    content: bool  # snippet, body, attachments
+    owner_state: bool  # Bcc, the owner's labels, read/starred state, the "New" badge
+
+
+def shown_fields(detail: Detail, is_owner: bool) -> Shown:
+    """The fields shown at `detail`; the owner always sees their own mail in full."""
+    if is_owner:
+        return Shown(subject=True, content=True, owner_state=True)
+    return Shown(
+        subject=detail is not Detail.METADATA, content=detail is Detail.FULL, owner_state=False
+    )
+
+
+# The table the sharing page and the docs show, generated from `shown_fields` so it cannot
+# say something the code does not do: (field, what Full shows, Subject, Metadata).
+SHOWN_TABLE_FIELDS = (
+    ("Participants (From, To, Cc) and times", "always"),
+    ("Subject", "subject"),
+    ("Snippet, message bodies and attachments", "content"),
+    ('Bcc, your labels, read and starred state, the "New" badge', "owner_state"),
+)
+
+
+def shown_table() -> list[tuple[str, dict[str, str]]]:
+    """Per field, what a colleague sees at each detail level (keyed by the level's value):
+    "yes", "no", or "owner only" for what is the owner's alone at every level."""
+    out = []
+    for name, attr in SHOWN_TABLE_FIELDS:
+        cells = {}
+        for d in (Detail.FULL, Detail.SUBJECT, Detail.METADATA):
+            if attr == "always" or getattr(shown_fields(d, False), attr):
+                cells[d.value] = "yes"
+            else:
+                cells[d.value] = "owner only" if attr == "owner_state" else "no"
+        out.append((name, cells))
+    return out
+
+
 def mailbox_detail(viewer: Person, owner: Person, sharing: Sharing) -> Detail | None:
     """The most a viewer could see of a mailbox on a record they can open (private threads
     aside): used to decide which mailboxes to search at all for a record view."""
@@ -235,7 +279,8 @@ def feature_allowed(
     feature: Feature, role_rules: dict[Feature, bool], user_rules: dict[Feature, bool]
 ) -> bool:
     """A per-user rule wins over the per-role rule, which wins over the default. Category
-    labels need MailMagnet (product.md), so LABELS is never allowed without it."""
+    labels need MailMagnet (docs/behaviour.md, "Category labels"), so LABELS is never allowed
+    without it."""
 
     def one(f: Feature) -> bool:
         if f in user_rules:

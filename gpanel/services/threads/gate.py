@@ -1,23 +1,18 @@
 """One Gmail thread opened from a CRM record: who may open it, and reading it from Gmail.
 
-`authorize_thread()` is the one gate every thread path goes through (the page, the JSON API,
+`authorize_thread()` is what every thread path goes through (the page, the JSON API,
 attachments, inline images and actions). It answers `ThreadNotFound` (shown as a plain 404,
-never saying which check failed, so nothing about a mailbox or thread leaks) unless all of
-these hold:
+never saying which check failed, so nothing about a mailbox or thread leaks) unless the
+panel's own gate (`services.panel.gate`, judging with `panel.rules.evaluate`) would list the
+thread on this record for this viewer: record access, a connected mailbox its owner shares
+with the viewer, a real participant of the record (a deal counts its company's addresses
+too, as the panel can show those on request), not all in spam or trash, no blocked
+participant (org-wide, the viewer's or the owner's rule), not group mail, not internal-only
+(for anyone but the owner), not private. The grant's detail is the panel's. Others never see
+the thread's messages that sit in Spam or Trash.
 
-1. the viewer may open the record (`records.authorise`);
-2. the mailbox is connected and its owner shares it with the viewer at some detail
-   (`sharing.mailbox_owners` + `policy.thread_detail`, which also applies `private_threads`:
-   a private thread is its owner's alone);
-3. the thread exists in that mailbox and really belongs to the record: one of its messages'
-   From/To/Cc/Bcc is one of the record's addresses or at one of its domains
-   (`crm.addresses.record_addresses`; a deal counts its company's addresses too, because the
-   panel can show those on request), checked from the fetched headers;
-4. for anyone but the owner, the thread is not internal-only (every participant inside the
-   org's own domains), as the panel hides those from others.
-
-A thread unlinked from this record still opens (the viewer passed every check above) but the
-grant says so, and the page offers to undo the unlink.
+A thread unlinked from this record still opens when every other rule lets it; the grant says
+so, and the page offers to undo the unlink.
 
 Reading: `threads.get(format=full)` in one round trip, alongside `getProfile` and
 `labels.list` (sent together, so still one sequential round trip). A text body too large for
@@ -42,20 +37,21 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gpanel.crm.addresses import RecordAddresses, record_addresses
-from gpanel.crm.emails import domain_of, normalise_email
 from gpanel.crm.errors import RecordNotFound
 from gpanel.crm.models import RecordType
 from gpanel.gmail import GmailError, MailboxClient, NotFound, RetryPolicy
+from gpanel.mail.headers import MessageSummary
 from gpanel.mail.message import DEFAULT_MAX_BODY_BYTES, MessageView, read_message
 from gpanel.services.accounts import mailboxes
 from gpanel.services.accounts.sessions import CurrentUser
 from gpanel.services.context import AppContext
 from gpanel.services.panel.content_cache import estimate_size
-from gpanel.services.records.access import Forbidden, authorise, load_record
-from gpanel.services.sharing.policy import Detail, thread_detail
-from gpanel.services.sharing.rules import OwnerSharing, mailbox_owners
-from gpanel.store.tables import magnet_hits, private_threads, unlinks, users
+from gpanel.services.panel.gate import open_record
+from gpanel.services.panel.rules import HIDDEN_LABELS, Reason, ThreadMeta
+from gpanel.services.records.access import Forbidden
+from gpanel.services.sharing.policy import Detail
+from gpanel.services.sharing.rules import OwnerSharing
+from gpanel.store.tables import magnet_hits, users
 
 log = logging.getLogger("gpanel.threads")
 
@@ -319,59 +315,6 @@ def participants(messages: Iterable[MessageView]) -> list[str]:
     return found
 
 
-def belongs_to(messages: Iterable[MessageView], wanted: RecordAddresses, fold: bool) -> bool:
-    emails = {normalise_email(e, fold) for e in wanted.emails}
-    domains = {d.lower() for d in wanted.domains}
-    for address in participants(messages):
-        if normalise_email(address, fold) in emails or domain_of(address) in domains:
-            return True
-    return False
-
-
-def internal_only(messages: Iterable[MessageView], own_domains: frozenset[str]) -> bool:
-    found = participants(messages)
-    return bool(own_domains) and bool(found) and all(domain_of(a) in own_domains for a in found)
-
-
-async def _record_checks(
-    engine: AsyncEngine, viewer: CurrentUser, kind: RecordType, record_id: int
-) -> RecordAddresses:
-    async with engine.connect() as conn:
-        try:
-            record = await load_record(conn, _TABLE_KIND[kind], record_id)
-            await authorise(conn, viewer, record)
-            return await record_addresses(
-                conn, kind, record_id, include_company=kind is RecordType.DEAL
-            )
-        except (RecordNotFound, Forbidden):
-            raise ThreadNotFound() from None
-
-
-async def _is_private(engine: AsyncEngine, mailbox_id: int, thread_id: str) -> bool:
-    async with engine.connect() as conn:
-        found = await conn.scalar(
-            select(private_threads.c.thread_id).where(
-                private_threads.c.mailbox_id == mailbox_id, private_threads.c.thread_id == thread_id
-            )
-        )
-    return found is not None
-
-
-async def is_unlinked(
-    engine: AsyncEngine, mailbox_id: int, thread_id: str, kind: RecordType, record_id: int
-) -> bool:
-    async with engine.connect() as conn:
-        found = await conn.scalar(
-            select(unlinks.c.thread_id).where(
-                unlinks.c.mailbox_id == mailbox_id,
-                unlinks.c.thread_id == thread_id,
-                unlinks.c.record_type == kind.value,
-                unlinks.c.record_id == record_id,
-            )
-        )
-    return found is not None
-
-
 async def authorize_thread(
     ctx: AppContext,
     viewer: CurrentUser,
@@ -381,29 +324,50 @@ async def authorize_thread(
     thread_id: str,
 ) -> ThreadGrant:
     """The viewer's grant on this thread from this record, with the thread read; or
-    ThreadNotFound (any refusal) / ThreadUnavailable (Gmail trouble)."""
+    ThreadNotFound (any refusal) / ThreadUnavailable (Gmail trouble).
+
+    The decision is the panel's own (`panel.gate`): the thread opens exactly when the panel
+    would list it on this record for this viewer (an unlinked thread aside, see the module
+    docstring), at the detail the panel would show it."""
     kind = record_kind(record_type)
-    wanted = await _record_checks(ctx.engine, viewer, kind, record_id)
-    owner = next((o for o in await mailbox_owners(ctx.engine) if o.mailbox_id == mailbox_id), None)
+    try:
+        # A deal's page can show its company's threads on request, so those open too.
+        gate = await open_record(
+            ctx, viewer, kind.value, record_id, include_company=kind is RecordType.DEAL
+        )
+    except (RecordNotFound, Forbidden):
+        raise ThreadNotFound() from None
+    owner = gate.owner(mailbox_id)
     if owner is None:
         raise ThreadNotFound()
-    private = await _is_private(ctx.engine, mailbox_id, thread_id)
-    detail = thread_detail(
-        viewer.person, owner.owner, owner.sharing, record_access=True, thread_private=private
-    )
     mailbox = await mailboxes.get(ctx.engine, mailbox_id)
-    if detail is None or mailbox is None or mailbox.status != "connected":
+    if mailbox is None or mailbox.status != "connected":
         raise ThreadNotFound()
     thread = await load_thread(ctx, mailbox, thread_id)
-    if not belongs_to(thread.messages, wanted, ctx.settings.fold_gmail_addresses):
+    meta = ThreadMeta(mailbox_id, thread.id, thread.history_id, _summaries(thread.messages))
+    verdict = gate.judge(meta)
+    unlinked = verdict.reason is Reason.UNLINKED
+    if unlinked:
+        verdict = gate.judge_ignoring_unlink(meta)
+    if not verdict.shown or verdict.detail is None:
         raise ThreadNotFound()
     is_owner = viewer.id == owner.owner.user_id
-    if not is_owner and internal_only(thread.messages, ctx.settings.own_domains):
-        raise ThreadNotFound()
-    unlinked = await is_unlinked(ctx.engine, mailbox_id, thread_id, kind, record_id)
+    if not is_owner:
+        # Spam and trash are never shown; the owner still sees their whole thread.
+        live = tuple(m for m in thread.messages if not HIDDEN_LABELS & set(m.label_ids))
+        thread = dataclasses.replace(thread, messages=live)
     if is_owner:
         await mark_hits_opened(ctx.engine, mailbox_id, thread_id)
-    return ThreadGrant(detail, mailbox, owner, viewer, kind, record_id, thread, unlinked)
+    sharing = OwnerSharing(owner.mailbox_id, owner.owner, owner.owner_name, owner.sharing)
+    return ThreadGrant(verdict.detail, mailbox, sharing, viewer, kind, record_id, thread, unlinked)
+
+
+def _summaries(messages: Iterable[MessageView]) -> tuple[MessageSummary, ...]:
+    """The panel's view of full messages, so the panel's rules judge them."""
+    return tuple(
+        MessageSummary(m.id, m.thread_id, m.label_ids, m.internal_date, m.snippet, m.headers)
+        for m in messages
+    )
 
 
 async def mark_hits_opened(engine: AsyncEngine, mailbox_id: int, thread_id: str) -> int:

@@ -9,8 +9,10 @@ the JSON API, cut to the viewer's detail level.
 - SUBJECT: headers and subject, no body, no attachment.
 - METADATA: participants and times only: no subject, no label, no body.
 
-Addresses are resolved to CRM contacts (linked) and gpanel users. Bcc is shown to the mailbox
-owner only. URLs come from the web layer (`Links`), so this module knows no routes.
+Field by field this is `policy.shown_fields` (the table of docs/behaviour.md, "Sharing"): Bcc, the
+owner's labels and read, starred and inbox state are the mailbox owner's alone at every level.
+Addresses are resolved to CRM contacts (linked) and gpanel users. URLs come from the web
+layer (`Links`), so this module knows no routes.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from gpanel.mail.headers import AddressList
 from gpanel.mail.image_policy import ALLOWED_CONTENT_TYPES
 from gpanel.mail.message import MessageView
 from gpanel.mail.render import render_body
-from gpanel.services.sharing.policy import Detail
+from gpanel.services.sharing.policy import Detail, shown_fields
 from gpanel.services.threads.gate import ThreadGrant, participants
 from gpanel.store.tables import users
 
@@ -238,6 +240,7 @@ async def build_page(
     detail = grant.detail
     thread = grant.thread
     owner = grant.viewer_is_owner
+    shown = shown_fields(detail, owner)  # docs/behaviour.md, "Sharing": the table, field by field
     known = await resolve_people(engine, participants(thread.messages), fold)
     try:
         zone = ZoneInfo(timezone)
@@ -246,7 +249,7 @@ async def build_page(
     original = gmail_link(grant.mailbox.email, thread.id) if owner else None
     items = []
     for view in thread.messages:
-        full = detail is Detail.FULL
+        full = shown.content
         date = view.headers.date or view.internal_date
         images = "all" in show_images or view.id in show_images
         items.append(
@@ -258,15 +261,15 @@ async def build_page(
                 bcc=_people(view.headers.bcc, known, fold) if owner else (),
                 date=date,
                 date_text=_date_text(date, zone),
-                subject=view.headers.subject if detail is not Detail.METADATA else None,
-                unread="UNREAD" in view.label_ids if detail is not Detail.METADATA else None,
+                subject=view.headers.subject if shown.subject else None,
+                unread="UNREAD" in view.label_ids if shown.owner_state else None,
                 body=_body(view, links, images, original) if full else None,
                 attachments=_attachments(view, links) if full else (),
             )
         )
     label_ids = thread.label_ids
     shown_labels: tuple[str, ...] = ()
-    if detail is not Detail.METADATA:
+    if shown.owner_state:
         shown_labels = tuple(
             SYSTEM_LABEL_WORDS.get(i) or thread.label_names.get(i, i)
             for i in label_ids
@@ -276,12 +279,12 @@ async def build_page(
     return ThreadPage(
         grant=grant,
         detail=detail,
-        subject=first_subject if detail is not Detail.METADATA else None,
+        subject=first_subject if shown.subject else None,
         messages=tuple(items),
         labels=shown_labels,
-        unread="UNREAD" in label_ids,
-        starred="STARRED" in label_ids,
-        in_inbox="INBOX" in label_ids,
+        unread="UNREAD" in label_ids and shown.owner_state,
+        starred="STARRED" in label_ids and shown.owner_state,
+        in_inbox="INBOX" in label_ids and shown.owner_state,
         gmail_url=original,
         user_labels=thread.user_labels if owner else (),
     )

@@ -1,20 +1,16 @@
-"""The thread view's pure rules: a thread belongs to a record by its participants' addresses
-and domains (Gmail folding only when the org asks), internal-only threads are recognised, the
-answer of threads.modify updates the cached thread only when its messages match, and text
-bodies Gmail sends apart are found (but not attachments)."""
+"""The thread view's pure helpers (which threads open is the panel's gate, tested with the
+panel's rules): the answer of threads.modify updates the cached thread only when its messages
+match, and text bodies Gmail sends apart are found (but not attachments)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from gpanel.crm.addresses import RecordAddresses
 from gpanel.mail.message import read_message
 from gpanel.services.panel.content_cache import ContentCache
 from gpanel.services.threads.gate import (
     LoadedThread,
     _separate_bodies,
-    belongs_to,
-    internal_only,
     remember_modified,
 )
 
@@ -32,39 +28,6 @@ def msg(mid: str, headers: dict[str, str], labels: tuple[str, ...] = ("INBOX",))
             },
         }
     )
-
-
-def test_belongs_by_address_domain_and_folding() -> None:
-    messages = [
-        msg("m1", {"From": "Pat <Pat.Buyer+deal@Gmail.com>", "To": "ben@brightwave.example"})
-    ]
-    assert not belongs_to(
-        messages, RecordAddresses(frozenset({"patbuyer@gmail.com"}), frozenset()), fold=False
-    )
-    assert belongs_to(
-        messages, RecordAddresses(frozenset({"patbuyer@gmail.com"}), frozenset()), fold=True
-    )
-    assert belongs_to(
-        messages, RecordAddresses(frozenset({"pat.buyer+deal@gmail.com"}), frozenset()), fold=False
-    )
-    assert belongs_to(
-        [msg("m2", {"From": "x@acme.example", "Bcc": "y@z.example"})],
-        RecordAddresses(frozenset(), frozenset({"acme.example"})),
-        fold=False,
-    )
-    assert not belongs_to(
-        [msg("m3", {"From": "x@notacme.example"})],
-        RecordAddresses(frozenset(), frozenset({"acme.example"})),
-        fold=False,
-    )
-
-
-def test_internal_only() -> None:
-    own = frozenset({"brightwave.example"})
-    inside = [msg("m1", {"From": "ben@brightwave.example", "To": "carla@brightwave.example"})]
-    mixed = [*inside, msg("m2", {"From": "pat@acme.example", "To": "ben@brightwave.example"})]
-    assert internal_only(inside, own) and not internal_only(mixed, own)
-    assert not internal_only(inside, frozenset())  # no org domains configured: rule off
 
 
 class Ctx:

@@ -1,6 +1,6 @@
 """A contact's category for the Gmail labels, and the deal that decides it.
 
-product.md, "Category labels", evaluated in the org's time zone:
+docs/behaviour.md, "Category labels", evaluated in the org's time zone:
 1. Deals Closing This Month: an open deal whose closing date is in the current calendar month;
 2. else Open Deals: an open deal;
 3. else Customers: a `Closed Won` deal (any won stage);

@@ -1,8 +1,8 @@
 """Companies and their domains.
 
 A domain identifies one company (the table's primary key), so mail from `@acme.example`
-maps to one place. Free-mail domains are refused as company domains (product.md): they
-identify people, not organisations.
+maps to one place. Free-mail domains are refused as company domains (docs/behaviour.md, "CRM
+addresses"): they identify people, not organisations.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Email addresses and domains as the CRM compares them.
 
-product.md: addresses are compared case-insensitively after trimming; Gmail's dots and
-`+tags` are folded only when the org turns that on (`GPANEL_FOLD_GMAIL_ADDRESSES`). Domains
-given as URLs (a CRM's "Website" column) are reduced to the host without `www.`.
+docs/behaviour.md, "CRM addresses": addresses are compared case-insensitively after trimming;
+Gmail's dots and `+tags` are folded only when the org turns that on (`GPANEL_FOLD_GMAIL_ADDRESSES`).
+Domains given as URLs (a CRM's "Website" column) are reduced to the host without `www.`.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Free-mail domains: addresses there belong to people, never to a company.
 
-product.md: "free-mail domains never count as company domains". This is the list gpanel uses
-for that rule (company domains, the company mail query, CSV import of company domains). The
-demo cast keeps a smaller copy for the emulator, which may not import gpanel.crm; a test checks
+docs/behaviour.md, "CRM addresses": free-mail domains are never company domains. This is the list
+gpanel uses for that rule (company domains, the company mail query, CSV import of company domains).
+The demo cast keeps a smaller copy for the emulator, which may not import gpanel.crm; a test checks
 the cast's copy is a subset of this one so they cannot drift apart.
 """
 

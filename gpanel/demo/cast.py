@@ -29,7 +29,7 @@ STAGES: tuple[str, ...] = (
 CLOSED_WON = "Closed Won"
 CLOSED_LOST = "Closed Lost"
 
-# Free-mail domains never count as company domains (product.md).
+# Free-mail domains never count as company domains (docs/behaviour.md, "CRM addresses").
 FREE_MAIL_DOMAINS: frozenset[str] = frozenset(
     {
         "gmail.com",

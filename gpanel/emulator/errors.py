@@ -64,7 +64,7 @@ class GoogleError(Exception):
         return JSONResponse(self.body(), status_code=self.code, headers=self.headers)
 
 
-# The shapes gmail-facts.md lists, as constructors so nobody retypes them.
+# The shapes of docs/gmail-facts.md, "Error shapes", as constructors so nobody retypes them.
 def user_rate_limit() -> GoogleError:
     return GoogleError(
         403, "User Rate Limit Exceeded", "userRateLimitExceeded", domain="usageLimits", status=""

@@ -1,9 +1,9 @@
 """Gmail's quota: what each method costs, and the per-user budget, in both regimes.
 
-Numbers come from gmail-facts.md: "legacy" is Google's long-standing table (15,000 units per
-user per minute), "2026" is the regime for projects created from May 2026 (6,000 units per
-user per minute, and dearer reads). Methods are keyed by their discovery id so the same key
-names a method in the client, its counters and the emulator's request log.
+Numbers come from docs/gmail-facts.md, "Quota": "legacy" is Google's long-standing table (15,000
+units per user per minute), "2026" is the regime for projects created from May 2026 (6,000 units per
+user per minute, and dearer reads). Methods are keyed by their discovery id so the same key names a
+method in the client, its counters and the emulator's request log.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ _2026_CHANGES: Final = {
     "gmail.users.threads.get": 40,
 }
 
-# A method gmail-facts.md does not list is charged this much: dear enough not to under-count.
+# A method docs/gmail-facts.md does not list is charged this much: dear enough not to under-count.
 UNLISTED_COST: Final = 10
 
 _PER_USER_PER_MINUTE: Final = {"legacy": 15_000, "2026": 6_000}

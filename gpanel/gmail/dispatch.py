@@ -1,4 +1,4 @@
-"""Sending one HTTP request to Gmail for one mailbox, with every rule gmail-facts.md sets.
+"""Sending one HTTP request to Gmail for one mailbox, with every rule docs/gmail-facts.md sets.
 
 `Dispatcher.send` is the single place a Gmail request leaves gpanel. In order, for each try:
 charge the quota budget (at the caller's priority), get the mailbox's access token, wait for

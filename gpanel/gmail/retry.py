@@ -1,11 +1,11 @@
 """When to try a Gmail request again, and how long to wait first.
 
-Google's advice (gmail-facts.md): wait min(2^n s + random(0..1 s), 64 s) before retry n
-(n = 0, 1, ...), about 8 tries in all, and never less than a "Retry after" Google named. A
-`deadline` bounds the whole effort so an interactive view can give up early and degrade
-instead of hanging for minutes; a wait Google demands beyond `max_retry_after` is not waited
-for at all (the error goes back to the caller with its `retry_after`). Waiting is always
-`await sleep(...)`; tests inject a fake `sleep`, `clock` and `jitter`.
+Google's advice (docs/gmail-facts.md, "Retries and backoff"): wait min(2^n s + random(0..1 s), 64 s)
+before retry n (n = 0, 1, ...), about 8 tries in all, and never less than a "Retry after" Google
+named. A `deadline` bounds the whole effort so an interactive view can give up early and degrade
+instead of hanging for minutes; a wait Google demands beyond `max_retry_after` is not waited for at
+all (the error goes back to the caller with its `retry_after`). Waiting is always `await
+sleep(...)`; tests inject a fake `sleep`, `clock` and `jitter`.
 """
 
 from __future__ import annotations

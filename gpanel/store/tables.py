@@ -288,8 +288,8 @@ private_threads = Table(
 )
 
 # --- Record panel and background jobs (revision 0003_mail_state) ---------------------------------
-# Only ids, one sender address and times: the privacy invariant of product.md. No subject,
-# snippet, body or recipient list has a column anywhere in this schema.
+# Only ids, one sender address and times: the privacy invariant (docs/behaviour.md, "Privacy"). No
+# subject, snippet, body or recipient list has a column anywhere in this schema.
 
 unlinks = Table(
     "unlinks",

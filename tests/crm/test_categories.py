@@ -56,7 +56,8 @@ CASES = {
 
 @pytest.mark.parametrize("case", list(CASES))
 async def test_contact_category_oracle(engine: AsyncEngine, case: str) -> None:
-    """Each situation yields the category product.md names and the deal that decides it."""
+    """Each situation yields the category docs/behaviour.md ("Category labels") names and the
+    deal that decides it."""
     specs, expected, deciding = CASES[case]
     async with engine.begin() as conn:
         person = await f.contact(conn)

@@ -141,7 +141,8 @@ def test_parser_tolerates_stray_brackets_and_trailing_operators() -> None:
     ],
 )
 def test_operators_on_one_message(query: str, expected: bool) -> None:
-    """Each operator of gmail-facts.md, on one inbox message with a user label."""
+    """Each operator of docs/gmail-facts.md ("Reading and search"), on one inbox message with a
+    user label."""
     message = Msg(mail(cc="Dan <dan@acme.example>"), ["INBOX", "UNREAD", "Label_1"])
     assert matches(query, message) is expected
 

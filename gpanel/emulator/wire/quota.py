@@ -1,9 +1,9 @@
 """Gmail's per-user quota: the cost of each method and a rolling 60-second budget per user.
 
 Google publishes a cost in "quota units" for every Gmail method and a per-user budget per minute;
-gmail-facts.md lists the two regimes gpanel must live with (`legacy`: 15,000 units/minute,
-messages.get = 5; `2026`: 6,000 units/minute, messages.get = 20, threads.get = 40). The
-`QuotaLedger` keeps, per user, the units charged in the last 60 seconds on the monotonic clock.
+docs/gmail-facts.md, "Quota", lists the two regimes gpanel must live with (`legacy`: 15,000
+units/minute, messages.get = 5; `2026`: 6,000 units/minute, messages.get = 20, threads.get = 40).
+The `QuotaLedger` keeps, per user, the units charged in the last 60 seconds on the monotonic clock.
 """
 
 from __future__ import annotations
@@ -87,8 +87,8 @@ LEGACY_COSTS: dict[str, int] = {
     "users.watch": 100,
 }
 
-# The 2026 regime only raises the cost of reading content (gmail-facts.md; threads.get = 40 is
-# reported by peers, not yet confirmed by Google).
+# The 2026 regime only raises the cost of reading content (docs/gmail-facts.md, "Quota"; threads.get
+# = 40 is reported by peers, not yet confirmed by Google).
 COSTS_2026: dict[str, int] = {
     **LEGACY_COSTS,
     "users.messages.get": 20,

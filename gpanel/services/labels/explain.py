@@ -1,9 +1,9 @@
 """Why a message or a contact gets a category label, or why it gets none.
 
-product.md: for any message or contact gpanel says which label applies and which deal decided
-it, or why none: not a contact, no deal, lost deals only, outside the window, labels disabled.
-A message is explained from its own From header and date (one metadata get, read live, never
-stored); a contact from the CRM alone. The category itself comes from
+docs/behaviour.md, "Category labels": for any message or contact gpanel says which label applies and
+which deal decided it, or why none: not a contact, no deal, lost deals only, outside the window,
+labels disabled. A message is explained from its own From header and date (one metadata get, read
+live, never stored); a contact from the CRM alone. The category itself comes from
 `crm.categories.contact_category`, the same rule the label runs use.
 """
 

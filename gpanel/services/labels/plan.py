@@ -4,11 +4,11 @@ changes that get it there.
 A run gathers, per message id, `Facts`: the category the message should be under (None: no
 category label at all), which of the three category labels it carries now, and whether it is
 in the inbox. `plan_changes` turns those facts into batchModify groups (same add and remove
-sets, at most 1000 ids each) and the ids it takes out of the inbox, by product.md's rules: the
-right label is added and the other two removed; a message that newly gets a category label
-leaves the inbox (a move between labels too, so it never returns there); other labels stay. The
-search helpers build `from:(a OR b) after:<epoch>` queries and find addresses that Gmail's
-substring-like `from:` matching could confuse with another contact's address.
+sets, at most 1000 ids each) and the ids it takes out of the inbox, by the rules of
+docs/behaviour.md, "Category labels": the right label is added and the other two removed; a message
+that newly gets a category label leaves the inbox (a move between labels too, so it never returns
+there); other labels stay. The search helpers build `from:(a OR b) after:<epoch>` queries and find
+addresses that Gmail's substring-like `from:` matching could confuse with another contact's address.
 """
 
 from __future__ import annotations

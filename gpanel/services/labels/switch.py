@@ -1,12 +1,12 @@
 """Category labels for one user's mailbox: may they be on, turning them on and off.
 
-product.md: labels are available to a mailbox when the admin allows the LABELS feature, the
-mailbox's MailMagnet is on, and the user enables "Label your email". Enabling opens the
-backfill window (`settings.labels_backfill_days` before now) and clears the cursor, so the next
-run (`labels_run.run_labels`, every `labels_interval_seconds`) is a full pass over the window.
-Turning labels off stops the runs and leaves the labels in Gmail; undo (`labels_undo`) takes
-them off again. The decisions live in `labels_plan`, the runs in `labels_run`, previews and
-explanations in `labels_preview` and `labels_explain`.
+docs/behaviour.md, "Category labels": labels are available to a mailbox when the admin allows the
+LABELS feature, the mailbox's MailMagnet is on, and the user enables "Label your email". Enabling
+opens the backfill window (`settings.labels_backfill_days` before now) and clears the cursor, so the
+next run (`labels_run.run_labels`, every `labels_interval_seconds`) is a full pass over the window.
+Turning labels off stops the runs and leaves the labels in Gmail; undo (`labels_undo`) takes them
+off again. The decisions live in `labels_plan`, the runs in `labels_run`, previews and explanations
+in `labels_preview` and `labels_explain`.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ A run reads what arrived since the stored cursor (`mailbox_jobs.magnet_history_i
 `history.list` (messageAdded, INBOX; more pages only when there are more changes), fetches the
 new messages' From and Date headers in one batch, matches the senders against CRM contacts and
 leads in one query, and stores a `magnet_hits` row per match: mailbox, message id, thread id,
-sender address, received time. Nothing else; no subject, no snippet (product.md).
+sender address, received time. Nothing else; no subject, no snippet (docs/behaviour.md,
+"MailMagnet").
 
 Crash safety comes from one rule: the hits are inserted (insert-if-absent) and the cursor moves
 in the same transaction, the cursor last. A run that dies before the commit leaves the cursor

@@ -1,15 +1,15 @@
 """Mail content held in process memory, bounded, short-lived and checked against Gmail.
 
-product.md allows message content to be cached "only in process memory, bounded in size, for a
-short time, keyed by mailbox and validated against Gmail's history id". `ContentCache` is that
-cache, shared by the record panel and the thread view: a `cachetools.TTLCache` whose size is
-counted in (estimated) bytes, so memory stays under `GPANEL_CACHE_MAX_BYTES` whatever the
-traffic, and whose entries expire after `GPANEL_CACHE_TTL_SECONDS`. Every entry remembers the
-mailbox's history id at the time its content was read; `get(key, history_id)` hands it back
-only when the caller has just seen the same history id from Gmail (one `getProfile`, 1 quota
-unit), so a change in Gmail shows on the next view. Keys are tuples that start with the
-mailbox id (`(mailbox_id, "thread", thread_id)`), so a disconnected mailbox can be forgotten
-at once. Nothing here is ever written anywhere else.
+docs/behaviour.md, "Privacy", allows message content to be held only in process memory,
+bounded in size, for a short time, keyed by mailbox and used only while Gmail answers the same
+history id. `ContentCache` is that cache, shared by the record panel and the thread view: a
+`cachetools.TTLCache` whose size is counted in (estimated) bytes, so memory stays under
+`GPANEL_CACHE_MAX_BYTES` whatever the traffic, and whose entries expire after
+`GPANEL_CACHE_TTL_SECONDS`. Every entry remembers the mailbox's history id at the time its content
+was read; `get(key, history_id)` hands it back only when the caller has just seen the same history
+id from Gmail (one `getProfile`, 1 quota unit), so a change in Gmail shows on the next view. Keys
+are tuples that start with the mailbox id (`(mailbox_id, "thread", thread_id)`), so a disconnected
+mailbox can be forgotten at once. Nothing here is ever written anywhere else.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Reading one mailbox's share of a record panel from Gmail, through the content cache.
 
-The panel's Gmail traffic lives here, shaped by quota (gmail-facts.md, 2026 regime: getProfile
-1 unit, threads.list 10, labels.list 1, threads.get 40):
+The panel's Gmail traffic lives here, shaped by quota (docs/gmail-facts.md, "Quota", 2026 regime:
+getProfile 1 unit, threads.list 10, labels.list 1, threads.get 40):
 
 - **Validator.** `history_id()` asks `users.getProfile` (1 unit) for the mailbox's current
   historyId. Concurrent viewers of one mailbox share one call (single flight).

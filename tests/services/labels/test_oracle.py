@@ -1,6 +1,6 @@
 """The category-label oracle: a generated CRM and mailbox, and after every run each message
-carries exactly the label (and inbox state) the rules of product.md give, computed here
-independently of gpanel's planner.
+carries exactly the label (and inbox state) the rules of docs/behaviour.md ("Category labels") give,
+computed here independently of gpanel's planner.
 
 The CRM holds deals in every state (closing this month, next month, last month but still open,
 undated, won, lost), several deals per contact, contacts with several addresses, and deals whose

@@ -8,7 +8,8 @@ that nobody owns). API-key callers will plug in here too.
 
 Lists are paged by an opaque cursor (the last id seen, base64url JSON); a page is filtered by
 access after the query, so a page may hold fewer than `limit` items while `next_cursor` still
-leads on.
+leads on. A page is authorised as a whole (`visible`): one query reads the teams of every owner
+on it, whatever its length.
 """
 
 from __future__ import annotations
@@ -16,21 +17,25 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gpanel.crm import companies, contacts, deals, people
+from gpanel.crm.companies import clean_domains
+from gpanel.crm.contacts import clean_emails
 from gpanel.crm.errors import InvalidRecord, RecordNotFound
 from gpanel.crm.models import Company, Contact, Deal, Team, User
+from gpanel.crm.org import org_addresses, refuse_org_addresses
 from gpanel.services.accounts.sessions import CurrentUser
 from gpanel.services.sharing.policy import can_open_record
 from gpanel.store.tables import users
 
 Record = Company | Contact | Deal | User | Team
+R = TypeVar("R", Company, Contact, Deal, User, Team)
 KINDS = ("companies", "contacts", "deals", "users", "teams")
 MAX_LIMIT = 200
 
@@ -76,24 +81,41 @@ async def authorise(
         if action != "open":
             raise Forbidden("Only admins can change users and teams.")
         return
-    owner_team = None
-    if record.owner_id is not None:
-        owner_team = await conn.scalar(select(users.c.team_id).where(users.c.id == record.owner_id))
-    if not can_open_record(viewer.person, record.owner_id, [owner_team] if owner_team else []):
+    teams = await _owner_teams(conn, [record.owner_id])
+    if not _may_open(viewer, record, teams):
         raise Forbidden("You do not have access to this record.")
 
 
-async def _visible(
-    conn: AsyncConnection, viewer: CurrentUser | None, items: list[Any]
-) -> list[Any]:
-    out = []
-    for item in items:
-        try:
-            await authorise(conn, viewer, item)
-        except Forbidden:
-            continue
-        out.append(item)
-    return out
+async def visible(conn: AsyncConnection, viewer: CurrentUser | None, items: Sequence[R]) -> list[R]:
+    """The `items` `viewer` may open, in order: `authorise(..., "open")` for a whole page in
+    one query."""
+    if viewer is None or viewer.is_admin:
+        return list(items)
+    owned = [i for i in items if isinstance(i, Company | Contact | Deal)]
+    teams = await _owner_teams(conn, [i.owner_id for i in owned])
+    return [
+        i
+        for i in items
+        if not isinstance(i, Company | Contact | Deal) or _may_open(viewer, i, teams)
+    ]
+
+
+async def _owner_teams(conn: AsyncConnection, owner_ids: Iterable[int | None]) -> dict[int, int]:
+    """Owner id -> team id, for the owners that have a team (one query, none if no owner)."""
+    wanted = {i for i in owner_ids if i is not None}
+    if not wanted:
+        return {}
+    rows = await conn.execute(
+        select(users.c.id, users.c.team_id).where(
+            users.c.id.in_(sorted(wanted)), users.c.team_id.is_not(None)
+        )
+    )
+    return {r.id: r.team_id for r in rows}
+
+
+def _may_open(viewer: CurrentUser, record: Company | Contact | Deal, teams: dict[int, int]) -> bool:
+    owner_team = teams.get(record.owner_id) if record.owner_id is not None else None
+    return can_open_record(viewer.person, record.owner_id, [owner_team] if owner_team else [])
 
 
 _LISTERS: dict[str, Callable[..., Awaitable[list[Any]]]] = {
@@ -123,9 +145,9 @@ async def list_records(
             after_id=after,
             limit=limit,
         )
-        visible = await _visible(conn, viewer, items)
+        shown = await visible(conn, viewer, items)
     next_cursor = encode_cursor(items[-1].id) if len(items) == limit else None
-    return Page(visible, next_cursor)
+    return Page(shown, next_cursor)
 
 
 async def load_record(conn: AsyncConnection, kind: str, record_id: int) -> Record:
@@ -205,12 +227,32 @@ async def check_references(
         raise InvalidRecord(errors)
 
 
+async def refuse_org_values(
+    conn: AsyncConnection, kind: str, values: Mapping[str, Any], org_domains: frozenset[str]
+) -> None:
+    """InvalidRecord if a contact's addresses or a company's domains are the org's own
+    (`crm.org`): whoever writes it, a record must not claim a colleague's mail."""
+    if kind not in ("contacts", "companies"):
+        return
+    org = await org_addresses(conn, org_domains)
+    if kind == "contacts":
+        refuse_org_addresses(org, emails=clean_emails(values.get("emails") or ()))
+    else:
+        refuse_org_addresses(org, domains=clean_domains(values.get("domains") or ()))
+
+
 async def create_record(
-    engine: AsyncEngine, viewer: CurrentUser | None, kind: str, values: Mapping[str, Any]
+    engine: AsyncEngine,
+    viewer: CurrentUser | None,
+    kind: str,
+    values: Mapping[str, Any],
+    *,
+    org_domains: frozenset[str] = frozenset(),
 ) -> Record:
     """Create a record from validated `values`. Non-admins may create CRM records (owned by
     whomever they name, themselves by default) but not users or teams, and may point them only
-    at records they may open (`check_references`)."""
+    at records they may open (`check_references`). `org_domains` (settings) and the users'
+    addresses are refused as contact addresses and company domains."""
     values = dict(values)
     if viewer is not None and not viewer.is_admin:
         if kind in ("users", "teams"):
@@ -218,6 +260,7 @@ async def create_record(
         values.setdefault("owner_id", viewer.id)
     async with engine.begin() as conn:
         await check_references(conn, viewer, kind, values)
+        await refuse_org_values(conn, kind, values, org_domains)
         if kind == "companies":
             return await companies.create_company(conn, **values)
         if kind == "contacts":
@@ -236,12 +279,15 @@ async def update_record(
     kind: str,
     record_id: int,
     changes: Mapping[str, Any],
+    *,
+    org_domains: frozenset[str] = frozenset(),
 ) -> Record:
     changes = dict(changes)
     async with engine.begin() as conn:
         current = await load_record(conn, kind, record_id)
         await authorise(conn, viewer, current, "change")
         await check_references(conn, viewer, kind, changes, current)
+        await refuse_org_values(conn, kind, changes, org_domains)
         if kind == "companies":
             return await companies.update_company(conn, record_id, changes)
         if kind == "contacts":

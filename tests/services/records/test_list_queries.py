@@ -1,0 +1,94 @@
+"""A record list page is authorised as a whole: the number of database queries a page costs does
+not grow with its rows (it did: one query per row for the owner's team), on both engines."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from gpanel.crm.people import create_team
+from gpanel.services.accounts.sessions import CurrentUser
+from gpanel.services.records import access as records
+from tests.crm import factories
+
+ROWS = 60
+
+
+@contextmanager
+def counting(engine: AsyncEngine) -> Iterator[list[str]]:
+    """Every statement the engine sends to the database while the block runs."""
+    seen: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+
+
+async def _seed(engine: AsyncEngine) -> tuple[CurrentUser, set[int], dict[str, set[int]]]:
+    """A rep in team A; ROWS records of each kind, owned in turn by the rep, a teammate, a rep
+    of team B, a rep without a team, and nobody. Returns the viewer, the owners the viewer may
+    see records of (None for nobody), and the ids of each kind's records."""
+    async with engine.begin() as conn:
+        team_a = await create_team(conn, name="Team A")
+        team_b = await create_team(conn, name="Team B")
+        me = await factories.user(conn, role="rep", team_id=team_a.id)
+        mate = await factories.user(conn, role="rep", team_id=team_a.id)
+        other = await factories.user(conn, role="rep", team_id=team_b.id)
+        loner = await factories.user(conn, role="rep")
+        owners = [me.id, mate.id, other.id, loner.id, None]
+        ids: dict[str, set[int]] = {"companies": set(), "contacts": set(), "deals": set()}
+        for n in range(ROWS):
+            owner = owners[n % len(owners)]
+            company = await factories.company(conn, owner_id=owner)
+            contact = await factories.contact(conn, owner_id=owner, company_id=company.id)
+            deal = await factories.deal(conn, "Proposal", None, owner_id=owner)
+            ids["companies"].add(company.id)
+            ids["contacts"].add(contact.id)
+            ids["deals"].add(deal.id)
+    viewer = CurrentUser(me.id, me.email, me.name, "rep", team_a.id)
+    return viewer, {me.id, mate.id}, ids
+
+
+async def _page(
+    engine: AsyncEngine, viewer: CurrentUser, kind: str, limit: int
+) -> tuple[records.Page, int]:
+    with counting(engine) as statements:
+        page = await records.list_records(engine, viewer, kind, {}, limit)
+    return page, len(statements)
+
+
+@pytest.mark.parametrize("kind", ["contacts", "companies", "deals"])
+async def test_a_fifty_row_page_costs_the_queries_of_a_five_row_page(
+    engine: AsyncEngine, kind: str
+) -> None:
+    """50 rows cost the same few queries as 5 (the rows, their details, the owners' teams), and
+    the page holds exactly the rows the viewer may open: their own, their teammate's, nobody's."""
+    viewer, allowed_owners, _ = await _seed(engine)
+    small, small_queries = await _page(engine, viewer, kind, 5)
+    big, big_queries = await _page(engine, viewer, kind, 50)
+    assert big_queries == small_queries <= 4
+    assert len(small.items) == 3
+    owners = {item.owner_id for item in big.items}
+    assert owners <= allowed_owners | {None} and len(owners) == 3
+    # Each 5 rows hold the viewer's, the teammate's and nobody's: 3 of 5, so 30 of 50.
+    assert len(big.items) == 30 and big.next_cursor is not None
+
+
+async def test_an_admin_page_is_not_filtered_and_costs_no_owner_query(engine: AsyncEngine) -> None:
+    """An admin sees every row; asking for the owners' teams is skipped altogether."""
+    viewer, _, ids = await _seed(engine)
+    admin = CurrentUser(viewer.id, viewer.email, viewer.name, "admin", viewer.team_id)
+    page, admin_queries = await _page(engine, admin, "contacts", 50)
+    _, rep_queries = await _page(engine, viewer, "contacts", 50)
+    assert len(page.items) == 50 and {c.id for c in page.items} <= ids["contacts"]
+    assert admin_queries == rep_queries - 1

@@ -161,9 +161,14 @@ def test_every_path_the_docs_name_exists(doc: Path) -> None:
 
 @pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_every_dotted_name_the_docs_use_exists(doc: Path) -> None:
-    """Each `gpanel.x.y` (or `tests.x.y`) name in docs/ is a module, or a name defined in one."""
+    """Each `gpanel.x.y` (or `tests.x.y`, or `services.x.y` from gpanel down) name in docs/ is a
+    module, or a name defined in one."""
     text = doc.read_text(encoding="utf-8")
     dotted = set(re.findall(r"(?<![\w.])((?:gpanel|tests)(?:\.[A-Za-z_]\w*)+)", text))
+    # Written from gpanel down (`services.sharing`); not gmail. or mail., which also begin scopes
+    # and host names.
+    inner = "|".join(p for p in PACKAGE_DIRS if p not in ("gmail", "mail"))
+    dotted |= {"gpanel." + d for d in re.findall(rf"`((?:{inner})(?:\.[A-Za-z_]\w*)+)", text)}
     assert sorted(d for d in dotted - TASK_NAMES if not resolves(d)) == []
 
 

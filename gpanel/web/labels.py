@@ -100,7 +100,9 @@ async def undo(request: Request) -> Response:
 async def preview_page(request: Request) -> Response:
     found, box = await _mine(request)
     try:
-        result = await preview(ctx_of(request), _client(request, box), box.id)
+        result = await preview(
+            ctx_of(request), _client(request, box), box.id, viewer=require_user(request)
+        )
     except GmailError as exc:
         return await page(request, error=exc.user_message, status_code=502)
     return render(request, "labels/preview.html", {"preview": result, "found": found})
@@ -116,13 +118,15 @@ async def explain_page(request: Request) -> Response:
         if not message_id.isalnum() or len(message_id) > 32:
             raise HTTPException(400, "That is not a Gmail message id.")
         try:
-            result = await explain_message(ctx, _client(request, box), box.id, message_id)
+            result = await explain_message(
+                ctx, _client(request, box), box.id, message_id, viewer=require_user(request)
+            )
         except GmailError as exc:
             error = exc.user_message
     elif contact:
         if not contact.isdigit():
             raise HTTPException(400, "That is not a contact id.")
-        result = await explain_contact(ctx, box.id, int(contact))
+        result = await explain_contact(ctx, box.id, int(contact), viewer=require_user(request))
         if result is None:
             raise HTTPException(404, "There is no such contact.")
     return render(

@@ -14,14 +14,20 @@ import asyncio
 import datetime as dt
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from gpanel.crm.categories import Category, org_today
 from gpanel.crm.contacts import get_contacts
 from gpanel.gmail import MailboxClient
+from gpanel.services.accounts.sessions import CurrentUser
 from gpanel.services.context import AppContext
 from gpanel.services.labels import crm as labels_crm
 from gpanel.services.labels import state as labels_state
 from gpanel.services.labels.plan import ORDER, from_queries, label_names, plan_changes, window_start
 from gpanel.services.labels.run import full_facts
+from gpanel.services.sharing.policy import can_open_record
+from gpanel.store.tables import contacts, users
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,22 @@ class Preview:
     more_contacts: int = 0
 
 
+async def _openable(conn: AsyncConnection, viewer: CurrentUser, ids: list[int]) -> list[int]:
+    """The ids (in order) of contacts `viewer` may open, by the record-access rule, in two
+    queries however many contacts there are."""
+    teams = {r.id: r.team_id for r in await conn.execute(select(users.c.id, users.c.team_id))}
+    owners = {
+        r.id: r.owner_id for r in await conn.execute(select(contacts.c.id, contacts.c.owner_id))
+    }
+    out = []
+    for cid in ids:
+        owner = owners.get(cid)
+        team = teams.get(owner) if owner is not None else None
+        if can_open_record(viewer.person, owner, [team] if team else []):
+            out.append(cid)
+    return out
+
+
 async def preview(
     ctx: AppContext,
     mb: MailboxClient,
@@ -61,7 +83,11 @@ async def preview(
     *,
     now: dt.datetime | None = None,
     contact_limit: int = 25,
+    viewer: CurrentUser | None = None,
 ) -> Preview:
+    """The dry run for one mailbox. Contacts are listed only when `viewer` may open them
+    (None: a trusted caller): the counts per label are about the viewer's own mail, the list
+    of contacts is CRM data and follows record access, so ids and names cannot be walked."""
     moment = now or dt.datetime.now(dt.UTC)
     job = await labels_state.get(ctx.engine, mailbox_id)
     since = (
@@ -91,6 +117,8 @@ async def preview(
     async with ctx.engine.connect() as conn:
         cats = await labels_crm.categories(conn, today)
         ranked = sorted(cats, key=lambda cid: (ORDER.index(cats[cid][0]), cid))
+        if viewer is not None and not viewer.is_admin:
+            ranked = await _openable(conn, viewer, ranked)
         shown = ranked[:contact_limit]
         addresses = await labels_crm.addresses_of(conn, shown)
         people = await get_contacts(conn, shown)

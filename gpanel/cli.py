@@ -170,6 +170,7 @@ def import_(
         dry_run=dry_run,
         date_format=date_format,
         encoding=encoding,
+        org_domains=settings.own_domains,
     )
     sys.exit(code)
 

@@ -1,10 +1,12 @@
 """Which addresses belong to a record: the input of the record's mail query.
 
-product.md, "Record-context mail":
+docs/behaviour.md, "Record-context mail (the panel)":
 - a contact: its own addresses;
 - a company: the addresses of its contacts, plus any address at its own domains (free-mail
   domains never count);
 - a deal: the addresses of its contacts (primary and roles), plus its company's on request.
+The org's own addresses (its users', any at its domains) and domains are never counted, even
+when old rows hold them (`crm.org`): a record must not lend a colleague's mailbox.
 The mail panel turns the result into a Gmail search (`from:`/`to:`/`cc:`/`bcc:` per address,
 and per domain).
 """
@@ -19,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from gpanel.crm.errors import RecordNotFound
 from gpanel.crm.freemail import is_free_mail
 from gpanel.crm.models import RecordType
+from gpanel.crm.org import OrgAddresses, org_addresses
 from gpanel.store.tables import (
     companies,
     company_domains,
@@ -56,11 +59,22 @@ async def record_addresses(
     record_type: RecordType | str,
     record_id: int,
     include_company: bool = False,
+    *,
+    org_domains: frozenset[str] = frozenset(),
 ) -> RecordAddresses:
-    """The addresses and domains whose mail belongs on this record (RecordNotFound if absent).
+    """The addresses and domains whose mail belongs on this record (RecordNotFound if absent),
+    without the org's own (`org_domains` from settings, and every user's address).
 
     `include_company` applies to deals only: add the deal's company's addresses and domains.
     """
+    found = await _record_addresses(conn, record_type, record_id, include_company)
+    org: OrgAddresses = await org_addresses(conn, org_domains)
+    return RecordAddresses(org.customer_emails(found.emails), org.customer_domains(found.domains))
+
+
+async def _record_addresses(
+    conn: AsyncConnection, record_type: RecordType | str, record_id: int, include_company: bool
+) -> RecordAddresses:
     kind = RecordType(record_type)
     if kind is RecordType.CONTACT:
         if await conn.scalar(select(contacts.c.id).where(contacts.c.id == record_id)) is None:

@@ -45,14 +45,18 @@ def run_import(
     dry_run: bool = False,
     date_format: str = "auto",
     encoding: str | None = None,
+    org_domains: frozenset[str] = frozenset(),
 ) -> int:
-    """Run one import from the command line; returns the process exit status."""
+    """Run one import from the command line; returns the process exit status. It acts as an
+    admin (an operator runs it); `org_domains` are never accepted as CRM addresses."""
     path = Path(file)
     if current(database_url) != head():
         click.echo("The database schema is not up to date: run `gpanel migrate` first.", err=True)
         return 1
     try:
-        report = asyncio.run(_run(database_url, kind, path, dry_run, date_format, encoding))
+        report = asyncio.run(
+            _run(database_url, kind, path, dry_run, date_format, encoding, org_domains)
+        )
     except ImportRefused as exc:
         click.echo(f"Refused {path.name}: {exc}", err=True)
         return 1
@@ -61,7 +65,13 @@ def run_import(
 
 
 async def _run(
-    url: str, kind: str, path: Path, dry_run: bool, date_format: str, encoding: str | None
+    url: str,
+    kind: str,
+    path: Path,
+    dry_run: bool,
+    date_format: str,
+    encoding: str | None,
+    org_domains: frozenset[str],
 ) -> ImportReport:
     engine = create_engine(url)
     bar: tqdm[None] | None = None
@@ -84,6 +94,7 @@ async def _run(
                 dry_run=dry_run,
                 date_format=date_format,
                 encoding=encoding,
+                org_domains=org_domains,
                 progress=progress,
             )
         return await import_csv(
@@ -93,6 +104,7 @@ async def _run(
             dry_run=dry_run,
             date_format=date_format,
             encoding=encoding,
+            org_domains=org_domains,
             progress=_Lines(),
         )
     finally:

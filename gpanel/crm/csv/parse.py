@@ -2,14 +2,16 @@
 
 Each row is checked on its own: a problem is recorded against the row (line, the file's own
 column name, reason) instead of raised, and a row with errors parses to None. Owners and stages
-are looked up once per file (`load_lookups`); `seen` carries the keys of earlier rows, so a
+are looked up once per file (`load_lookups`), with the org's own addresses and domains, which
+no row may claim (`crm.org`); `seen` carries the keys of earlier rows, so a
 duplicate inside the file fails on its second line.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -18,6 +20,7 @@ from gpanel.crm.csv.read import BadValue, parse_amount, parse_date
 from gpanel.crm.csv.rows import CompanyRow, ContactRow, DealRow, RowIssue
 from gpanel.crm.emails import is_valid_domain, is_valid_email, normalise_domain, normalise_email
 from gpanel.crm.freemail import is_free_mail
+from gpanel.crm.org import OrgAddresses
 from gpanel.store.tables import stages, users
 
 _SPLIT = re.compile(r"[,;\s]+")
@@ -28,6 +31,7 @@ class Lookups:
     users_by_email: dict[str, int]
     users_by_name: dict[str, int]
     stages: dict[str, str]
+    org: OrgAddresses = field(default_factory=OrgAddresses)
 
 
 class CellRow:
@@ -83,6 +87,8 @@ def parse_company(row: CellRow, lookups: Lookups, seen: dict[str, int]) -> Compa
                 row.error("domains", f"{raw!r} is not a domain")
             elif is_free_mail(domain):
                 row.error("domains", f"{domain} is a free-mail domain, not a company's")
+            elif problem := lookups.org.domain_problem(domain):
+                row.error("domains", problem)
             elif domain in seen:
                 row.error("domains", f"{domain} is also on line {seen[domain]}")
             elif domain not in found:
@@ -109,6 +115,8 @@ def parse_contact(row: CellRow, lookups: Lookups, seen: dict[str, int]) -> Conta
                 continue
             if not is_valid_email(address):
                 row.error(name, f"{raw!r} is not an email address")
+            elif problem := lookups.org.email_problem(address):
+                row.error(name, problem)
             elif address in seen:
                 row.error(name, f"{address} is also on line {seen[address]}")
             elif address not in emails:
@@ -191,11 +199,15 @@ def parse_deal(
     )
 
 
-async def load_lookups(conn: AsyncConnection) -> Lookups:
+async def load_lookups(conn: AsyncConnection, org_domains: Iterable[str] = ()) -> Lookups:
     by_email: dict[str, int] = {}
     by_name: dict[str, int] = {}
     for uid, email, name in await conn.execute(select(users.c.id, users.c.email, users.c.name)):
         by_email[email] = uid
         by_name.setdefault(name.lower(), uid)
     names = (await conn.scalars(select(stages.c.name).order_by(stages.c.position))).all()
-    return Lookups(by_email, by_name, {n.lower(): n for n in names})
+    org = OrgAddresses(
+        frozenset(normalise_domain(d) for d in org_domains if d.strip()),
+        frozenset(normalise_email(e) for e in by_email),
+    )
+    return Lookups(by_email, by_name, {n.lower(): n for n in names}, org)

@@ -196,7 +196,10 @@ def _handlers(r: Resource) -> list[BaseRoute]:
     async def create(request: Request) -> Response:
         who = viewer(request)
         values = await _body(request, r.create)
-        record = await records.create_record(ctx_of(request).engine, who, r.name, values)
+        ctx = ctx_of(request)
+        record = await records.create_record(
+            ctx.engine, who, r.name, values, org_domains=ctx.settings.own_domains
+        )
         return JSONResponse(
             _out(r, record), status_code=201, headers={"Location": f"/api/{r.name}/{record.id}"}
         )
@@ -209,8 +212,14 @@ def _handlers(r: Resource) -> list[BaseRoute]:
     async def patch(request: Request) -> Response:
         who = viewer(request)
         changes = await _body(request, r.patch)
+        ctx = ctx_of(request)
         record = await records.update_record(
-            ctx_of(request).engine, who, r.name, _record_id(request), changes
+            ctx.engine,
+            who,
+            r.name,
+            _record_id(request),
+            changes,
+            org_domains=ctx.settings.own_domains,
         )
         return JSONResponse(_out(r, record))
 

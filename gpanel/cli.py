@@ -204,19 +204,52 @@ def emulator(host: str, port: int, seed: str | None, latency_ms: float) -> None:
     is_flag=True,
     help="Re-encrypt stored tokens under the first key of GPANEL_TOKEN_KEYS.",
 )
-def doctor(rotate_keys: bool) -> None:
-    """Check settings, the database and every connected mailbox, in plain words."""
+@click.option(
+    "--demo",
+    "demo_mode",
+    is_flag=True,
+    help="Check a running `gpanel demo` (its settings, database and emulator) instead.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="With --demo: its host.")
+@click.option("--port", default=8000, show_default=True, help="With --demo: gpanel's port.")
+@click.option(
+    "--emulator-port", default=8025, show_default=True, help="With --demo: the emulator's port."
+)
+@click.option(
+    "--data-dir", default="var/demo", show_default=True, help="With --demo: its data directory."
+)
+def doctor(
+    rotate_keys: bool, demo_mode: bool, host: str, port: int, emulator_port: int, data_dir: str
+) -> None:
+    """Check settings, the database and every connected mailbox, in plain words.
+
+    With --demo, check a running `gpanel demo` started with the same --host, --port,
+    --emulator-port and --data-dir: the demo's own settings (not .env), its database, that
+    gpanel answers, and every demo mailbox through the demo's Google emulator.
+    """
     import asyncio
+    from pathlib import Path
 
     from gpanel.services.context import open_context
     from gpanel.services.ops.doctor import run_doctor
 
-    settings = load_settings()
+    if demo_mode:
+        from gpanel.demo_server import DemoPlan
+
+        plan = DemoPlan(host=host, port=port, emulator_port=emulator_port, data_dir=Path(data_dir))
+        if not (plan.data_dir / "gpanel.db").exists():
+            raise click.ClickException(
+                f"No demo database in {plan.data_dir}: start `gpanel demo` first "
+                "(with the same --data-dir)."
+            )
+        settings = plan.settings
+    else:
+        settings = load_settings()
     setup_logging("WARNING")
 
     async def go() -> tuple[list[str], bool]:
         async with open_context(settings) as ctx:
-            return await run_doctor(ctx, rotate_keys=rotate_keys)
+            return await run_doctor(ctx, rotate_keys=rotate_keys, check_app=demo_mode)
 
     lines, ok = asyncio.run(go())
     for line in lines:

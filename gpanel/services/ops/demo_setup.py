@@ -57,7 +57,8 @@ DEMO_SHARING = {
 
 
 async def connect_demo_mailboxes(engine: AsyncEngine, settings: Settings, emulator_url: str) -> int:
-    """Connect every demo rep's mailbox (once) and give each their demo sharing setting."""
+    """Connect every demo rep's mailbox (again after a restart: see below) and give each their
+    demo sharing setting."""
     connected = 0
     async with engine.connect() as conn:
         rows = {r.email: r for r in (await conn.execute(select(users))).all()}
@@ -70,6 +71,11 @@ async def connect_demo_mailboxes(engine: AsyncEngine, settings: Settings, emulat
         if await mailboxes.for_user(engine, user.id) is None:
             await connect_through_emulator(engine, settings, emulator_url, user)
             connected += 1
+        else:
+            # The emulator keeps its grants in memory, so after a restart it knows none of the
+            # refresh tokens stored before: connect again (the same row and mailbox id), or
+            # every mailbox of a restarted demo would need reconnecting.
+            await connect_through_emulator(engine, settings, emulator_url, user)
         choice = DEMO_SHARING[rep.key]
         if choice.audience is Audience.SELECTED:
             choice = Sharing(

@@ -9,17 +9,31 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
+
 from gpanel.services.accounts import mailboxes
 from gpanel.services.context import AppContext
 from gpanel.services.ops.diagnostics import test_connection
 from gpanel.store import migrate
 
 
-async def run_doctor(ctx: AppContext, *, rotate_keys: bool = False) -> tuple[list[str], bool]:
+async def run_doctor(
+    ctx: AppContext, *, rotate_keys: bool = False, check_app: bool = False
+) -> tuple[list[str], bool]:
+    """`check_app`: also ask the running gpanel at the base URL whether it answers (for
+    `gpanel doctor --demo`, which checks a demo that should be running)."""
     lines: list[str] = []
     ok = True
     s = ctx.settings
     lines.append(f"Mode: {s.mode.value}; gpanel at {s.base_url}; Gmail API at {s.gmail_api_base}")
+    if check_app:
+        answering = await _answers(ctx, s.base_url.rstrip("/") + "/healthz")
+        ok = ok and answering
+        lines.append(
+            f"✓ gpanel answers at {s.base_url}."
+            if answering
+            else f"✗ gpanel does not answer at {s.base_url}: is `gpanel demo` running?"
+        )
     url = s.resolved_database_url
     current, head = await asyncio.to_thread(migrate.current, url), migrate.head()
     if current != head:
@@ -56,3 +70,11 @@ async def run_doctor(ctx: AppContext, *, rotate_keys: bool = False) -> tuple[lis
         if report.last_error:
             lines.append(f"    Last problem: {report.last_error}")
     return lines, ok
+
+
+async def _answers(ctx: AppContext, url: str) -> bool:
+    try:
+        response = await ctx.http.get(url, timeout=5)
+    except httpx.HTTPError:
+        return False
+    return response.status_code == 200

@@ -25,8 +25,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gpanel.crm import companies, contacts, deals, people
+from gpanel.crm.companies import clean_domains
+from gpanel.crm.contacts import clean_emails
 from gpanel.crm.errors import InvalidRecord, RecordNotFound
 from gpanel.crm.models import Company, Contact, Deal, Team, User
+from gpanel.crm.org import org_addresses, refuse_org_addresses
 from gpanel.services.accounts.sessions import CurrentUser
 from gpanel.services.sharing.policy import can_open_record
 from gpanel.store.tables import users
@@ -224,12 +227,32 @@ async def check_references(
         raise InvalidRecord(errors)
 
 
+async def refuse_org_values(
+    conn: AsyncConnection, kind: str, values: Mapping[str, Any], org_domains: frozenset[str]
+) -> None:
+    """InvalidRecord if a contact's addresses or a company's domains are the org's own
+    (`crm.org`): whoever writes it, a record must not claim a colleague's mail."""
+    if kind not in ("contacts", "companies"):
+        return
+    org = await org_addresses(conn, org_domains)
+    if kind == "contacts":
+        refuse_org_addresses(org, emails=clean_emails(values.get("emails") or ()))
+    else:
+        refuse_org_addresses(org, domains=clean_domains(values.get("domains") or ()))
+
+
 async def create_record(
-    engine: AsyncEngine, viewer: CurrentUser | None, kind: str, values: Mapping[str, Any]
+    engine: AsyncEngine,
+    viewer: CurrentUser | None,
+    kind: str,
+    values: Mapping[str, Any],
+    *,
+    org_domains: frozenset[str] = frozenset(),
 ) -> Record:
     """Create a record from validated `values`. Non-admins may create CRM records (owned by
     whomever they name, themselves by default) but not users or teams, and may point them only
-    at records they may open (`check_references`)."""
+    at records they may open (`check_references`). `org_domains` (settings) and the users'
+    addresses are refused as contact addresses and company domains."""
     values = dict(values)
     if viewer is not None and not viewer.is_admin:
         if kind in ("users", "teams"):
@@ -237,6 +260,7 @@ async def create_record(
         values.setdefault("owner_id", viewer.id)
     async with engine.begin() as conn:
         await check_references(conn, viewer, kind, values)
+        await refuse_org_values(conn, kind, values, org_domains)
         if kind == "companies":
             return await companies.create_company(conn, **values)
         if kind == "contacts":
@@ -255,12 +279,15 @@ async def update_record(
     kind: str,
     record_id: int,
     changes: Mapping[str, Any],
+    *,
+    org_domains: frozenset[str] = frozenset(),
 ) -> Record:
     changes = dict(changes)
     async with engine.begin() as conn:
         current = await load_record(conn, kind, record_id)
         await authorise(conn, viewer, current, "change")
         await check_references(conn, viewer, kind, changes, current)
+        await refuse_org_values(conn, kind, changes, org_domains)
         if kind == "companies":
             return await companies.update_company(conn, record_id, changes)
         if kind == "contacts":

@@ -29,6 +29,10 @@ async def overview(request: Request, error: str | None = None) -> Response:
     rules = await sharing.role_rules(ctx.engine)
     people = await accounts.list_people(ctx.engine)
     boxes = await mailboxes.all_mailboxes(ctx.engine)
+    roles = {p.id: p.role for p in people}
+    withdrawn = await sharing.gmail_withdrawn_for(
+        ctx.engine, [(b.user_id, roles.get(b.user_id, "rep")) for b, _ in boxes]
+    )
     return render(
         request,
         "admin/index.html",
@@ -43,6 +47,7 @@ async def overview(request: Request, error: str | None = None) -> Response:
             "audiences": list(Audience),
             "details": list(Detail),
             "mailboxes": boxes,
+            "withdrawn": withdrawn,
             "error": error,
             "quota": {b.id: diagnostics.quota_snapshot(ctx, b)[0] for b, _ in boxes},
         },

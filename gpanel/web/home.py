@@ -7,6 +7,8 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from gpanel.services.accounts import mailboxes
+from gpanel.services.sharing import rules as sharing
+from gpanel.services.sharing.policy import Feature
 from gpanel.web.guard.viewer import ctx_of, viewer_of
 from gpanel.web.templating import render
 
@@ -15,8 +17,12 @@ async def home(request: Request) -> Response:
     viewer = viewer_of(request)
     if viewer is None:
         return RedirectResponse("/auth/login", status_code=303)
-    box = await mailboxes.for_user(ctx_of(request).engine, viewer.id)
-    return render(request, "home.html", {"mailbox": box})
+    ctx = ctx_of(request)
+    box = await mailboxes.for_user(ctx.engine, viewer.id)
+    features = await sharing.features_for(ctx.engine, viewer.id, viewer.role)
+    return render(
+        request, "home.html", {"mailbox": box, "may_connect": features[Feature.CONNECT_GMAIL]}
+    )
 
 
 async def expectations(request: Request) -> Response:

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gpanel.services.context import AppContext
 from gpanel.services.sharing.policy import Feature, feature_allowed
+from gpanel.services.sharing.rules import gmail_withdrawn
 from gpanel.settings import Settings
 from gpanel.store.tables import feature_rules, mailbox_jobs, mailboxes, users
 
@@ -137,10 +138,12 @@ async def set_watch_expiry(
 
 
 async def magnet_mailbox_for_address(engine: AsyncEngine, email: str) -> int | None:
-    """The connected mailbox at `email` with MailMagnet on (the push endpoint's lookup)."""
+    """The connected mailbox at `email` with MailMagnet on (the push endpoint's lookup); None
+    when the admin no longer allows its owner to connect Gmail (nothing reads it)."""
     query = (
-        select(mailboxes.c.id)
+        select(mailboxes.c.id, users.c.id.label("user_id"), users.c.role)
         .join(mailbox_jobs, mailbox_jobs.c.mailbox_id == mailboxes.c.id)
+        .join(users, users.c.id == mailboxes.c.user_id)
         .where(
             mailboxes.c.email == email.strip().lower(),
             mailboxes.c.status == "connected",
@@ -148,8 +151,10 @@ async def magnet_mailbox_for_address(engine: AsyncEngine, email: str) -> int | N
         )
     )
     async with engine.connect() as conn:
-        found = await conn.scalar(query)
-    return int(found) if found is not None else None
+        found = (await conn.execute(query)).first()
+        if found is None or await gmail_withdrawn(conn, [(found.user_id, found.role)]):
+            return None
+    return int(found.id)
 
 
 @dataclass(frozen=True)
@@ -180,7 +185,8 @@ async def due(
       than a day.
     A mailbox whose last job failed waits one poll interval before any retry, so a mailbox that
     keeps failing costs one attempt per interval, not one per scheduler tick. Mailboxes that
-    need reconnecting, and those of deactivated users, are skipped (paused).
+    need reconnecting, those of deactivated users and those of people the admin no longer
+    allows to connect Gmail are skipped (paused).
     """
     now = now or now_utc()
     poll = dt.timedelta(seconds=settings.magnet_poll_seconds)
@@ -216,6 +222,8 @@ async def due(
         if not _older(r.last_error_at, now - poll):
             continue
         role_rules, user_rules = by_role.get(r.role, {}), by_user.get(str(r.user_id), {})
+        if not feature_allowed(Feature.CONNECT_GMAIL, role_rules, user_rules):
+            continue  # the admin withdrew Gmail from the owner: nothing reads the mailbox
         magnet_ok = r.magnet_enabled and feature_allowed(Feature.MAILMAGNET, role_rules, user_rules)
         if magnet_ok and _older(r.magnet_checked_at, now - poll_due):
             out["magnet"].append(r.mailbox_id)

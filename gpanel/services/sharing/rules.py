@@ -208,8 +208,37 @@ async def features_for(engine: AsyncEngine, user_id: int, role: str) -> dict[Fea
     return {f: feature_allowed(f, role_rules, user_rules) for f in Feature}
 
 
+async def gmail_withdrawn(conn: AsyncConnection, people: list[tuple[int, str]]) -> set[int]:
+    """Which of `people` ((user id, role) pairs) the admin no longer allows to connect Gmail.
+    Their mailboxes, though still connected, are not read by anyone (panel, thread view,
+    background jobs) until the admin allows Gmail again or the owner disconnects."""
+    rules = (
+        await conn.execute(
+            select(feature_rules).where(feature_rules.c.feature == Feature.CONNECT_GMAIL.value)
+        )
+    ).all()
+    by_role = {r.subject: bool(r.allowed) for r in rules if r.subject_type == "role"}
+    by_user = {r.subject: bool(r.allowed) for r in rules if r.subject_type == "user"}
+    withdrawn = set()
+    for user_id, role in people:
+        role_rules = {Feature.CONNECT_GMAIL: by_role[role]} if role in by_role else {}
+        user_rules = (
+            {Feature.CONNECT_GMAIL: by_user[str(user_id)]} if str(user_id) in by_user else {}
+        )
+        if not feature_allowed(Feature.CONNECT_GMAIL, role_rules, user_rules):
+            withdrawn.add(user_id)
+    return withdrawn
+
+
+async def gmail_withdrawn_for(engine: AsyncEngine, people: list[tuple[int, str]]) -> set[int]:
+    """`gmail_withdrawn` on its own connection (the admin page's mailbox list)."""
+    async with engine.connect() as conn:
+        return await gmail_withdrawn(conn, people)
+
+
 async def mailbox_owners(engine: AsyncEngine) -> list[OwnerSharing]:
-    """Every connected mailbox's owner and effective sharing, in two queries."""
+    """Every connected mailbox's owner and effective sharing, in three queries. Mailboxes of
+    people the admin no longer allows to connect Gmail are left out: nobody reads them."""
     query = (
         select(
             mailboxes.c.id.label("mailbox_id"),
@@ -226,8 +255,11 @@ async def mailbox_owners(engine: AsyncEngine) -> list[OwnerSharing]:
     async with engine.connect() as conn:
         policies = await _policies(conn)
         rows = (await conn.execute(query)).all()
+        withdrawn = await gmail_withdrawn(conn, [(r.id, r.role) for r in rows])
     owners = []
     for r in rows:
+        if r.id in withdrawn:
+            continue
         choice = _sharing(r) if r.audience is not None else None
         owners.append(
             OwnerSharing(

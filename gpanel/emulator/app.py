@@ -39,7 +39,7 @@ def create_emulator(config: EmulatorConfig | None = None) -> Starlette:
         *control_routes(),
         *oauth_routes(state.accounts, state.config),
     ]
-    wire = Wire(config)
+    wire = Wire(config, state.accounts)
     state.on_reset(wire.reset)
     middleware = [Middleware(wire_middleware, wire, state.accounts)]
 

@@ -4,8 +4,10 @@
 multipart/mixed envelope whose parts are `application/http` requests, parsed with Python's
 `email` package. More than 100 parts are refused before any part is looked at, with Google's
 message. Each part is dispatched back through the whole emulator app, so the wire middleware
-charges it, logs it and may fail it on its own; parts run with bounded parallelism
-(`Wire.effective_batch_parallelism`) and still count against the user's concurrency cap. The
+charges it, logs it and may fail it on its own. As at Google, all parts arrive at once: each
+takes one of its user's concurrency slots the moment the batch arrives (shared with the user's
+plain calls), and parts beyond the limit answer 429 "Too many concurrent requests for user"
+(docs/gmail-facts.md, "Per-user limits and concurrency"). The
 answer is a multipart/mixed envelope with one `application/http` part per request, in request
 order, each with `Content-ID: <response-...>` and a status line with its reason phrase.
 """
@@ -33,6 +35,7 @@ from gpanel.emulator import errors
 from gpanel.emulator.errors import GoogleError
 from gpanel.emulator.wire.conditions import (
     SCOPE_BATCH_PART,
+    SCOPE_SLOT,
     ConnectionDropped,
     Wire,
     drop_connection,
@@ -142,7 +145,7 @@ def parse_part(part: EmailMessage) -> PartRequest:
     )
 
 
-def _part_scope(outer: Scope, request: PartRequest) -> Scope:
+def _part_scope(outer: Scope, request: PartRequest, slot: bool | None) -> Scope:
     url = urlsplit(request.target)
     headers = list(request.headers)
     names = {name for name, _ in headers}
@@ -166,6 +169,8 @@ def _part_scope(outer: Scope, request: PartRequest) -> Scope:
         "extensions": {},
         SCOPE_BATCH_PART: True,
     }
+    if slot is not None:
+        scope[SCOPE_SLOT] = slot
     if "state" in outer:
         scope["state"] = dict(outer["state"])
     return scope
@@ -208,15 +213,24 @@ class BatchEndpoint:
             await refused.response()(scope, receive, send)
             return
         limit = asyncio.Semaphore(self.wire.effective_batch_parallelism())
+        users = [self.wire.part_user(scope, part.headers) for part in requests]
+        slots = self.wire.admit_batch(users)
 
-        async def run(part: PartRequest) -> PartResponse:
-            async with limit:
-                return await self._run_part(scope, part)
+        async def run(part: PartRequest, user: str | None, slot: bool | None) -> PartResponse:
+            try:
+                async with limit:
+                    return await self._run_part(scope, part, slot)
+            finally:
+                if slot and user is not None:
+                    self.wire.release(user)
 
         dropped = False
         try:
             async with asyncio.TaskGroup() as group:
-                tasks = [group.create_task(run(part)) for part in requests]
+                tasks = [
+                    group.create_task(run(part, user, slot))
+                    for part, user, slot in zip(requests, users, slots, strict=True)
+                ]
         except* ConnectionDropped:
             dropped = True
         if dropped:
@@ -228,14 +242,14 @@ class BatchEndpoint:
         response = Response(body, media_type=f"multipart/mixed; boundary={boundary}")
         await response(scope, receive, send)
 
-    async def _run_part(self, outer: Scope, part: PartRequest) -> PartResponse:
+    async def _run_part(self, outer: Scope, part: PartRequest, slot: bool | None) -> PartResponse:
         if not urlsplit(part.target).path.startswith("/gmail/v1/"):
             return PartResponse.of_error(
                 errors.not_found("Batch parts must be Gmail API requests (/gmail/v1/...).")
             )
         collected = PartResponse()
         try:
-            await self.dispatch(_part_scope(outer, part), replay(part.body), collected.send)
+            await self.dispatch(_part_scope(outer, part, slot), replay(part.body), collected.send)
         except ConnectionDropped:
             raise
         except Exception:

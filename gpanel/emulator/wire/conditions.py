@@ -42,9 +42,13 @@ API_PREFIXES = ("/gmail/v1/", "/upload/gmail/v1/")
 # The scope key that marks a batch part, so the log can say so.
 SCOPE_BATCH_PART = "gpanel.emulator.batch_part"
 
-# Google runs the parts of one batch with limited parallelism; five keeps a batch of 50 inside
-# the default concurrency cap of 10 while still overlapping the parts.
-DEFAULT_BATCH_PARALLELISM = 5
+# The scope key a batch sets on each part: "held" when the batch already holds the part's
+# concurrency slot, "refused" when the part arrived beyond the user's limit.
+SCOPE_SLOT = "gpanel.emulator.batch_slot"
+
+# Google takes a batch apart and runs all its parts at once (docs/gmail-facts.md, "Per-user
+# limits and concurrency"): no throttling of parts by default, only the per-user limit.
+DEFAULT_BATCH_PARALLELISM = 100
 
 
 class ConnectionDropped(httpx.RemoteProtocolError):
@@ -58,8 +62,11 @@ class ConnectionDropped(httpx.RemoteProtocolError):
 class Wire:
     """Run-time wire conditions of one emulator instance (see the module docstring)."""
 
-    def __init__(self, config: EmulatorConfig) -> None:
+    def __init__(self, config: EmulatorConfig, accounts: Accounts | None = None) -> None:
         self.config = config
+        # Needed to tell whose slots a batch's parts take; without it parts are admitted one
+        # by one as they run (a wire built for a test without accounts).
+        self.accounts = accounts
         self.faults = FaultQueue()
         self.log = RequestLog()
         self.ledger = QuotaLedger()
@@ -68,7 +75,7 @@ class Wire:
         self.jitter_ms = 0.0
         self.regime = "2026"
         self.user_quota_per_minute: int | None = None
-        self.max_concurrent_per_user = 10
+        self.max_concurrent_per_user = config.max_concurrent_per_user
         self.batch_parallelism = DEFAULT_BATCH_PARALLELISM
         self.reset()
 
@@ -97,7 +104,39 @@ class Wire:
         return self._inflight.get(user.lower(), 0)
 
     def effective_batch_parallelism(self) -> int:
-        return max(1, min(self.batch_parallelism, self.max_concurrent_per_user))
+        return max(1, self.batch_parallelism)
+
+    def part_user(self, outer: Scope, part_headers: list[tuple[bytes, bytes]]) -> str | None:
+        """The user a batch part is charged to: its own bearer token, else the envelope's."""
+        if self.accounts is None:
+            return None
+        own = [(k, v) for k, v in part_headers if k.lower() == b"authorization"]
+        grant = _grant({"headers": own}, self.accounts) if own else None
+        if grant is None and not own:
+            grant = _grant(outer, self.accounts)
+        return grant.email.lower() if grant else None
+
+    def admit_batch(self, users: list[str | None]) -> list[bool | None]:
+        """Take the concurrency slots of a batch's parts, all at once as Google runs them.
+
+        Returns per part: True (slot held until `release`), False (beyond the user's limit:
+        the part answers 429), None (no known user: the part is policed as it runs).
+        """
+        out: list[bool | None] = []
+        for user in users:
+            if user is None:
+                out.append(None)
+            elif self.inflight(user) < self.max_concurrent_per_user:
+                self._inflight[user] = self.inflight(user) + 1
+                out.append(True)
+            else:
+                out.append(False)
+        return out
+
+    def release(self, user: str) -> None:
+        self._inflight[user] = self.inflight(user) - 1
+        if self._inflight[user] <= 0:
+            del self._inflight[user]
 
     async def sleep_latency(self, extra_ms: float = 0.0) -> None:
         delay = self.latency_ms + extra_ms
@@ -152,11 +191,17 @@ class Wire:
         method_id: str,
     ) -> None:
         fault = self.faults.take(user, method_id)
-        if fault is None and self.inflight(user) >= self.max_concurrent_per_user:
+        slot = scope.get(SCOPE_SLOT)  # set on batch parts: True held, False refused
+        over = slot is False or (
+            slot is None and self.inflight(user) >= self.max_concurrent_per_user
+        )
+        if fault is None and over:
             await self.sleep_latency()
             await errors.too_many_concurrent().response()(scope, receive, send)
             return
-        self._inflight[user] = self.inflight(user) + 1
+        held = slot is True
+        if not held:
+            self._inflight[user] = self.inflight(user) + 1
         try:
             slow_ms = fault.delay_ms if fault and fault.kind != "send_limit" else 0.0
             await self.sleep_latency(slow_ms)
@@ -176,9 +221,8 @@ class Wire:
                 entry.fault = fault.kind
             await app(scope, receive, send)
         finally:
-            self._inflight[user] = self.inflight(user) - 1
-            if self._inflight[user] <= 0:
-                del self._inflight[user]
+            if not held:
+                self.release(user)
 
     async def _answer_fault(
         self, fault: Fault, entry: LogEntry, scope: Scope, receive: Receive, send: Send

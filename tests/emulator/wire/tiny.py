@@ -87,7 +87,7 @@ def build_tiny(config: EmulatorConfig | None = None) -> Tiny:
     accounts = Accounts()
     accounts.add(ALICE)
     accounts.add(BOB)
-    wire = Wire(config or EmulatorConfig())
+    wire = Wire(config or EmulatorConfig(), accounts)
 
     async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
         await wrapped(scope, receive, send)

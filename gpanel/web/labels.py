@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from gpanel.gmail import GmailError, MailboxClient, RetryPolicy
+from gpanel.gmail import BadRequest, GmailError, MailboxClient, NotFound, RetryPolicy
 from gpanel.services.accounts.mailboxes import Mailbox
 from gpanel.services.labels import state as labels_state
 from gpanel.services.labels import switch as labels
@@ -108,21 +108,30 @@ async def preview_page(request: Request) -> Response:
     return render(request, "labels/preview.html", {"preview": result, "found": found})
 
 
+NO_SUCH_MESSAGE = "No message with that id in your mailbox."
+
+
 async def explain_page(request: Request) -> Response:
     _, box = await _mine(request)
     ctx = ctx_of(request)
     message_id = request.query_params.get("message", "").strip()
     contact = request.query_params.get("contact", "").strip()
-    result, error = None, None
+    result, error, status = None, None, 200
     if message_id:
         if not message_id.isalnum() or len(message_id) > 32:
-            raise HTTPException(400, "That is not a Gmail message id.")
+            raise HTTPException(
+                400, NO_SUCH_MESSAGE + " (a Gmail message id is letters and digits)."
+            )
         try:
             result = await explain_message(
                 ctx, _client(request, box), box.id, message_id, viewer=require_user(request)
             )
+        except (NotFound, BadRequest):
+            # The id was typed or pasted by the person: an unknown (404) or malformed (400)
+            # id is their mistake, not Gmail failing, so say so with a 4xx.
+            error, status = NO_SUCH_MESSAGE, 404
         except GmailError as exc:
-            error = exc.user_message
+            error, status = exc.user_message, 502
     elif contact:
         if not contact.isdigit():
             raise HTTPException(400, "That is not a contact id.")
@@ -138,7 +147,7 @@ async def explain_page(request: Request) -> Response:
             "message_id": message_id,
             "contact": contact,
         },
-        status_code=502 if error else 200,
+        status_code=status,
     )
 
 

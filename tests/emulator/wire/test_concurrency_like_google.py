@@ -48,7 +48,7 @@ async def test_cold_100_part_batch_is_largely_refused(
 
     Sources: googleapis/google-api-dotnet-client issue 1982 (60 of 100 parts refused with
     "Too many concurrent requests for user"); amd/gaia issue 2720 (a cold 100-part metadata
-    batch refused). Error shape: /work/shared/spec/gmail-facts.md, "Error shapes".
+    batch refused). Error shape: docs/gmail-facts.md, "Error shapes".
     """
     parts = parse_batch_response(await post_batch(client, gets(100), tiny.token_alice))
     statuses = [status for _, status, _ in parts]
@@ -76,9 +76,9 @@ async def test_plain_calls_in_flight_take_slots_from_a_batch(
 ) -> None:
     """With 10 plain calls waiting on latency, a 35-part batch gets 30 slots: 5 parts 429.
 
-    Source: /work/shared/spec/gmail-facts.md ("Limits are shared by every client of the
-    mailbox"; Google's 429 counts per user, not per request), amp-labs/connectors PR 2942
-    (parallel GETs refused alike).
+    Source: docs/gmail-facts.md, "Per-user limits and concurrency" (the limit is the mailbox's,
+    shared by every client of it; Google's 429 counts per user, not per request),
+    amp-labs/connectors PR 2942 (parallel GETs refused alike).
     """
     await client.put("/_emulator/latency", json={"latency_ms": 200})
     plain = [

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from gpanel.crm.emails import is_valid_domain, normalise_domain
 from gpanel.crm.errors import Conflict, InvalidRecord, RecordNotFound
 from gpanel.crm.freemail import is_free_mail
-from gpanel.crm.models import Company, utcnow
+from gpanel.crm.models import Company, RecordType, utcnow
 from gpanel.crm.people import check_user
 from gpanel.store.tables import companies, company_domains
 
@@ -147,6 +147,7 @@ async def _check_unique(
     external_id: str | None,
 ) -> None:
     errors: dict[str, str] = {}
+    holders: dict[str, tuple[RecordType, int]] = {}
     if domains:
         taken = await conn.execute(
             select(company_domains.c.domain, company_domains.c.company_id).where(
@@ -155,16 +156,18 @@ async def _check_unique(
         )
         for domain, owner in taken:
             if owner != company_id:
-                errors["domains"] = f"{domain} already belongs to company {owner}"
+                errors["domains"] = f"{domain} already belongs to another company"
+                holders["domains"] = (RecordType.COMPANY, owner)
                 break
     if external_id:
         other = await conn.scalar(
             select(companies.c.id).where(companies.c.external_id == external_id)
         )
         if other is not None and other != company_id:
-            errors["external_id"] = f"{external_id!r} already belongs to company {other}"
+            errors["external_id"] = f"{external_id!r} already belongs to another company"
+            holders["external_id"] = (RecordType.COMPANY, other)
     if errors:
-        raise Conflict(errors)
+        raise Conflict(errors, holders)
 
 
 async def create_company(

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from gpanel.crm.companies import check_company
 from gpanel.crm.emails import folded, is_valid_email, normalise_email
 from gpanel.crm.errors import Conflict, InvalidRecord, RecordNotFound
-from gpanel.crm.models import Contact, utcnow
+from gpanel.crm.models import Contact, RecordType, utcnow
 from gpanel.crm.people import check_user
 from gpanel.store.tables import CONTACT_KINDS, contact_emails, contacts
 
@@ -183,7 +183,10 @@ async def _check_emails_free(
     )
     for email, owner in rows:
         if owner != contact_id:
-            raise Conflict({"emails": f"{email} already belongs to contact {owner}"})
+            raise Conflict(
+                {"emails": f"{email} already belongs to another contact"},
+                {"emails": (RecordType.CONTACT, owner)},
+            )
 
 
 async def _check_external_id(
@@ -193,7 +196,10 @@ async def _check_external_id(
         return
     other = await conn.scalar(select(contacts.c.id).where(contacts.c.external_id == external_id))
     if other is not None and other != contact_id:
-        raise Conflict({"external_id": f"{external_id!r} already belongs to contact {other}"})
+        raise Conflict(
+            {"external_id": f"{external_id!r} already belongs to another contact"},
+            {"external_id": (RecordType.CONTACT, other)},
+        )
 
 
 def _clean_fields(values: dict[str, Any]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from gpanel.crm.companies import check_company
 from gpanel.crm.contacts import check_contact
 from gpanel.crm.errors import Conflict, InvalidRecord, RecordNotFound
-from gpanel.crm.models import Deal, DealContact, utcnow
+from gpanel.crm.models import Deal, DealContact, RecordType, utcnow
 from gpanel.crm.people import check_user
 from gpanel.crm.stages import resolve_stage
 from gpanel.store.tables import contacts, deal_contacts, deals
@@ -161,7 +161,10 @@ async def _check_external_id(
         return
     other = await conn.scalar(select(deals.c.id).where(deals.c.external_id == external_id))
     if other is not None and other != deal_id:
-        raise Conflict({"external_id": f"{external_id!r} already belongs to deal {other}"})
+        raise Conflict(
+            {"external_id": f"{external_id!r} already belongs to another deal"},
+            {"external_id": (RecordType.DEAL, other)},
+        )
 
 
 async def _write_roles(

@@ -6,10 +6,17 @@
           └── Conflict      a unique value (address, domain, external id) is taken -> 409
 
 Messages name fields and values the user typed (addresses, domains, stage names); they never
-carry mail content, which the CRM never sees.
+carry mail content, which the CRM never sees. A conflict's message does not say which record
+holds the value (that record may be one the writer may not open); `Conflict.holders` does, for
+the service layer to add where the writer may see it.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gpanel.crm.models import RecordType
 
 
 class CrmError(Exception):
@@ -30,4 +37,11 @@ class InvalidRecord(CrmError):
 
 
 class Conflict(InvalidRecord):
-    """A value that must be unique already belongs to another record."""
+    """A value that must be unique already belongs to another record: `holders` maps each
+    field to that record's (type, id), which the message itself leaves out."""
+
+    def __init__(
+        self, fields: dict[str, str], holders: dict[str, tuple[RecordType, int]] | None = None
+    ) -> None:
+        super().__init__(fields)
+        self.holders = holders or {}

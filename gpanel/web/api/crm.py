@@ -24,8 +24,9 @@ from gpanel.crm.errors import Conflict, InvalidRecord, RecordNotFound
 from gpanel.services.accounts import disconnect
 from gpanel.services.accounts.sessions import CurrentUser
 from gpanel.services.records import access as records
+from gpanel.services.records import conflicts
 from gpanel.web.api import schemas as s
-from gpanel.web.guard.viewer import ctx_of, require_user
+from gpanel.web.guard.viewer import ctx_of, require_user, viewer_of
 
 _TITLES = {
     403: "You do not have access to this",
@@ -134,7 +135,9 @@ def _guard(handler: Handler) -> Handler:
         except ValidationError as exc:
             return error_json(422, "The request has invalid fields.", _pydantic_fields(exc))
         except Conflict as exc:
-            return error_json(409, str(exc), exc.fields)
+            # The holder's id only where the caller may open it (a 409 must not reveal more).
+            seen = await conflicts.as_seen_by(ctx_of(request).engine, viewer_of(request), exc)
+            return error_json(409, str(seen), seen.fields)
         except InvalidRecord as exc:
             return error_json(422, str(exc), exc.fields)
         except RecordNotFound as exc:

@@ -4,8 +4,9 @@ Two uvicorn servers share one event loop: the emulator (Gmail API + OAuth, seede
 demo mailboxes) on one port and gpanel on another. gpanel talks to the emulator over real HTTP
 exactly as it would talk to Google, with settings built by `gpanel.demo.settings` and
 validated like production settings (in demo mode). The CRM is seeded from the same cast as
-the mailboxes, so every demo thread has a record to appear on; every rep's mailbox is
-connected through the emulator's OAuth server so colleagues' shared mail shows at once.
+the mailboxes, so every demo thread has a record to appear on; at the first start every rep's
+mailbox but one is connected through the emulator's OAuth server so colleagues' shared mail
+shows at once, and the one left (`Rep.connected_at_start`) shows the onboarding path.
 
 This module sits above the layered packages: it is the one place that wires the emulator and
 the app together.
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import uvicorn
+from sqlalchemy import func, select
 
 from gpanel.app import create_app
 from gpanel.crm.categories import org_today
@@ -31,6 +33,7 @@ from gpanel.services.ops.demo_setup import connect_demo_mailboxes
 from gpanel.settings import Settings
 from gpanel.store.engine import create_engine
 from gpanel.store.migrate import upgrade
+from gpanel.store.tables import users
 
 log = logging.getLogger("gpanel.demo")
 
@@ -71,7 +74,12 @@ def banner(plan: DemoPlan) -> str:
         f"\n  gpanel demo is running at http://{plan.host}:{plan.port}\n\n"
         f"  Sign in on the emulator's Google page as {admin.email} (admin),\n"
         f"  or as a rep: {others}.\n"
-        f"  Google emulator: http://{plan.host}:{plan.emulator_port} "
+        + "".join(
+            f"  {r.name} has not connected Gmail yet: sign in as {r.email} to try it.\n"
+            for r in REPS
+            if not r.connected_at_start
+        )
+        + f"  Google emulator: http://{plan.host}:{plan.emulator_port} "
         f"(control API under /_emulator/)\n"
         f"  Data: {plan.data_dir}   Stop with Ctrl+C.\n"
     )
@@ -91,8 +99,9 @@ async def prepare(plan: DemoPlan, emulator_url: str) -> None:
     engine = create_engine(settings.resolved_database_url)
     try:
         async with engine.begin() as conn:
+            first_start = not (await conn.scalar(select(func.count()).select_from(users)))
             await seed_demo_crm(conn, org_today(settings.org_timezone))
-        await connect_demo_mailboxes(engine, settings, emulator_url)
+        await connect_demo_mailboxes(engine, settings, emulator_url, first_start=first_start)
     finally:
         await engine.dispose()
 

@@ -53,6 +53,9 @@ class Rep:
     email: str
     role: str  # admin | manager | rep
     team: str
+    # The demo connects this rep's Gmail at its first start; one rep is left to connect it
+    # themselves, so the onboarding path (Connect Gmail, Google's consent) is there to try.
+    connected_at_start: bool = True
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,7 @@ REPS: tuple[Rep, ...] = (
     Rep("ben", "Ben Okafor", f"ben@{ORG_DOMAIN}", "manager", "East"),
     Rep("carla", "Carla Reyes", f"carla@{ORG_DOMAIN}", "rep", "East"),
     Rep("dev", "Dev Patel", f"dev@{ORG_DOMAIN}", "manager", "West"),
-    Rep("emma", "Emma Lindqvist", f"emma@{ORG_DOMAIN}", "rep", "West"),
+    Rep("emma", "Emma Lindqvist", f"emma@{ORG_DOMAIN}", "rep", "West", connected_at_start=False),
 )
 
 COMPANIES: tuple[Company, ...] = (

@@ -56,9 +56,13 @@ DEMO_SHARING = {
 }
 
 
-async def connect_demo_mailboxes(engine: AsyncEngine, settings: Settings, emulator_url: str) -> int:
-    """Connect every demo rep's mailbox (again after a restart: see below) and give each their
-    demo sharing setting."""
+async def connect_demo_mailboxes(
+    engine: AsyncEngine, settings: Settings, emulator_url: str, *, first_start: bool = True
+) -> int:
+    """At the demo's first start, connect the mailbox of every rep marked `connected_at_start`
+    (one rep is left to try onboarding); at every later start, connect again exactly the
+    mailboxes that are connected (see below), so what people connected or disconnected stays
+    so. Gives each rep their demo sharing setting. Returns how many were newly connected."""
     connected = 0
     async with engine.connect() as conn:
         rows = {r.email: r for r in (await conn.execute(select(users))).all()}
@@ -69,8 +73,9 @@ async def connect_demo_mailboxes(engine: AsyncEngine, settings: Settings, emulat
             continue
         user = CurrentUser(row.id, row.email, row.name, row.role, row.team_id)
         if await mailboxes.for_user(engine, user.id) is None:
-            await connect_through_emulator(engine, settings, emulator_url, user)
-            connected += 1
+            if first_start and rep.connected_at_start:
+                await connect_through_emulator(engine, settings, emulator_url, user)
+                connected += 1
         else:
             # The emulator keeps its grants in memory, so after a restart it knows none of the
             # refresh tokens stored before: connect again (the same row and mailbox id), or

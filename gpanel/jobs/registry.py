@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from gpanel.services.context import AppContext
 from gpanel.services.labels import run as labels_run
 from gpanel.services.magnet import run as magnet
+from gpanel.services.threads import opened_by
 
 MailboxJob = Callable[[AppContext, int], Awaitable[object]]
 GlobalJob = Callable[[AppContext], Awaitable[object]]
@@ -33,7 +34,8 @@ async def _renew_watch(ctx: AppContext, mailbox_id: int) -> object:
 
 
 async def _purge(ctx: AppContext) -> object:
-    return await magnet.purge_hits(ctx)
+    # "Who looked at my mail" keeps its rows exactly as long as MailMagnet keeps its hits.
+    return {"hits": await magnet.purge_hits(ctx), "opens": await opened_by.purge_opens(ctx)}
 
 
 MAILBOX_JOBS: dict[str, MailboxJob] = {

@@ -325,6 +325,19 @@ magnet_hits = Table(
 )
 Index("ix_magnet_hits_thread", magnet_hits.c.mailbox_id, magnet_hits.c.thread_id)
 
+# Who opened which thread of a mailbox, and when: ids and the time only (never a subject or an
+# address), so the owner can see which colleagues looked. Purged like MailMagnet's hits.
+thread_views = Table(
+    "thread_views",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("mailbox_id", Integer, ForeignKey("mailboxes.id", ondelete="CASCADE"), nullable=False),
+    Column("thread_id", String(32), nullable=False),
+    Column("viewer_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("viewed_at", DateTime(timezone=True), nullable=False, index=True),
+)
+Index("ix_thread_views_mailbox", thread_views.c.mailbox_id, thread_views.c.viewed_at)
+
 mailbox_jobs = Table(
     "mailbox_jobs",
     metadata,

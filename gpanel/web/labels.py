@@ -28,6 +28,8 @@ from gpanel.services.labels.plan import ORDER, TITLES, header, label_names
 from gpanel.services.labels.preview import preview
 from gpanel.services.labels.undo import undo_labels
 from gpanel.services.ops import job_state
+from gpanel.services.panel.gate import open_mailbox
+from gpanel.services.panel.rules import thread_meta
 from gpanel.web.guard.viewer import ctx_of, require_user
 from gpanel.web.templating import render
 
@@ -205,9 +207,17 @@ async def view(request: Request) -> Response:
             next_page = listed.get("nextPageToken")
             wanted = [str(t["id"]) for t in listed.get("threads", [])]
             got = await mb.batch_get_threads(
-                wanted, format="metadata", metadata_headers=["From", "Subject", "Date"]
+                wanted,
+                format="metadata",
+                metadata_headers=["From", "To", "Cc", "Bcc", "Subject", "Date", "Message-ID"],
             )
-            threads = [_thread_row(t) for t in got.values() if isinstance(t, dict)]
+            # The panel's gate judges each thread, as on every path that shows mail.
+            gate = await open_mailbox(ctx, require_user(request), box.id)
+            threads = [
+                _thread_row(t)
+                for t in got.values()
+                if isinstance(t, dict) and gate.judge(thread_meta(box.id, t)).shown
+            ]
     except GmailError as exc:
         error = exc.user_message
     return render(

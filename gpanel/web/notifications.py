@@ -42,8 +42,7 @@ async def page(request: Request) -> Response:
     items: list[notes.Notification] = []
     if box is not None:
         items = await notes.list_notifications(ctx, box)
-        mine, _ = await sharing.my_sharing(ctx.engine, user.id, user.role)
-        items = await notes.with_live_subjects(ctx, user, box, mine, items)
+        items = await notes.with_live_subjects(ctx, user, box, items)
     return render(
         request,
         "notifications/index.html",

@@ -3,8 +3,7 @@
 A user's notifications are the hits of their own mailbox. The list resolves each sender to the
 CRM person and company (one query) and fetches the subjects live from Gmail when shown (one
 metadata batch, interactive priority, short deadline): the database never holds a subject. The
-subject is shown at the detail level `policy.thread_detail` gives the viewer (the owner always
-sees their own mail in full; the call is there so every path goes through the one policy).
+list goes through the panel's gate like every path that shows mail (`with_live_subjects`).
 
 The record panel uses `unopened_threads` for its "New" badges and `mark_thread_opened` when a
 thread is opened. Every change that alters a bell (new hits, opened marks, a paused mailbox)
@@ -26,7 +25,9 @@ from gpanel.services.accounts.sessions import CurrentUser
 from gpanel.services.context import AppContext
 from gpanel.services.magnet.events import is_postgres, notify_in_transaction
 from gpanel.services.ops import job_state
-from gpanel.services.sharing.policy import Detail, Person, Sharing, thread_detail
+from gpanel.services.panel.gate import open_mailbox
+from gpanel.services.panel.rules import ThreadMeta, thread_meta
+from gpanel.services.sharing.policy import shown_fields
 from gpanel.store.tables import companies, contact_emails, contacts, magnet_hits
 
 # A list view must not hang on a slow mailbox: subjects then show as unavailable.
@@ -135,32 +136,53 @@ async def with_live_subjects(
     ctx: AppContext,
     viewer: CurrentUser,
     mailbox: Mailbox,
-    sharing: Sharing,
     items: list[Notification],
 ) -> list[Notification]:
-    """The same notifications with their subjects read from Gmail now, if the viewer may see
-    subjects; a mailbox that does not answer in time leaves them blank."""
-    owner = viewer.person if viewer.id == mailbox.user_id else Person.of(mailbox.user_id, "rep")
-    detail = thread_detail(viewer.person, owner, sharing, record_access=True)
-    if not items or detail not in (Detail.SUBJECT, Detail.FULL) or mailbox.status != "connected":
+    """The notifications `viewer` may see, with their subjects read from Gmail now.
+
+    They go through the panel's gate (`panel.gate.open_mailbox`): only the viewer's own
+    mailbox, a sender on a block list (org-wide or the owner's) never shows, and once Gmail
+    answers, a message now in Spam or Trash or sent as group mail drops out too; the subject
+    is shown as `policy.shown_fields` allows. A mailbox that does not answer in time leaves
+    the subjects blank (sender and time are what MailMagnet stored)."""
+    gate = await open_mailbox(ctx, viewer, mailbox.id)
+    if gate.owner(mailbox.id) is None:
+        return []
+    items = [n for n in items if gate.judge(_sender_only(mailbox.id, n)).shown]
+    if not items or mailbox.status != "connected":
         return items
     gm = ctx.gmail.mailbox(mailbox.key, priority=Priority.INTERACTIVE, retry=VIEW_RETRY)
     try:
         answers = await gm.batch_get_messages(
-            [n.message_id for n in items], format="metadata", metadata_headers=["Subject"]
+            [n.message_id for n in items], format="metadata", metadata_headers=_JUDGED_HEADERS
         )
     except GmailError:
         return items
     out = []
     for n in items:
         answer = answers.get(n.message_id)
-        subject = None
-        if isinstance(answer, dict):
-            for h in answer.get("payload", {}).get("headers", []):
-                if str(h.get("name", "")).lower() == "subject":
-                    subject = str(h.get("value", ""))
-        out.append(replace(n, subject=subject))
+        if not isinstance(answer, dict):
+            out.append(n)  # not readable now: sender and time only
+            continue
+        meta = thread_meta(mailbox.id, {"id": n.thread_id, "messages": [answer]})
+        verdict = gate.judge(meta)
+        if not verdict.shown or verdict.detail is None:
+            continue
+        shown = shown_fields(verdict.detail, viewer.id == mailbox.user_id)
+        out.append(replace(n, subject=meta.subject if shown.subject else None))
     return out
+
+
+# Enough of each message for the gate's rules (participants, groups) and the subject.
+_JUDGED_HEADERS = ["From", "To", "Cc", "Bcc", "Subject", "Date", "Message-ID"]
+
+
+def _sender_only(mailbox_id: int, n: Notification) -> ThreadMeta:
+    """What gpanel knows of a hit without Gmail: its sender, for the block rules."""
+    headers = {"payload": {"headers": [{"name": "From", "value": n.sender}]}}
+    return thread_meta(
+        mailbox_id, {"id": n.thread_id, "messages": [{"id": n.message_id, **headers}]}
+    )
 
 
 async def _mark(ctx: AppContext, mailbox_id: int, condition: ColumnElement[bool]) -> int:

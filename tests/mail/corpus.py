@@ -17,10 +17,10 @@ from email.policy import compat32
 from pathlib import Path
 from typing import Any
 
-CORPORA = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpora"
-CORPORA = Path("/work/shared/corpora") if not CORPORA.exists() else CORPORA.resolve()
-MIME = CORPORA / "mime"
-XSS = CORPORA / "xss"
+from tests.support.needs import corpus
+
+MIME = corpus("mime")
+XSS = corpus("xss")
 
 _HEADER_LINE = re.compile(rb"^[!-9;-~]+:")
 _KNOWN = re.compile(

@@ -12,13 +12,13 @@ import time
 
 import pytest
 
-from tests.mail.corpus import MIME, corpus_messages, gmail_message, has_readable_body
+from tests.mail.corpus import corpus_messages, gmail_message, has_readable_body
 from tests.mail.pipeline import render, visible_text
 
 PER_MESSAGE_SECONDS = 2.0
 MAX_REPLACEMENT_FRACTION = 0.01
 
-pytestmark = pytest.mark.skipif(not MIME.is_dir(), reason=f"corpus not found at {MIME}")
+pytestmark = pytest.mark.corpus("mime")
 
 
 def test_every_corpus_message_renders_readably() -> None:

@@ -22,7 +22,6 @@ from tests.mail.corpus import XSS
 from tests.mail.pipeline import ATTACHMENT_PATH, IMAGE_PATHS, PROXY_PATH, rewriter
 from tests.mail.xss_harness import (
     BATCH,
-    CHROMIUM,
     Findings,
     FrameBuilder,
     Payload,
@@ -33,8 +32,7 @@ from tests.mail.xss_harness import (
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"headless Chromium not found at {CHROMIUM}"),
-    pytest.mark.skipif(not XSS.is_dir(), reason=f"XSS corpus not found at {XSS}"),
+    pytest.mark.corpus("xss"),
 ]
 
 # Payloads that certainly execute or fetch in an unprotected frame: the positive control.

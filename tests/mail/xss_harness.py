@@ -38,7 +38,8 @@ from playwright.async_api import (
 )
 from playwright.async_api import Error as PlaywrightError
 
-CHROMIUM = Path("/usr/bin/chromium")
+from tests.support.needs import CHROMIUM
+
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",

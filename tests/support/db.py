@@ -5,7 +5,8 @@
   at GPANEL_TEST_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/test) and dropped
   at the end; each test gets its own schema in it (via `search_path`), dropped after the test.
   When the server is unreachable the PostgreSQL cases are skipped with the reason, unless
-  GPANEL_TEST_REQUIRE_POSTGRES=1 (CI), where that is a failure.
+  GPANEL_TEST_REQUIRE_POSTGRES=1 (CI), where that is a failure (the corpora and Chromium have
+  the same kind of switch: `tests.support.needs`).
 
 `db_url` is migrated to head; `engine` is an async engine on it. Conftests import these names.
 """

@@ -19,16 +19,15 @@ from playwright.sync_api import Page, sync_playwright
 
 from gpanel.store.migrate import upgrade
 from gpanel.store.tables import mailboxes
+from tests.support.needs import CHROMIUM
 from tests.support.stack import Stack, run_stack
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 ADMIN = "alice@brightwave.example"
 REP = "ben@brightwave.example"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"headless Chromium not found at {CHROMIUM}"),
 ]
 
 

@@ -18,16 +18,15 @@ from playwright.sync_api import Page, sync_playwright
 from gpanel.services.sharing.policy import Audience, Detail
 from gpanel.store.migrate import upgrade
 from gpanel.store.tables import mailboxes, private_threads
+from tests.support.needs import CHROMIUM
 from tests.support.stack import run_stack
 from tests.web.test_browser_connect import consent_in_page
 from tests.web.thread_support import BEN, PAT, World, build_world, mail
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"headless Chromium not found at {CHROMIUM}"),
 ]
 
 

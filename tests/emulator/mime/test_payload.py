@@ -11,9 +11,7 @@ from gpanel.emulator.mime import payload as mime_payload
 from gpanel.emulator.mime import summary as mime_summary
 from tests.mail.corpus import MIME
 
-# shared/ sits beside the checkout (here and on CI's fresh clone).
-# Found the same way as the other corpus tests, so it also runs from a clone outside /work.
-CORPUS = MIME
+CORPUS = MIME  # found as every corpus test finds it (tests.support.needs)
 
 MULTIPART = (
     b"From: Bob <bob@globex.example>\r\n"
@@ -131,7 +129,7 @@ def _corpus_files() -> list[Path]:
     return sorted(p for p in CORPUS.rglob("*") if p.is_file())
 
 
-@pytest.mark.skipif(not CORPUS.exists(), reason="MIME corpus not present")
+@pytest.mark.corpus("mime")
 def test_every_corpus_message_renders_without_raising() -> None:
     """Every file of the shared MIME corpus yields a payload, summary and its attachments."""
     files = _corpus_files()

@@ -20,6 +20,7 @@ import pytest
 from playwright.sync_api import ConsoleMessage, Dialog, Page, Request, sync_playwright
 
 from gpanel.store.migrate import upgrade
+from tests.support.needs import CHROMIUM
 from tests.web.thread_images import (
     Egress,
     ImageOrigin,
@@ -29,7 +30,6 @@ from tests.web.thread_images import (
 )
 from tests.web.thread_support import BEN, PAT, World, build_world, mail
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
     "--headless",
     "--no-sandbox",
@@ -42,7 +42,6 @@ ARGS = [
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"headless Chromium not found at {CHROMIUM}"),
 ]
 
 

@@ -23,7 +23,7 @@ import pytest
 from gpanel.crm.contacts import create_contact
 from gpanel.emulator.config import EmulatorConfig
 from gpanel.store.migrate import upgrade
-from tests.mail.corpus import MIME, corpus_messages, has_readable_body
+from tests.mail.corpus import corpus_messages, has_readable_body
 from tests.mail.pipeline import visible_text
 from tests.support.stack import run_stack
 from tests.web.thread_support import BEN, PAT, World, build_world, db, mail
@@ -39,7 +39,7 @@ _SRCDOC = re.compile(r'srcdoc="([^"]*)"')
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not MIME.is_dir(), reason=f"corpus not found at {MIME}"),
+    pytest.mark.corpus("mime"),
 ]
 
 

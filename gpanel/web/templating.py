@@ -14,7 +14,17 @@ from starlette.templating import Jinja2Templates
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
-STATIC_DIR = PACKAGE_DIR / "static"
+
+
+def _static_dir() -> Path:
+    # The stylesheets and scripts live in the repository's top-level static/. The wheel ships
+    # them inside the package as gpanel/static (setup.py maps the directory there), so an
+    # installed gpanel finds them beside its modules and a source checkout at its root.
+    installed = PACKAGE_DIR / "static"
+    return installed if installed.is_dir() else PACKAGE_DIR.parent / "static"
+
+
+STATIC_DIR = _static_dir()
 
 
 def _request_context(request: Request) -> dict[str, Any]:

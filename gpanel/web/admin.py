@@ -73,6 +73,21 @@ async def add_person(request: Request) -> Response:
     return RedirectResponse("/admin", status_code=303)
 
 
+async def confirm_delete(request: Request) -> Response:
+    """Say what deleting a person does (their mailbox is disconnected and everything gpanel
+    kept for it forgotten) and ask; the form posts the delete action."""
+    ctx = ctx_of(request)
+    acting = require_admin(request)
+    user_id = int(request.path_params["user_id"])
+    person = next((p for p in await accounts.list_people(ctx.engine) if p.id == user_id), None)
+    if person is None:
+        raise HTTPException(404, "There is no such person.")
+    if user_id == acting.id:
+        return await overview(request, error="You cannot delete yourself; ask another admin.")
+    box = await mailboxes.for_user(ctx.engine, user_id)
+    return render(request, "admin/delete.html", {"person": person, "mailbox": box})
+
+
 async def update_person(request: Request) -> Response:
     ctx = ctx_of(request)
     acting = require_admin(request)
@@ -138,6 +153,7 @@ routes: list[BaseRoute] = [
     Route("/admin", overview, name="admin"),
     Route("/admin/people", add_person, methods=["POST"]),
     Route("/admin/people/{user_id:int}", update_person, methods=["POST"]),
+    Route("/admin/people/{user_id:int}/delete", confirm_delete),
     Route("/admin/rules", save_rules, methods=["POST"]),
     Route("/admin/mailboxes/{mailbox_id:int}/test", test_mailbox, methods=["POST"]),
 ]

@@ -90,6 +90,16 @@ async def disable(request: Request) -> Response:
     return RedirectResponse("/settings/labels?notice=off", status_code=303)
 
 
+async def confirm_undo(request: Request) -> Response:
+    """Say what undo does, with the number it will return to the inbox, and ask; nothing
+    changes until the form is sent."""
+    _, box = await _mine(request)
+    ctx = ctx_of(request)
+    archived = await labels_state.archived_count(ctx.engine, box.id)
+    names = list(label_names(ctx.settings.label_names).values())
+    return render(request, "labels/undo.html", {"archived": archived, "names": names})
+
+
 async def undo(request: Request) -> Response:
     _, box = await _mine(request)
     try:
@@ -241,6 +251,7 @@ routes: list[BaseRoute] = [
     Route("/settings/labels", page, name="labels"),
     Route("/settings/labels/enable", enable, methods=["POST"]),
     Route("/settings/labels/disable", disable, methods=["POST"]),
+    Route("/settings/labels/undo", confirm_undo),
     Route("/settings/labels/undo", undo, methods=["POST"]),
     Route("/settings/labels/preview", preview_page),
     Route("/settings/labels/explain", explain_page),

@@ -23,6 +23,19 @@ FEATURE_WORDS = {
 }
 
 
+# What the sharing dropdowns say, in the words an admin thinks in (the stored values are
+# identifiers such as `record_access`).
+OPTION_WORDS = {
+    Audience.PRIVATE: "Only the owner",
+    Audience.SELECTED: "People and teams the owner picks",
+    Audience.RECORD_ACCESS: "Everyone who can open the record",
+    Detail.METADATA: "Participants and times only",
+    Detail.SUBJECT: "Subjects, participants and times",
+    Detail.FULL: "Full messages",
+}
+ROLE_WORDS = {"admin": "Admin", "manager": "Manager", "rep": "Rep"}
+
+
 async def overview(request: Request, error: str | None = None) -> Response:
     ctx = ctx_of(request)
     require_admin(request)
@@ -42,6 +55,8 @@ async def overview(request: Request, error: str | None = None) -> Response:
             "roles": accounts.ROLES,
             "features": list(Feature),
             "feature_words": FEATURE_WORDS,
+            "option_words": OPTION_WORDS,
+            "role_words": ROLE_WORDS,
             "role_features": rules.features,
             "role_sharing": rules.sharing,
             "audiences": list(Audience),

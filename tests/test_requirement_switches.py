@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS_TEST = (
     "tests/emulator/mime/test_payload.py::test_every_corpus_message_renders_without_raising"
 )
-BROWSER_TEST = "tests/web/test_browser_connect.py"
+BROWSER_TEST = "tests/web/accounts/test_browser_connect.py"
 SWITCHES = ("GPANEL_TEST_REQUIRE_CORPORA", "GPANEL_TEST_REQUIRE_BROWSER")
 
 

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, sync_playwright
 
 from gpanel.store.migrate import upgrade
 from tests.support.stack import run_stack
-from tests.web.test_browser_connect import consent_in_page
+from tests.web.accounts.test_browser_connect import consent_in_page
 from tests.web.thread_support import BEN, PAT, World, build_world, mail
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -73,6 +73,9 @@ def test_home_record_and_thread_pages_fit_390_px(world: World, tmp_path: Path) -
             consent_in_page(page, BEN)
             page.wait_for_url(world.stack.url + "/")
             _fits(page, "home")
+            # The bell is drawn (an inline SVG), whatever fonts the machine has.
+            icon = page.locator("#bell svg.bell-icon").bounding_box()
+            assert icon is not None and icon["width"] >= 16 and icon["height"] >= 16, icon
             page.goto(f"{world.stack.url}/contacts/{world.contact_id}")
             page.locator("#mail-panel a.panel-open").first.wait_for(timeout=20_000)
             page.screenshot(path=str(tmp_path / "record-390.png"), full_page=True)

@@ -20,7 +20,7 @@ from gpanel.store.migrate import upgrade
 from gpanel.store.tables import mailboxes, private_threads
 from tests.support.needs import CHROMIUM
 from tests.support.stack import run_stack
-from tests.web.test_browser_connect import consent_in_page
+from tests.web.accounts.test_browser_connect import consent_in_page
 from tests.web.thread_support import BEN, PAT, World, build_world, mail
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]

@@ -19,7 +19,7 @@ from gpanel.services.sharing import rules as sharing
 from gpanel.services.sharing.policy import Feature
 from gpanel.store.tables import mailboxes, users
 from tests.support.stack import Stack, seen
-from tests.web.test_labels_e2e import raw, with_ctx
+from tests.web.labels.test_labels_e2e import raw, with_ctx
 
 CARLA = "carla@brightwave.example"
 DEV = "dev@brightwave.example"

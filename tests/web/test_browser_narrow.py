@@ -20,7 +20,8 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 WIDTH = 390
 # For the failure message: the elements reaching furthest right, as tag.class and right edge.
 WIDEST = """() => [...document.querySelectorAll('body *')]
-  .map(e => [e.tagName.toLowerCase() + '.' + e.className, Math.round(e.getBoundingClientRect().right)])
+  .map(e => [e.tagName.toLowerCase() + '.' + e.className,
+             Math.round(e.getBoundingClientRect().right)])
   .filter(([, r]) => r > 390).sort((a, b) => b[1] - a[1]).slice(0, 6)"""
 
 pytestmark = [

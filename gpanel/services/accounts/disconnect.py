@@ -1,7 +1,9 @@
 """Disconnecting a mailbox, as one operation every path shares (the mailbox page, the admin
 page, deleting a user through the page or the JSON API).
 
-It revokes the token at Google, deletes the mailbox row (rows tied to it go by cascade), forgets
+It revokes the token at Google, parks the ids a reconnect of the same Google account restores
+(`parking`; not when the owner picks "forget everything" or the person is removed), deletes the
+mailbox row (rows tied to it go by cascade), forgets
 the access token and every piece of mail content cached in this process for it (ids can be
 reused once a row is gone, so nothing read from the old mailbox may outlive it), and calls
 every disconnect listener the running scheduler registered (`ctx.jobs`) so no run keeps

@@ -46,6 +46,7 @@ from psycopg import sql
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
+from gpanel.crm.models import RecordType
 from gpanel.crm.seed import seed_demo_crm
 from gpanel.demo.cast import REPS
 from gpanel.emulator.config import EmulatorConfig
@@ -121,7 +122,7 @@ async def timed_view(
     emu.control.delete("/_emulator/log").raise_for_status()
     before = ctx.gmail.stats.snapshot()
     t0 = time.perf_counter()
-    view = await record_threads(ctx, viewer, "contact", contact_id)
+    view = await record_threads(ctx, viewer, RecordType.CONTACT, contact_id)
     wall = time.perf_counter() - t0
     assert not view.notices, view.notices
     return {
@@ -235,7 +236,7 @@ async def run(args: argparse.Namespace, db_url: str) -> None:
 
             async def viewer() -> None:
                 t0 = time.perf_counter()
-                await record_threads(ctx, alice, "contact", maria)
+                await record_threads(ctx, alice, RecordType.CONTACT, maria)
                 walls.append(time.perf_counter() - t0)
 
             t0 = time.perf_counter()

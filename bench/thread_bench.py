@@ -38,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import select
 
+from gpanel.crm.models import RecordType
 from gpanel.crm.seed import seed_demo_crm
 from gpanel.demo.cast import REPS
 from gpanel.emulator.config import EmulatorConfig
@@ -157,15 +158,21 @@ async def run(args: argparse.Namespace, db_url: str) -> None:
             ).raise_for_status()
 
             async def open_thread(tid: str = thread_id) -> object:
-                grant = await authorize_thread(ctx, carla, "contact", maria, mailbox.id, tid)
+                grant = await authorize_thread(
+                    ctx, carla, RecordType.CONTACT, maria, mailbox.id, tid
+                )
                 return await build_page(ctx.engine, grant, LINKS)
 
             async def star() -> object:
-                grant = await authorize_thread(ctx, carla, "contact", maria, mailbox.id, thread_id)
+                grant = await authorize_thread(
+                    ctx, carla, RecordType.CONTACT, maria, mailbox.id, thread_id
+                )
                 return await apply_action(ctx, grant, Action.STAR)
 
             async def attachment() -> object:
-                grant = await authorize_thread(ctx, carla, "contact", maria, mailbox.id, thread_id)
+                grant = await authorize_thread(
+                    ctx, carla, RecordType.CONTACT, maria, mailbox.id, thread_id
+                )
                 holder, part = next(
                     (m, a) for m in grant.thread.messages for a in m.attachments if a.attachment_id
                 )

@@ -56,7 +56,7 @@ async def _company_addresses(conn: AsyncConnection, company_id: int) -> RecordAd
 
 async def record_addresses(
     conn: AsyncConnection,
-    record_type: RecordType | str,
+    record_type: RecordType,
     record_id: int,
     include_company: bool = False,
     *,
@@ -73,9 +73,9 @@ async def record_addresses(
 
 
 async def _record_addresses(
-    conn: AsyncConnection, record_type: RecordType | str, record_id: int, include_company: bool
+    conn: AsyncConnection, record_type: RecordType, record_id: int, include_company: bool
 ) -> RecordAddresses:
-    kind = RecordType(record_type)
+    kind = record_type
     if kind is RecordType.CONTACT:
         if await conn.scalar(select(contacts.c.id).where(contacts.c.id == record_id)) is None:
             raise RecordNotFound("contact", record_id)

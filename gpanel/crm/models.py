@@ -17,10 +17,56 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class RecordType(StrEnum):
+# The one place that spells each kind's plural: its pages' URL segment and its API collection.
+_PLURALS = {
+    "contact": "contacts",
+    "company": "companies",
+    "deal": "deals",
+    "user": "users",
+    "team": "teams",
+}
+
+
+class _Kind(StrEnum):
+    """A kind of CRM row, valued by its singular noun (as the `unlinks` table stores it)."""
+
+    @property
+    def plural(self) -> str:
+        """ "contacts", "companies", ...: the URL segment and the API collection name."""
+        return _PLURALS[self.value]
+
+    @property
+    def heading(self) -> str:
+        """ "Contacts", "Companies", ...: the title of the kind's list."""
+        return self.plural.capitalize()
+
+
+class RecordType(_Kind):
+    """The records that have mail: contacts (and leads), companies and deals."""
+
     CONTACT = "contact"
     COMPANY = "company"
     DEAL = "deal"
+
+    @classmethod
+    def parse(cls, segment: str) -> RecordType:
+        """The record type a URL segment names, singular or plural ("deal", "deals");
+        ValueError for anything else (the web edge answers 404)."""
+        for kind in cls:
+            if segment in (kind.value, kind.plural):
+                return kind
+        raise ValueError(f"not a record type: {segment[:40]!r}")
+
+
+class Directory(_Kind):
+    """The people of the CRM, records without mail: users and teams."""
+
+    USER = "user"
+    TEAM = "team"
+
+
+# What the records API lists, reads and changes.
+Kind = RecordType | Directory
 
 
 @dataclass(frozen=True)

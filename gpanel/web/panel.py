@@ -20,23 +20,23 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from gpanel.crm.errors import RecordNotFound
+from gpanel.crm.models import RecordType
 from gpanel.services.accounts.redirects import safe_next
 from gpanel.services.accounts.sessions import CurrentUser
 from gpanel.services.panel import unlinks
 from gpanel.services.panel import why as panel_why
-from gpanel.services.panel.gate import RECORD_KINDS
 from gpanel.services.panel.view import BadPageToken, PanelView, record_threads
 from gpanel.services.records import access as records
 from gpanel.web.guard.viewer import ctx_of, require_user, viewer_of
 from gpanel.web.templating import render
 
-_PAGES = {"contact": "contacts", "company": "companies", "deal": "deals"}
 
-
-def _record(request: Request) -> tuple[str, int]:
-    kind = str(request.path_params["type"])
-    if kind not in RECORD_KINDS:
-        raise HTTPException(404, "There is no such kind of record.")
+def _record(request: Request) -> tuple[RecordType, int]:
+    """The record a panel URL names: its type by the singular (`/records/deal/7/panel`)."""
+    try:
+        kind = RecordType(str(request.path_params["type"]))
+    except ValueError:
+        raise HTTPException(404, "There is no such kind of record.") from None
     return kind, int(request.path_params["id"])
 
 
@@ -71,14 +71,14 @@ def _context(request: Request, view: PanelView, **extra: Any) -> dict[str, Any]:
         "view": view,
         "kind": kind,
         "record_id": record_id,
-        "record_url": f"/{_PAGES[kind]}/{record_id}",
+        "record_url": f"/{kind.plural}/{record_id}",
         "panel_url": base,
         "company": company,
         "more_url": (f"{base}?page={quote(view.next_page)}" + ("&company=1" if company else ""))
         if view.next_page
         else None,
         "embed": False,
-        "back": f"/{_PAGES[kind]}/{record_id}",
+        "back": f"/{kind.plural}/{record_id}",
         "undo": request.query_params.get("undo", ""),
         "flash": request.query_params.get("done", ""),
         **extra,
@@ -123,7 +123,7 @@ def row_json(view: PanelView) -> dict[str, Any]:
         row["participants"] = [asdict(p) for p in r.participants]
         rows.append(row)
     return {
-        "record": {"type": view.record_type, "id": view.record_id},
+        "record": {"type": view.record_type.value, "id": view.record_id},
         "threads": rows,
         "notices": [asdict(n) for n in view.notices],
         "searched": view.searched,
@@ -203,8 +203,8 @@ async def api_action(request: Request) -> Response:
     return JSONResponse(await _act(request, request.path_params["action"], await _fields(request)))
 
 
-def _back(kind: str, record_id: int, value: Any) -> str:
-    return safe_next(value, fallback=f"/{_PAGES[kind]}/{record_id}")
+def _back(kind: RecordType, record_id: int, value: Any) -> str:
+    return safe_next(value, fallback=f"/{kind.plural}/{record_id}")
 
 
 async def form_action(request: Request) -> Response:
@@ -256,7 +256,7 @@ async def form_why(request: Request) -> Response:
         "answer": answer,
         "kind": kind,
         "record_id": record_id,
-        "record_url": f"/{_PAGES[kind]}/{record_id}",
+        "record_url": f"/{kind.plural}/{record_id}",
     }
     if _flag(request, "fragment"):
         return render(request, "panel/_why.html", context)

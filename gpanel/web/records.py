@@ -21,12 +21,10 @@ from gpanel.services.records import pages as record_pages
 from gpanel.web.guard.viewer import ctx_of, require_user
 from gpanel.web.templating import render
 
-_TYPES = {"contacts": RecordType.CONTACT, "companies": RecordType.COMPANY, "deals": RecordType.DEAL}
-_TITLES = {"contacts": "Contacts", "companies": "Companies", "deals": "Deals"}
 
-
-def _kind(request: Request) -> str:
-    return request.url.path.strip("/").split("/")[0]
+def _kind(request: Request) -> RecordType:
+    """The record type of a list or record page, from its first URL segment (`/deals/7`)."""
+    return RecordType.parse(request.url.path.strip("/").split("/")[0])
 
 
 async def record_list(request: Request) -> Response:
@@ -43,8 +41,8 @@ async def record_list(request: Request) -> Response:
         request,
         "records/list.html",
         {
-            "kind": kind,
-            "title": _TITLES[kind],
+            "kind": kind.plural,
+            "title": kind.heading,
             "items": page.items,
             "q": q or "",
             "next_cursor": page.next_cursor,
@@ -59,7 +57,7 @@ async def record_detail(request: Request) -> Response:
     today = org_today(ctx.settings.org_timezone)
     try:
         page = await record_pages.record_page(
-            ctx.engine, viewer, _TYPES[kind], int(request.path_params["id"]), today
+            ctx.engine, viewer, kind, int(request.path_params["id"]), today
         )
     except RecordNotFound:
         raise HTTPException(404, "There is no such record, or it was deleted.") from None
@@ -79,6 +77,9 @@ async def search(request: Request) -> Response:
 
 routes: list[BaseRoute] = [
     Route("/search", search, name="search"),
-    *(Route(f"/{kind}", record_list, name=f"{kind}_list") for kind in _TYPES),
-    *(Route(f"/{kind}/{{id:int}}", record_detail, name=f"{kind}_detail") for kind in _TYPES),
+    *(Route(f"/{k.plural}", record_list, name=f"{k.plural}_list") for k in RecordType),
+    *(
+        Route(f"/{k.plural}/{{id:int}}", record_detail, name=f"{k.plural}_detail")
+        for k in RecordType
+    ),
 ]

@@ -30,6 +30,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from gpanel.crm.models import RecordType
 from gpanel.gmail import GmailError, NotFound
 from gpanel.mail.filenames import content_disposition
 from gpanel.mail.image_policy import ALLOWED_CONTENT_TYPES, sniff_image_type
@@ -59,7 +60,6 @@ _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _PART = re.compile(r"^p[0-9.]{0,40}$")
 _MIME = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,127}$")
 INLINE_MAX_AGE = 24 * 3600
-_RECORD_PAGES = {"contact": "contacts", "company": "companies", "deal": "deals"}
 
 
 def _inline_codec(request: Request) -> URLSafeTimedSerializer:
@@ -67,14 +67,14 @@ def _inline_codec(request: Request) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret, salt="gpanel.inline-part")
 
 
-def _base(kind: str, record_id: int, mailbox_id: int, thread_id: str) -> str:
+def _base(kind: RecordType, record_id: int, mailbox_id: int, thread_id: str) -> str:
     return f"/records/{kind}/{record_id}/threads/{mailbox_id}/{thread_id}"
 
 
 async def _grant(
     request: Request,
     viewer: CurrentUser,
-    kind: str,
+    kind: RecordType,
     record_id: int,
     mailbox_id: int,
     thread_id: str,
@@ -95,7 +95,7 @@ def _links(request: Request, grant: threads.ThreadGrant) -> Links:
     ctx = ctx_of(request)
     origin = ctx.settings.base_url.rstrip("/")
     kind = grant.record_type.value
-    base = _base(kind, grant.record_id, grant.mailbox.id, grant.thread.id)
+    base = _base(grant.record_type, grant.record_id, grant.mailbox.id, grant.thread.id)
     signer = ctx.image_signer
     codec = _inline_codec(request)
 
@@ -138,9 +138,18 @@ async def _page(request: Request, grant: threads.ThreadGrant) -> ThreadPage:
     )
 
 
-def _params(request: Request) -> tuple[str, int, int, str]:
+def _record_type(segment: str) -> RecordType:
+    """The record type a URL names (singular or plural); 404 for anything else."""
+    try:
+        return RecordType.parse(segment)
+    except ValueError:
+        raise HTTPException(404, NOT_FOUND) from None
+
+
+def _params(request: Request) -> tuple[RecordType, int, int, str]:
     p = request.path_params
-    return str(p["type"]), int(p["id"]), int(p["mailbox_id"]), str(p["thread_id"])
+    kind = _record_type(str(p["type"]))
+    return kind, int(p["id"]), int(p["mailbox_id"]), str(p["thread_id"])
 
 
 async def thread_page(request: Request) -> Response:
@@ -148,7 +157,7 @@ async def thread_page(request: Request) -> Response:
     kind, record_id, mailbox_id, thread_id = _params(request)
     grant = await _grant(request, viewer, kind, record_id, mailbox_id, thread_id)
     page = await _page(request, grant)
-    base = _base(grant.record_type.value, record_id, mailbox_id, thread_id)
+    base = _base(grant.record_type, record_id, mailbox_id, thread_id)
     shown = _shown(request)
     done = request.query_params.get("done", "")
     return render(
@@ -157,7 +166,7 @@ async def thread_page(request: Request) -> Response:
         {
             "page": page,
             "base": base,
-            "record_url": f"/{_RECORD_PAGES[grant.record_type.value]}/{record_id}",
+            "record_url": f"/{grant.record_type.plural}/{record_id}",
             "record_word": grant.record_type.value,
             "shown": shown,
             "done": _done_words(done),
@@ -234,12 +243,12 @@ def page_json(page: ThreadPage) -> dict[str, Any]:
     }
 
 
-def _api_record(request: Request) -> tuple[str, int]:
+def _api_record(request: Request) -> tuple[RecordType, int]:
     kind = request.query_params.get("record_type", "")
     raw_id = request.query_params.get("record_id", "")
     if not kind or not raw_id.isdigit():
         raise HTTPException(400, "Give record_type (contact, company or deal) and record_id.")
-    return kind, int(raw_id)
+    return _record_type(kind), int(raw_id)
 
 
 async def api_thread(request: Request) -> Response:
@@ -300,7 +309,7 @@ async def thread_action(request: Request) -> Response:
     action, updated = await _act(request, grant)
     if wants_json(request):
         return JSONResponse({"done": action, "thread": page_json(await _page(request, updated))})
-    base = _base(grant.record_type.value, record_id, mailbox_id, thread_id)
+    base = _base(grant.record_type, record_id, mailbox_id, thread_id)
     return RedirectResponse(f"{base}?done={quote(action)}", status_code=303)
 
 
@@ -325,14 +334,14 @@ async def relink(request: Request) -> Response:
     grant = await _grant(request, viewer, kind, record_id, mailbox_id, thread_id)
     try:
         await unlinks.relink(
-            ctx_of(request), viewer, grant.record_type.value, record_id, mailbox_id, thread_id
+            ctx_of(request), viewer, grant.record_type, record_id, mailbox_id, thread_id
         )
     except unlinks.NotAllowed as exc:
         raise HTTPException(403, str(exc)) from None
     if wants_json(request):
         return JSONResponse({"unlinked": False})
     return RedirectResponse(
-        _base(grant.record_type.value, record_id, mailbox_id, thread_id), status_code=303
+        _base(grant.record_type, record_id, mailbox_id, thread_id), status_code=303
     )
 
 
@@ -368,9 +377,8 @@ async def attachment(request: Request) -> Response:
     if not _ID.match(message_id) or not _PART.match(part_ref):
         raise HTTPException(404, NOT_FOUND)
     part_id = part_ref[1:]
-    canonical = threads.record_kind(kind).value if kind in threads.RECORD_KINDS else kind
     viewer = await _attachment_viewer(
-        request, [canonical, record_id, mailbox_id, thread_id, message_id, part_id]
+        request, [kind, record_id, mailbox_id, thread_id, message_id, part_id]
     )
     grant = await _grant(request, viewer, kind, record_id, mailbox_id, thread_id)
     if grant.detail is not Detail.FULL:

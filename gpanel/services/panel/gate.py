@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gpanel.crm.addresses import record_addresses
-from gpanel.crm.errors import RecordNotFound
+from gpanel.crm.models import RecordType
 from gpanel.gmail import participants_query
 from gpanel.services.accounts.sessions import CurrentUser
 from gpanel.services.context import AppContext
@@ -44,8 +44,6 @@ from gpanel.services.panel.rules import (
 from gpanel.services.records import access as records
 from gpanel.services.sharing.rules import mailbox_owners
 from gpanel.settings import Settings
-
-RECORD_KINDS = {"contact": "contacts", "company": "companies", "deal": "deals"}
 
 
 @dataclass(frozen=True)
@@ -81,15 +79,13 @@ async def load_context(
     conn: AsyncConnection,
     settings: Settings,
     viewer: CurrentUser,
-    record_type: str,
+    record_type: RecordType,
     record_id: int,
     include_company: bool,
 ) -> tuple[RecordMatch, list[str]]:
     """Check access (records.Forbidden / RecordNotFound) and return the record's addresses
     and the Gmail searches for them."""
-    if record_type not in RECORD_KINDS:
-        raise RecordNotFound(record_type, record_id)
-    record = await records.load_record(conn, RECORD_KINDS[record_type], record_id)
+    record = await records.load_record(conn, record_type, record_id)
     await records.authorise(conn, viewer, record)
     found = await record_addresses(
         conn, record_type, record_id, include_company, org_domains=settings.own_domains
@@ -101,7 +97,7 @@ async def load_context(
 async def open_record(
     ctx: AppContext,
     viewer: CurrentUser,
-    record_type: str,
+    record_type: RecordType,
     record_id: int,
     *,
     include_company: bool = False,
@@ -128,6 +124,6 @@ async def open_mailbox(ctx: AppContext, viewer: CurrentUser, mailbox_id: int) ->
     ]
     async with ctx.engine.connect() as conn:
         inputs = await panel_store.rule_inputs(
-            conn, ctx.settings, viewer, "", 0, RecordMatch.of((), (), False), owners
+            conn, ctx.settings, viewer, None, 0, RecordMatch.of((), (), False), owners
         )
     return Gate(viewer, tuple(owners), (), dataclasses.replace(inputs, record=None))

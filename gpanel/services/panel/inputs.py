@@ -16,6 +16,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gpanel.crm.emails import normalise_email
+from gpanel.crm.models import RecordType
 from gpanel.services.accounts.sessions import CurrentUser
 from gpanel.services.panel.rules import MailboxOwner, RecordMatch, RuleInputs
 from gpanel.services.sharing import rules as sharing
@@ -67,7 +68,7 @@ async def rule_inputs(
     conn: AsyncConnection,
     settings: Settings,
     viewer: CurrentUser,
-    record_type: str,
+    record_type: RecordType | None,
     record_id: int,
     match: RecordMatch,
     owners: Iterable[MailboxOwner],
@@ -88,13 +89,18 @@ async def rule_inputs(
     for r in block_rows:
         if r.user_id is not None:
             per_user[r.user_id] = (*per_user.get(r.user_id, ()), r.pattern)
+    # Outside a record (record_type None) nothing is unlinked.
     unlinked = (
-        await conn.execute(
-            select(unlinks.c.mailbox_id, unlinks.c.thread_id).where(
-                unlinks.c.record_type == record_type, unlinks.c.record_id == record_id
+        []
+        if record_type is None
+        else (
+            await conn.execute(
+                select(unlinks.c.mailbox_id, unlinks.c.thread_id).where(
+                    unlinks.c.record_type == record_type.value, unlinks.c.record_id == record_id
+                )
             )
-        )
-    ).all()
+        ).all()
+    )
     mailbox_ids = [o.mailbox_id for o in owners]
     private = (
         await conn.execute(

@@ -24,11 +24,10 @@ from dataclasses import dataclass
 from sqlalchemy import and_, delete, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from gpanel.crm.errors import RecordNotFound
+from gpanel.crm.models import RecordType
 from gpanel.services.accounts.sessions import CurrentUser
 from gpanel.services.context import AppContext
 from gpanel.services.panel import inputs as panel_store
-from gpanel.services.panel.gate import RECORD_KINDS
 from gpanel.services.panel.rules import normalise_pattern
 from gpanel.services.records import access as records
 from gpanel.store.tables import blocked_addresses, mailboxes, private_threads, unlinks
@@ -63,11 +62,9 @@ def check_thread_id(thread_id: str) -> str:
 
 
 async def _record(
-    conn: AsyncConnection, viewer: CurrentUser, record_type: str, record_id: int
+    conn: AsyncConnection, viewer: CurrentUser, record_type: RecordType, record_id: int
 ) -> None:
-    if record_type not in RECORD_KINDS:
-        raise RecordNotFound(record_type, record_id)
-    record = await records.load_record(conn, RECORD_KINDS[record_type], record_id)
+    record = await records.load_record(conn, record_type, record_id)
     try:
         await records.authorise(conn, viewer, record)
     except records.Forbidden:
@@ -96,7 +93,7 @@ async def _may_see_thread(
 async def unlink(
     ctx: AppContext,
     viewer: CurrentUser,
-    record_type: str,
+    record_type: RecordType,
     record_id: int,
     mailbox_id: int,
     thread_id: str,
@@ -109,7 +106,7 @@ async def unlink(
     key = and_(
         unlinks.c.mailbox_id == mailbox_id,
         unlinks.c.thread_id == thread_id,
-        unlinks.c.record_type == record_type,
+        unlinks.c.record_type == record_type.value,
         unlinks.c.record_id == record_id,
     )
     async with ctx.engine.begin() as conn:
@@ -118,7 +115,7 @@ async def unlink(
             insert(unlinks).values(
                 mailbox_id=mailbox_id,
                 thread_id=thread_id,
-                record_type=record_type,
+                record_type=record_type.value,
                 record_id=record_id,
                 user_id=viewer.id,
                 created_at=_now(),
@@ -136,7 +133,7 @@ async def unlink(
 async def relink(
     ctx: AppContext,
     viewer: CurrentUser,
-    record_type: str,
+    record_type: RecordType,
     record_id: int,
     mailbox_id: int,
     thread_id: str,
@@ -151,7 +148,7 @@ async def relink(
             delete(unlinks).where(
                 unlinks.c.mailbox_id == mailbox_id,
                 unlinks.c.thread_id == thread_id,
-                unlinks.c.record_type == record_type,
+                unlinks.c.record_type == record_type.value,
                 unlinks.c.record_id == record_id,
             )
         )

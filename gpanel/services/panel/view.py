@@ -23,6 +23,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from gpanel.crm.models import RecordType
 from gpanel.gmail import (
     AuthError,
     BudgetExhausted,
@@ -95,7 +96,7 @@ class Notice:
 
 @dataclass
 class PanelView:
-    record_type: str
+    record_type: RecordType
     record_id: int
     rows: list[PanelRow] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
@@ -147,7 +148,7 @@ def view_client(ctx: AppContext, mailbox_id: int) -> MailboxClient:
 async def record_threads(
     ctx: AppContext,
     viewer: CurrentUser,
-    record_type: str,
+    record_type: RecordType,
     record_id: int,
     *,
     include_company: bool = False,
@@ -261,7 +262,7 @@ def deduplicate(candidates: list[Candidate], viewer_id: int) -> list[Candidate]:
 async def _rows(
     ctx: AppContext,
     viewer: CurrentUser,
-    record_type: str,
+    record_type: RecordType,
     record_id: int,
     shown: list[Candidate],
     inputs: RuleInputs,
@@ -300,7 +301,7 @@ def redact(
     labels: dict[str, str],
     names: dict[str, panel_store.CrmName],
     viewer_id: int,
-    record_type: str,
+    record_type: RecordType,
     record_id: int,
     *,
     new: bool,

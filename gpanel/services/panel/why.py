@@ -19,6 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from gpanel.crm.emails import is_valid_email, normalise_email
+from gpanel.crm.models import RecordType
 from gpanel.gmail import AuthError, GmailError, NotFound, participants_query
 from gpanel.services.accounts.sessions import CurrentUser
 from gpanel.services.context import AppContext
@@ -105,7 +106,7 @@ def _own_view(gate: Gate, owner: MailboxOwner, meta: ThreadMeta) -> Verdict | No
 async def explain(
     ctx: AppContext,
     viewer: CurrentUser,
-    record_type: str,
+    record_type: RecordType,
     record_id: int,
     text: str,
     *,

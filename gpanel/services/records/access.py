@@ -2,9 +2,9 @@
 
 Every function takes the `viewer` (the signed-in `CurrentUser`, or None for trusted internal
 callers such as the CLI and tests). `authorise()` is the one place that decides whether a
-viewer may open, change or delete a record; today it applies the sharing policy's record
-access rule (admins see everything; others see records they own, that a teammate owns, or
-that nobody owns). API-key callers will plug in here too.
+viewer may open, change or delete a record: the sharing policy's record access rule (admins
+see everything; others see records they own, that a teammate owns, or that nobody owns). JSON
+API callers with a personal token come here as the token's user, like everyone else.
 
 Lists are paged by an opaque cursor (the last id seen, base64url JSON); a page is filtered by
 access after the query, so a page may hold fewer than `limit` items while `next_cursor` still
@@ -28,17 +28,16 @@ from gpanel.crm import companies, contacts, deals, people
 from gpanel.crm.companies import clean_domains
 from gpanel.crm.contacts import clean_emails
 from gpanel.crm.errors import InvalidRecord, RecordNotFound
-from gpanel.crm.models import Company, Contact, Deal, Team, User
+from gpanel.crm.models import Company, Contact, Deal, Directory, Kind, RecordType, Team, User
 from gpanel.crm.org import org_addresses, refuse_org_addresses
 from gpanel.services.accounts.sessions import CurrentUser
 from gpanel.services.sharing.policy import can_open_record
 from gpanel.store.tables import users
 
 Record = Company | Contact | Deal | User | Team
-KINDS = ("companies", "contacts", "deals", "users", "teams")
+R = TypeVar("R", Company, Contact, Deal, User, Team)
 MAX_LIMIT = 200
 
-R = TypeVar("R", Company, Contact, Deal, User, Team)
 
 class Forbidden(Exception):
     """The viewer may not open or change this record."""
@@ -118,19 +117,33 @@ def _may_open(viewer: CurrentUser, record: Company | Contact | Deal, teams: dict
     return can_open_record(viewer.person, record.owner_id, [owner_team] if owner_team else [])
 
 
-_LISTERS: dict[str, Callable[..., Awaitable[list[Any]]]] = {
-    "companies": companies.list_companies,
-    "contacts": contacts.list_contacts,
-    "deals": deals.list_deals,
-    "users": people.list_users,
-    "teams": people.list_teams,
+_LISTERS: dict[Kind, Callable[..., Awaitable[list[Any]]]] = {
+    RecordType.COMPANY: companies.list_companies,
+    RecordType.CONTACT: contacts.list_contacts,
+    RecordType.DEAL: deals.list_deals,
+    Directory.USER: people.list_users,
+    Directory.TEAM: people.list_teams,
+}
+_GETTERS: dict[Kind, Callable[[AsyncConnection, int], Awaitable[Record | None]]] = {
+    RecordType.COMPANY: companies.get_company,
+    RecordType.CONTACT: contacts.get_contact,
+    RecordType.DEAL: deals.get_deal,
+    Directory.USER: people.get_user,
+    Directory.TEAM: people.get_team,
+}
+_DELETERS: dict[Kind, Callable[[AsyncConnection, int], Awaitable[None]]] = {
+    RecordType.COMPANY: companies.delete_company,
+    RecordType.CONTACT: contacts.delete_contact,
+    RecordType.DEAL: deals.delete_deal,
+    Directory.USER: people.delete_user,
+    Directory.TEAM: people.delete_team,
 }
 
 
 async def list_records(
     engine: AsyncEngine,
     viewer: CurrentUser | None,
-    kind: str,
+    kind: Kind,
     filters: Mapping[str, Any],
     limit: int = 50,
     cursor: str | None = None,
@@ -150,22 +163,15 @@ async def list_records(
     return Page(shown, next_cursor)
 
 
-async def load_record(conn: AsyncConnection, kind: str, record_id: int) -> Record:
-    getter: Callable[[AsyncConnection, int], Awaitable[Record | None]] = {
-        "companies": companies.get_company,
-        "contacts": contacts.get_contact,
-        "deals": deals.get_deal,
-        "users": people.get_user,
-        "teams": people.get_team,
-    }[kind]
-    found = await getter(conn, record_id)
+async def load_record(conn: AsyncConnection, kind: Kind, record_id: int) -> Record:
+    found = await _GETTERS[kind](conn, record_id)
     if found is None:
-        raise RecordNotFound(kind.removesuffix("s").replace("companie", "company"), record_id)
+        raise RecordNotFound(kind.value, record_id)
     return found
 
 
 async def get_record(
-    engine: AsyncEngine, viewer: CurrentUser | None, kind: str, record_id: int
+    engine: AsyncEngine, viewer: CurrentUser | None, kind: Kind, record_id: int
 ) -> Record:
     async with engine.connect() as conn:
         record = await load_record(conn, kind, record_id)
@@ -175,27 +181,29 @@ async def get_record(
 
 # The references a record's fields make to other records: (field, kind of the record named).
 # Users (owner_id) are not here: every signed-in person may open every user.
-_REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
-    "contacts": (("company_id", "companies"),),
-    "deals": (("company_id", "companies"), ("primary_contact_id", "contacts")),
+_REFERENCES: dict[Kind, tuple[tuple[str, RecordType], ...]] = {
+    RecordType.CONTACT: (("company_id", RecordType.COMPANY),),
+    RecordType.DEAL: (
+        ("company_id", RecordType.COMPANY),
+        ("primary_contact_id", RecordType.CONTACT),
+    ),
 }
-_NOUNS = {"companies": "company", "contacts": "contact"}
 
 
-def _held(record: Record | None) -> set[tuple[str, int]]:
+def _held(record: Record | None) -> set[tuple[RecordType, int]]:
     """The references `record` already makes (keeping them grants nothing new)."""
-    held: set[tuple[str, int]] = set()
+    held: set[tuple[RecordType, int]] = set()
     if isinstance(record, Contact | Deal) and record.company_id is not None:
-        held.add(("companies", record.company_id))
+        held.add((RecordType.COMPANY, record.company_id))
     if isinstance(record, Deal):
-        held |= {("contacts", i) for i in record.contact_ids}
+        held |= {(RecordType.CONTACT, i) for i in record.contact_ids}
     return held
 
 
 async def check_references(
     conn: AsyncConnection,
     viewer: CurrentUser | None,
-    kind: str,
+    kind: Kind,
     values: Mapping[str, Any],
     current: Record | None = None,
 ) -> None:
@@ -210,10 +218,11 @@ async def check_references(
     if viewer is None or viewer.is_admin:
         return
     wanted = [(f, k, values.get(f)) for f, k in _REFERENCES.get(kind, ())]
-    if kind == "deals":
+    if kind is RecordType.DEAL:
         roles = values.get("roles") or ()
         wanted += [
-            (f"roles.{i}.contact_id", "contacts", r["contact_id"]) for i, r in enumerate(roles)
+            (f"roles.{i}.contact_id", RecordType.CONTACT, r["contact_id"])
+            for i, r in enumerate(roles)
         ]
     held, errors = _held(current), {}
     for field_name, ref_kind, ref_id in wanted:
@@ -222,20 +231,20 @@ async def check_references(
         try:
             await authorise(conn, viewer, await load_record(conn, ref_kind, int(ref_id)))
         except (Forbidden, RecordNotFound):
-            errors[field_name] = f"is not a {_NOUNS[ref_kind]} you can open (id {ref_id})"
+            errors[field_name] = f"is not a {ref_kind.value} you can open (id {ref_id})"
     if errors:
         raise InvalidRecord(errors)
 
 
 async def refuse_org_values(
-    conn: AsyncConnection, kind: str, values: Mapping[str, Any], org_domains: frozenset[str]
+    conn: AsyncConnection, kind: Kind, values: Mapping[str, Any], org_domains: frozenset[str]
 ) -> None:
     """InvalidRecord if a contact's addresses or a company's domains are the org's own
     (`crm.org`): whoever writes it, a record must not claim a colleague's mail."""
-    if kind not in ("contacts", "companies"):
+    if kind not in (RecordType.CONTACT, RecordType.COMPANY):
         return
     org = await org_addresses(conn, org_domains)
-    if kind == "contacts":
+    if kind is RecordType.CONTACT:
         refuse_org_addresses(org, emails=clean_emails(values.get("emails") or ()))
     else:
         refuse_org_addresses(org, domains=clean_domains(values.get("domains") or ()))
@@ -244,7 +253,7 @@ async def refuse_org_values(
 async def create_record(
     engine: AsyncEngine,
     viewer: CurrentUser | None,
-    kind: str,
+    kind: Kind,
     values: Mapping[str, Any],
     *,
     org_domains: frozenset[str] = frozenset(),
@@ -255,20 +264,20 @@ async def create_record(
     addresses are refused as contact addresses and company domains."""
     values = dict(values)
     if viewer is not None and not viewer.is_admin:
-        if kind in ("users", "teams"):
+        if isinstance(kind, Directory):
             raise Forbidden("Only admins can add users and teams.")
         values.setdefault("owner_id", viewer.id)
     async with engine.begin() as conn:
         await check_references(conn, viewer, kind, values)
         await refuse_org_values(conn, kind, values, org_domains)
-        if kind == "companies":
+        if kind is RecordType.COMPANY:
             return await companies.create_company(conn, **values)
-        if kind == "contacts":
+        if kind is RecordType.CONTACT:
             return await contacts.create_contact(conn, **values)
-        if kind == "deals":
+        if kind is RecordType.DEAL:
             values["roles"] = [(r["contact_id"], r["role"]) for r in values.get("roles") or ()]
             return await deals.create_deal(conn, **values)
-        if kind == "users":
+        if kind is Directory.USER:
             return await people.create_user(conn, **values)
         return await people.create_team(conn, **values)
 
@@ -276,7 +285,7 @@ async def create_record(
 async def update_record(
     engine: AsyncEngine,
     viewer: CurrentUser | None,
-    kind: str,
+    kind: Kind,
     record_id: int,
     changes: Mapping[str, Any],
     *,
@@ -288,29 +297,22 @@ async def update_record(
         await authorise(conn, viewer, current, "change")
         await check_references(conn, viewer, kind, changes, current)
         await refuse_org_values(conn, kind, changes, org_domains)
-        if kind == "companies":
+        if kind is RecordType.COMPANY:
             return await companies.update_company(conn, record_id, changes)
-        if kind == "contacts":
+        if kind is RecordType.CONTACT:
             return await contacts.update_contact(conn, record_id, changes)
-        if kind == "deals":
+        if kind is RecordType.DEAL:
             if changes.get("roles") is not None:
                 changes["roles"] = [(r["contact_id"], r["role"]) for r in changes["roles"]]
             return await deals.update_deal(conn, record_id, changes)
-        if kind == "users":
+        if kind is Directory.USER:
             return await people.update_user(conn, record_id, changes)
         return await people.update_team(conn, record_id, changes)
 
 
 async def delete_record(
-    engine: AsyncEngine, viewer: CurrentUser | None, kind: str, record_id: int
+    engine: AsyncEngine, viewer: CurrentUser | None, kind: Kind, record_id: int
 ) -> None:
     async with engine.begin() as conn:
         await authorise(conn, viewer, await load_record(conn, kind, record_id), "delete")
-        deleter: Callable[[AsyncConnection, int], Awaitable[None]] = {
-            "companies": companies.delete_company,
-            "contacts": contacts.delete_contact,
-            "deals": deals.delete_deal,
-            "users": people.delete_user,
-            "teams": people.delete_team,
-        }[kind]
-        await deleter(conn, record_id)
+        await _DELETERS[kind](conn, record_id)

@@ -2,8 +2,9 @@
 
 Each function loads a record, checks the viewer may open it (`records.authorise`) and returns
 the related records the page lists: a company's contacts and deals, a contact's company,
-deals and category, a deal's company and contacts with their roles. The mail panel slots
-into these pages later; it gets the record's type and id from the page, nothing else.
+deals and category, a deal's company and contacts with their roles. The mail panel is not
+built here: panel.js fills the page's empty panel section from `services.panel`, knowing only
+the record's type and id from the page.
 """
 
 from __future__ import annotations
@@ -58,9 +59,8 @@ async def record_page(
     today: dt.date,
 ) -> RecordPage:
     """The data of one record page (RecordNotFound / Forbidden as for the API)."""
-    kind = {"contact": "contacts", "company": "companies", "deal": "deals"}[record_type.value]
     async with engine.connect() as conn:
-        record = await load_record(conn, kind, record_id)
+        record = await load_record(conn, record_type, record_id)
         await authorise(conn, viewer, record)
         assert isinstance(record, Company | Contact | Deal)
         page = RecordPage(record_type, record, owner=await _owner(conn, record.owner_id))
@@ -91,19 +91,12 @@ async def search(
     engine: AsyncEngine, viewer: CurrentUser | None, text: str, limit: int = 30
 ) -> list[SearchHit]:
     """Records matching `text` that the viewer may open."""
-    kinds = {
-        RecordType.CONTACT: "contacts",
-        RecordType.COMPANY: "companies",
-        RecordType.DEAL: "deals",
-    }
     async with engine.connect() as conn:
         hits = await search_records(conn, text, limit)
         visible = []
         for hit in hits:
             try:
-                await authorise(
-                    conn, viewer, await load_record(conn, kinds[hit.record_type], hit.id)
-                )
+                await authorise(conn, viewer, await load_record(conn, hit.record_type, hit.id))
             except Forbidden:
                 continue
             visible.append(hit)

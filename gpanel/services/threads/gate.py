@@ -55,24 +55,10 @@ from gpanel.store.tables import magnet_hits, users
 
 log = logging.getLogger("gpanel.threads")
 
-# A view gives Gmail a few seconds, then explains, rather than hanging the page (brief part 2).
+# A view gives Gmail a few seconds, then explains, rather than hanging the page.
 VIEW_RETRY = RetryPolicy(max_tries=3, base=0.25, cap=2.0, deadline=6.0, max_retry_after=3.0)
 
 MAX_SEPARATE_BODIES = 10  # bodies Gmail sends apart (over ~4 MB) fetched per thread, at most
-
-RECORD_KINDS = {
-    "contact": RecordType.CONTACT,
-    "contacts": RecordType.CONTACT,
-    "company": RecordType.COMPANY,
-    "companies": RecordType.COMPANY,
-    "deal": RecordType.DEAL,
-    "deals": RecordType.DEAL,
-}
-_TABLE_KIND = {
-    RecordType.CONTACT: "contacts",
-    RecordType.COMPANY: "companies",
-    RecordType.DEAL: "deals",
-}
 
 
 class ThreadNotFound(Exception):
@@ -118,14 +104,6 @@ class ThreadGrant:
     @property
     def viewer_is_owner(self) -> bool:
         return self.viewer.id == self.owner.owner.user_id
-
-
-def record_kind(value: str) -> RecordType:
-    """The record type named in a URL (`contact`, or the plural); ThreadNotFound otherwise."""
-    try:
-        return RECORD_KINDS[value]
-    except KeyError:
-        raise ThreadNotFound() from None
 
 
 def _history_number(value: Any) -> int:
@@ -318,7 +296,7 @@ def participants(messages: Iterable[MessageView]) -> list[str]:
 async def authorize_thread(
     ctx: AppContext,
     viewer: CurrentUser,
-    record_type: str,
+    kind: RecordType,
     record_id: int,
     mailbox_id: int,
     thread_id: str,
@@ -329,11 +307,10 @@ async def authorize_thread(
     The decision is the panel's own (`panel.gate`): the thread opens exactly when the panel
     would list it on this record for this viewer (an unlinked thread aside, see the module
     docstring), at the detail the panel would show it."""
-    kind = record_kind(record_type)
     try:
         # A deal's page can show its company's threads on request, so those open too.
         gate = await open_record(
-            ctx, viewer, kind.value, record_id, include_company=kind is RecordType.DEAL
+            ctx, viewer, kind, record_id, include_company=kind is RecordType.DEAL
         )
     except (RecordNotFound, Forbidden):
         raise ThreadNotFound() from None

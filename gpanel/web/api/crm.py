@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from gpanel.crm.errors import Conflict, InvalidRecord, RecordNotFound
+from gpanel.crm.models import Directory, Kind, RecordType
 from gpanel.services.accounts import disconnect
 from gpanel.services.accounts.sessions import CurrentUser
 from gpanel.services.records import access as records
@@ -46,11 +47,16 @@ class Filter:
 
 @dataclass(frozen=True)
 class Resource:
-    name: str
+    kind: Kind
     create: type[BaseModel]
     patch: type[BaseModel]
     out: type[BaseModel]
     filters: tuple[Filter, ...]
+
+    @property
+    def name(self) -> str:
+        """The collection's name in its paths: `/api/companies`."""
+        return self.kind.plural
 
 
 _Q = Filter("q", "q", str, "Text in the name (and, for users, the email).")
@@ -58,14 +64,14 @@ _OWNER = Filter("owner", "owner_id", int, "Owner's user id.")
 _COMPANY = Filter("company", "company_id", int, "Company id.")
 RESOURCES = (
     Resource(
-        "companies",
+        RecordType.COMPANY,
         s.CompanyIn,
         s.CompanyPatch,
         s.CompanyOut,
         (_Q, _OWNER, Filter("domain", "domain", str, "One of the company's domains.")),
     ),
     Resource(
-        "contacts",
+        RecordType.CONTACT,
         s.ContactIn,
         s.ContactPatch,
         s.ContactOut,
@@ -78,7 +84,7 @@ RESOURCES = (
         ),
     ),
     Resource(
-        "deals",
+        RecordType.DEAL,
         s.DealIn,
         s.DealPatch,
         s.DealOut,
@@ -91,7 +97,7 @@ RESOURCES = (
         ),
     ),
     Resource(
-        "users",
+        Directory.USER,
         s.UserIn,
         s.UserPatch,
         s.UserOut,
@@ -101,7 +107,7 @@ RESOURCES = (
             Filter("email", "email", str, "Email address."),
         ),
     ),
-    Resource("teams", s.TeamIn, s.TeamPatch, s.TeamOut, (_Q,)),
+    Resource(Directory.TEAM, s.TeamIn, s.TeamPatch, s.TeamOut, (_Q,)),
 )
 
 
@@ -190,7 +196,7 @@ def _handlers(r: Resource) -> list[BaseRoute]:
         if errors:
             raise InvalidRecord(errors)
         page = await records.list_records(
-            ctx_of(request).engine, who, r.name, filters, limit, params.get("cursor")
+            ctx_of(request).engine, who, r.kind, filters, limit, params.get("cursor")
         )
         return JSONResponse(
             {"items": [_out(r, x) for x in page.items], "next_cursor": page.next_cursor}
@@ -201,7 +207,7 @@ def _handlers(r: Resource) -> list[BaseRoute]:
         values = await _body(request, r.create)
         ctx = ctx_of(request)
         record = await records.create_record(
-            ctx.engine, who, r.name, values, org_domains=ctx.settings.own_domains
+            ctx.engine, who, r.kind, values, org_domains=ctx.settings.own_domains
         )
         return JSONResponse(
             _out(r, record), status_code=201, headers={"Location": f"/api/{r.name}/{record.id}"}
@@ -209,7 +215,7 @@ def _handlers(r: Resource) -> list[BaseRoute]:
 
     async def get(request: Request) -> Response:
         who = viewer(request)
-        record = await records.get_record(ctx_of(request).engine, who, r.name, _record_id(request))
+        record = await records.get_record(ctx_of(request).engine, who, r.kind, _record_id(request))
         return JSONResponse(_out(r, record))
 
     async def patch(request: Request) -> Response:
@@ -219,7 +225,7 @@ def _handlers(r: Resource) -> list[BaseRoute]:
         record = await records.update_record(
             ctx.engine,
             who,
-            r.name,
+            r.kind,
             _record_id(request),
             changes,
             org_domains=ctx.settings.own_domains,
@@ -228,10 +234,10 @@ def _handlers(r: Resource) -> list[BaseRoute]:
 
     async def delete(request: Request) -> Response:
         who = viewer(request)
-        if r.name == "users" and who.is_admin and _record_id(request) != who.id:
+        if r.kind is Directory.USER and who.is_admin and _record_id(request) != who.id:
             # Deleting a person disconnects their mailbox first: revoked at Google, not orphaned.
             await disconnect.disconnect_user(ctx_of(request), _record_id(request))
-        await records.delete_record(ctx_of(request).engine, who, r.name, _record_id(request))
+        await records.delete_record(ctx_of(request).engine, who, r.kind, _record_id(request))
         return Response(status_code=204)
 
     return [

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gpanel.crm.models import RecordType
 from gpanel.crm.people import create_team
 from gpanel.services.accounts.sessions import CurrentUser
 from gpanel.services.records import access as records
@@ -34,7 +35,9 @@ def counting(engine: AsyncEngine) -> Iterator[list[str]]:
         event.remove(engine.sync_engine, "before_cursor_execute", count)
 
 
-async def _seed(engine: AsyncEngine) -> tuple[CurrentUser, set[int], dict[str, set[int]]]:
+async def _seed(
+    engine: AsyncEngine,
+) -> tuple[CurrentUser, set[int], dict[RecordType, set[int]]]:
     """A rep in team A; ROWS records of each kind, owned in turn by the rep, a teammate, a rep
     of team B, a rep without a team, and nobody. Returns the viewer, the owners the viewer may
     see records of (None for nobody), and the ids of each kind's records."""
@@ -46,30 +49,30 @@ async def _seed(engine: AsyncEngine) -> tuple[CurrentUser, set[int], dict[str, s
         other = await factories.user(conn, role="rep", team_id=team_b.id)
         loner = await factories.user(conn, role="rep")
         owners = [me.id, mate.id, other.id, loner.id, None]
-        ids: dict[str, set[int]] = {"companies": set(), "contacts": set(), "deals": set()}
+        ids: dict[RecordType, set[int]] = {kind: set() for kind in RecordType}
         for n in range(ROWS):
             owner = owners[n % len(owners)]
             company = await factories.company(conn, owner_id=owner)
             contact = await factories.contact(conn, owner_id=owner, company_id=company.id)
             deal = await factories.deal(conn, "Proposal", None, owner_id=owner)
-            ids["companies"].add(company.id)
-            ids["contacts"].add(contact.id)
-            ids["deals"].add(deal.id)
+            ids[RecordType.COMPANY].add(company.id)
+            ids[RecordType.CONTACT].add(contact.id)
+            ids[RecordType.DEAL].add(deal.id)
     viewer = CurrentUser(me.id, me.email, me.name, "rep", team_a.id)
     return viewer, {me.id, mate.id}, ids
 
 
 async def _page(
-    engine: AsyncEngine, viewer: CurrentUser, kind: str, limit: int
+    engine: AsyncEngine, viewer: CurrentUser, kind: RecordType, limit: int
 ) -> tuple[records.Page, int]:
     with counting(engine) as statements:
         page = await records.list_records(engine, viewer, kind, {}, limit)
     return page, len(statements)
 
 
-@pytest.mark.parametrize("kind", ["contacts", "companies", "deals"])
+@pytest.mark.parametrize("kind", list(RecordType))
 async def test_a_fifty_row_page_costs_the_queries_of_a_five_row_page(
-    engine: AsyncEngine, kind: str
+    engine: AsyncEngine, kind: RecordType
 ) -> None:
     """50 rows cost the same few queries as 5 (the rows, their details, the owners' teams), and
     the page holds exactly the rows the viewer may open: their own, their teammate's, nobody's."""
@@ -88,7 +91,7 @@ async def test_an_admin_page_is_not_filtered_and_costs_no_owner_query(engine: As
     """An admin sees every row; asking for the owners' teams is skipped altogether."""
     viewer, _, ids = await _seed(engine)
     admin = CurrentUser(viewer.id, viewer.email, viewer.name, "admin", viewer.team_id)
-    page, admin_queries = await _page(engine, admin, "contacts", 50)
-    _, rep_queries = await _page(engine, viewer, "contacts", 50)
-    assert len(page.items) == 50 and {c.id for c in page.items} <= ids["contacts"]
+    page, admin_queries = await _page(engine, admin, RecordType.CONTACT, 50)
+    _, rep_queries = await _page(engine, viewer, RecordType.CONTACT, 50)
+    assert len(page.items) == 50 and {c.id for c in page.items} <= ids[RecordType.CONTACT]
     assert admin_queries == rep_queries - 1

@@ -1,6 +1,6 @@
 """Which addresses belong to a record: the input of the record's mail query.
 
-docs/behaviour.md, "Record-context mail (the panel)":
+docs/behaviour.md, "Record-context mail":
 - a contact: its own addresses;
 - a company: the addresses of its contacts, plus any address at its own domains (free-mail
   domains never count);

@@ -1,5 +1,5 @@
 """record_addresses: the addresses and domains whose mail belongs on a contact, a company or a
-deal, as docs/behaviour.md, "Record-context mail (the panel)", defines them."""
+deal, as docs/behaviour.md, "Record-context mail", defines them."""
 
 from __future__ import annotations
 

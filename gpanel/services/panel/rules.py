@@ -4,8 +4,7 @@ Pure functions over a thread's Gmail metadata (`ThreadMeta`) and what the store 
 (`RuleInputs`: the record's addresses, block lists, unlinks, private threads, the owner's
 sharing). `evaluate()` is the one code path: the thread list calls it for every thread and the
 "why isn't my email here?" look-up calls it for the thread a user asks about, so both always
-agree. The rules, in the order they are checked (docs/behaviour.md, "Record-context mail (the
-panel)"):
+agree. The rules, in the order they are checked (docs/behaviour.md, "Record-context mail"):
 
 1. spam/trash: every message of the thread is in SPAM or TRASH;
 2. participants: Gmail matches addresses by words, so a hit is re-checked here: one of the

@@ -79,8 +79,8 @@ def inputs(**kw: Any) -> RuleInputs:
 
 
 def test_rules_in_order_with_reason_codes() -> None:
-    """Each rule hides with its own reason, checked in the order of docs/behaviour.md,
-    "Record-context mail (the panel)"."""
+    """Each rule hides with its own reason, in the order of docs/behaviour.md, "Record-context
+    mail"."""
     ok = meta(20, "t1", "Pat <pat@acme.example>", "me@us.example")
     assert evaluate(ok, SHARED, inputs()).detail is Detail.SUBJECT
     spam = meta(20, "t2", "pat@acme.example", "me@us.example", labels=("SPAM",))

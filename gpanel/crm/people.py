@@ -1,7 +1,8 @@
 """Users and teams: the people who own CRM records.
 
-The accounts workstream adds sign-in and mailboxes on top of these rows; here they are CRM
-owners with a role (admin, manager, rep) and an optional team. Emails are stored lower-case.
+Here they are CRM owners with a role (admin, manager, rep) and an optional team; sign-in,
+sessions and connected mailboxes (`services.accounts`) hang off the same rows. Emails are
+stored lower-case.
 """
 
 from __future__ import annotations

@@ -45,7 +45,6 @@ class EmbeddedScheduler:
         self._again: set[Key] = set()
         self._loop_task: asyncio.Task[None] | None = None
         self._last_purge = 0.0
-        self._missing_jobs: set[str] = set()
 
     # --- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
@@ -80,8 +79,6 @@ class EmbeddedScheduler:
         due = await job_state.due(self.ctx.engine, self.ctx.settings, lead=2 * self.tick)
         started = 0
         for job, mailbox_id in due.pairs():
-            if job in self._missing_jobs:
-                continue
             if (job, mailbox_id) not in busy and (job, mailbox_id) not in self._running:
                 self._start((job, mailbox_id))
                 started += 1
@@ -122,10 +119,6 @@ class EmbeddedScheduler:
                 async with self._slots:
                     try:
                         await run_mailbox_job(self.ctx, job, mailbox_id)
-                    except ModuleNotFoundError as exc:
-                        # The labelling job may not be installed in this build yet.
-                        self._missing_jobs.add(job)
-                        log.warning("job %s is not available: %s", job, exc.name)
                     except Exception:
                         log.exception("%s for mailbox %s failed", job, mailbox_id)
                 if key not in self._again:

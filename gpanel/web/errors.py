@@ -1,8 +1,9 @@
 """Errors rendered by status: an HTML page for people, JSON for API clients.
 
-Handlers raise `starlette.exceptions.HTTPException` (or a domain error that a later module maps
-to one); this module decides how it looks. Unexpected exceptions are logged with a short
-reference that the page shows, never with request bodies or mail content.
+Handlers raise `starlette.exceptions.HTTPException`, turning domain errors (`RecordNotFound`,
+`Forbidden`, ...) into a status themselves; this module decides how it looks. Unexpected
+exceptions are logged with a short reference that the page shows, never with request bodies
+or mail content.
 """
 
 from __future__ import annotations

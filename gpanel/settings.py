@@ -88,7 +88,9 @@ class Settings(BaseModel):
     gmail_quota_regime: QuotaRegime = QuotaRegime.Y2026
     gmail_user_quota_per_minute: int = Field(0, ge=0)  # 0: the regime's figure
     gmail_budget_fraction: float = Field(0.8, gt=0, le=1)
-    gmail_max_inflight_per_mailbox: int = Field(5, ge=1)
+    # Calls of one mailbox in flight at once, batch parts counted (docs/gmail-facts.md,
+    # "Per-user limits and concurrency"): 25-part batches are reported to pass at Google.
+    gmail_max_inflight_per_mailbox: int = Field(25, ge=1)
     gmail_batch_size: int = Field(50, ge=1, le=100)
 
     # --- Content cache (process memory only) -----------------------------------------------------

@@ -22,6 +22,7 @@ from gpanel.gmail.errors import (
     ScopeMissing,
     SendLimitExceeded,
     TokenExpired,
+    TooManyConcurrent,
     Unavailable,
 )
 from gpanel.gmail.history import HistoryPage
@@ -67,6 +68,7 @@ __all__ = [
     "TokenExpired",
     "TokenProvider",
     "TokenResponse",
+    "TooManyConcurrent",
     "Unavailable",
     "cost_table",
     "participants_query",

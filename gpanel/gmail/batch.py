@@ -3,14 +3,17 @@
 `encode_batch` writes the envelope with the standard library's `email` package (one
 `application/http` part per call, each with a Content-ID), `decode_batch` reads Google's
 answer with the policy-aware `BytesParser` and maps each `Content-ID: <response-...>` back to
-its call. `run_batch` sends one chunk of at most 100 calls and retries only the parts that
-failed in a retryable way (rate limits, 5xx; one token refresh on 401) as a smaller batch,
-with backoff; any other per-part failure (a 404 for a deleted thread, say) is that item's
-result, not the batch's.
+its call. `run_batch` sends calls in batches sized by the mailbox's window (`window.py`: Google
+refuses parts beyond the mailbox's concurrency limit, so the size shrinks after refused parts
+and grows after clean batches) and retries only the parts that failed in a retryable way
+(concurrency refusals after a brief wait; rate limits and 5xx with backoff; one token refresh
+on 401), inside the caller's deadline; any other per-part failure (a 404 for a deleted thread,
+say) is that item's result, not the batch's.
 """
 
 from __future__ import annotations
 
+import asyncio
 import email.policy
 import json
 import uuid
@@ -30,6 +33,7 @@ from gpanel.gmail.errors import (
     BadResponse,
     GmailError,
     TokenExpired,
+    TooManyConcurrent,
     error_for_status,
     is_retryable,
 )
@@ -115,6 +119,38 @@ def _json(part: PartResponse, method_id: str) -> dict[str, Any] | GmailError:
     return value
 
 
+async def _send_chunk(
+    dispatcher: Dispatcher,
+    mailbox: str,
+    priority: Priority,
+    attempts: Attempts,
+    batch_url: str,
+    chunk: Mapping[str, BuiltRequest],
+    prefix: str,
+) -> dict[str, PartResponse | None]:
+    """One batch request for `chunk`; each key's part answer (None when the answer lacks it)."""
+    keys = list(chunk)
+    cids = {f"{prefix}+{i}": key for i, key in enumerate(keys)}
+    body, content_type = encode_batch([(cid, chunk[key]) for cid, key in cids.items()])
+    out = Outgoing(
+        calls=tuple(chunk[k].method.id for k in keys),
+        http_method="POST",
+        url=batch_url,
+        headers={"Content-Type": content_type},
+        content=body,
+        error_method="batch",
+        batch=True,
+    )
+    resp = await dispatcher.send(mailbox, priority, attempts.child(), out)
+    parts = decode_batch(resp.headers.get("content-type", ""), resp.content)
+    return {key: parts.get(cid) for cid, key in cids.items()}
+
+
+def _chunks(calls: Mapping[str, BuiltRequest], size: int) -> list[dict[str, BuiltRequest]]:
+    items = list(calls.items())
+    return [dict(items[n : n + size]) for n in range(0, len(items), size)]
+
+
 async def run_batch(
     dispatcher: Dispatcher,
     mailbox: str,
@@ -123,55 +159,76 @@ async def run_batch(
     batch_url: str,
     calls: Mapping[str, BuiltRequest],
 ) -> dict[str, dict[str, Any] | GmailError]:
-    """Run one chunk (at most 100 calls) and return each key's JSON or error."""
+    """Run `calls` as batches sized by the mailbox's window; return each key's JSON or error.
+
+    Each round sends the pending calls in chunks of the window's size (side by side; the
+    mailbox's slots decide how many at once), then retries only the parts that failed in a
+    retryable way, within `attempts` (its tries and the caller's deadline). Parts refused for
+    concurrency shrink the window and are retried after a brief wait; a clean full batch grows
+    it again. A part still failing when the tries or the deadline run out keeps its error.
+    """
     results: dict[str, dict[str, Any] | GmailError] = {}
     pending = dict(calls)
     refreshed = False
     prefix = f"gpanel-{uuid.uuid4().hex}"
+    window = dispatcher.window(mailbox)
+    round_no = 0
     while pending:
-        keys = list(pending)
-        cids = {f"{prefix}+{i}": key for i, key in enumerate(keys)}
-        body, content_type = encode_batch([(cid, pending[key]) for cid, key in cids.items()])
-        out = Outgoing(
-            calls=tuple(pending[k].method.id for k in keys),
-            http_method="POST",
-            url=batch_url,
-            headers={"Content-Type": content_type},
-            content=body,
-            error_method="batch",
-            batch=True,
+        attempts.begin()
+        chunks = _chunks(pending, min(window.size, MAX_PARTS))
+        answers = await asyncio.gather(
+            *(
+                _send_chunk(
+                    dispatcher,
+                    mailbox,
+                    priority,
+                    attempts,
+                    batch_url,
+                    chunk,
+                    f"{prefix}.{round_no}.{n}",
+                )
+                for n, chunk in enumerate(chunks)
+            )
         )
-        resp = await dispatcher.send(mailbox, priority, attempts, out)
-        parts = decode_batch(resp.headers.get("content-type", ""), resp.content)
+        round_no += 1
         retry: dict[str, BuiltRequest] = {}
         waits: list[float] = []
+        only_concurrency = True
         unauthorized = False
-        for cid, key in cids.items():
-            method_id = pending[key].method.id
-            part = parts.get(cid)
-            if part is None:
-                results[key] = BadResponse("Batch answer lacks a part", method=method_id)
-                continue
-            if 200 <= part.status < 300:
-                results[key] = _json(part, method_id)
-                continue
-            error = error_for_status(part.status, part.body, part.headers, method_id)
-            results[key] = error
-            dispatcher.stats.failed(mailbox, error)
-            if isinstance(error, TokenExpired) and not refreshed:
-                unauthorized = True
-                retry[key] = pending[key]
-            elif is_retryable(error):
-                retry[key] = pending[key]
-                waits.append(getattr(error, "retry_after", None) or 0.0)
+        refused = 0
+        for chunk, answer in zip(chunks, answers, strict=True):
+            for key, part in answer.items():
+                method_id = chunk[key].method.id
+                if part is None:
+                    results[key] = BadResponse("Batch answer lacks a part", method=method_id)
+                    continue
+                if 200 <= part.status < 300:
+                    results[key] = _json(part, method_id)
+                    continue
+                error = error_for_status(part.status, part.body, part.headers, method_id)
+                results[key] = error
+                dispatcher.stats.failed(mailbox, error)
+                if isinstance(error, TooManyConcurrent):
+                    refused += 1
+                if isinstance(error, TokenExpired) and not refreshed:
+                    unauthorized = True
+                    retry[key] = chunk[key]
+                elif is_retryable(error):
+                    retry[key] = chunk[key]
+                    waits.append(getattr(error, "retry_after", None) or 0.0)
+                    only_concurrency = only_concurrency and isinstance(error, TooManyConcurrent)
+        # The round's chunks ran side by side: learn from them together, once.
+        window.observe(sum(len(chunk) for chunk in chunks), refused)
         if not retry:
             break
         if unauthorized:
             refreshed = True
             dispatcher.stats.refreshed(mailbox)
             await dispatcher.tokens.refresh(mailbox)
-        if waits and not await attempts.wait_before_retry(max(waits) or None):
-            break  # out of tries: the failed parts keep their errors
+        if waits and not await attempts.wait_before_retry(
+            max(waits) or None, brief=only_concurrency
+        ):
+            break  # out of tries or time: the failed parts keep their errors
         dispatcher.stats.retried(mailbox)
         pending = retry
     return results

@@ -3,7 +3,10 @@
 
 `GmailClient` holds what all mailboxes share (the app's `httpx.AsyncClient`, the token
 provider, the quota budget, the cost table of the configured regime, the counters) and the
-per-mailbox in-flight limits; `mailbox()` hands out the calls for one mailbox.
+per-mailbox in-flight limits and batch windows; `mailbox()` hands out the calls for one mailbox.
+`max_inflight` is what gpanel allows itself of a mailbox's concurrency at Google, batch parts
+counted (default 25: the batch size reported to pass, leaving room for the mailbox's other
+clients); a batch carries at most `min(batch_size, max_inflight)` parts, fewer after refusals.
 """
 
 from __future__ import annotations
@@ -35,9 +38,8 @@ class GmailClient:
         base_url: str = PRODUCTION_BASE_URL,
         budget: QuotaBudget,
         regime: str = "2026",
-        max_inflight: int = 5,
+        max_inflight: int = 25,
         batch_size: int = 50,
-        batch_parallelism: int = 5,
         retry: RetryPolicy | None = None,
         stats: CallStats | None = None,
     ) -> None:
@@ -56,7 +58,7 @@ class GmailClient:
             self.costs,
             self.stats,
             max_inflight=max_inflight,
-            batch_parallelism=batch_parallelism,
+            batch_size=batch_size,
         )
 
     def mailbox(

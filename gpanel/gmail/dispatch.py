@@ -2,11 +2,12 @@
 
 `Dispatcher.send` is the single place a Gmail request leaves gpanel. In order, for each try:
 charge the quota budget (at the caller's priority), get the mailbox's access token, wait for
-the mailbox's in-flight slots (`max_inflight` in all; a batch holds as many as Google runs of
-it at once), send, count. A 401 forces one token refresh and
-one more try; rate limits, 5xx and transport failures are retried with backoff (see
-`retry.py`), except that a request which may have changed something (a send) is only
-retried when Google certainly did not act on it. A GET whose URL would exceed 2 KB goes as a
+the mailbox's in-flight slots (`max_inflight` in all, batch parts counted: Google runs every
+part of a batch at once, each against the mailbox's concurrency limit), send, count. A 401
+forces one token refresh and one more try; rate limits, 5xx and transport failures are retried
+with backoff (see `retry.py`; a 429 for concurrency after a brief wait only), except that a
+request which may have changed something (a send) is only retried when Google certainly did not
+act on it. A GET whose URL would exceed 2 KB goes as a
 POST with `x-http-method-override: GET` and a form-encoded body, as googleapiclient does.
 """
 
@@ -25,6 +26,7 @@ from gpanel.gmail.errors import (
     BudgetExhausted,
     GmailError,
     TokenExpired,
+    TooManyConcurrent,
     Unavailable,
     error_for_status,
     is_retryable,
@@ -33,6 +35,7 @@ from gpanel.gmail.oauth import TokenProvider
 from gpanel.gmail.retry import Attempts
 from gpanel.gmail.slots import Slots
 from gpanel.gmail.stats import CallStats
+from gpanel.gmail.window import BatchWindow
 
 MAX_URI_LENGTH = 2048  # googleapiclient.http.MAX_URI_LENGTH
 
@@ -64,19 +67,21 @@ class Dispatcher:
         costs: CostTable,
         stats: CallStats,
         *,
-        max_inflight: int = 5,
-        batch_parallelism: int = 5,
+        max_inflight: int = 25,
+        batch_size: int = 50,
     ) -> None:
-        if max_inflight < 1 or batch_parallelism < 1:
-            raise ValueError("max_inflight and batch_parallelism must be at least 1.")
+        if max_inflight < 1 or batch_size < 1:
+            raise ValueError("max_inflight and batch_size must be at least 1.")
         self.http = http
         self.tokens = tokens
         self.budget = budget
         self.costs = costs
         self.stats = stats
         self.max_inflight = max_inflight
-        self.batch_parallelism = batch_parallelism
+        # A batch never carries more parts than may be in flight: Google would refuse them.
+        self.batch_ceiling = min(batch_size, max_inflight)
         self._slots: dict[str, Slots] = {}
+        self._windows: dict[str, BatchWindow] = {}
 
     def slots(self, mailbox: str) -> Slots:
         """The mailbox's in-flight limit, shared by every caller in this process."""
@@ -85,10 +90,17 @@ class Dispatcher:
             slots = self._slots[mailbox] = Slots(self.max_inflight)
         return slots
 
+    def window(self, mailbox: str) -> BatchWindow:
+        """How many parts the mailbox's next batch carries (adapts to refused parts)."""
+        window = self._windows.get(mailbox)
+        if window is None:
+            window = self._windows[mailbox] = BatchWindow(self.batch_ceiling)
+        return window
+
     def weight(self, out: Outgoing) -> int:
-        """Slots a request holds: Google runs up to `batch_parallelism` parts of a batch at
-        once, each counting against the user's concurrency limit."""
-        return min(len(out.calls), self.batch_parallelism) if out.batch else 1
+        """Slots a request holds: Google runs all parts of a batch at once, each counting
+        against the mailbox's concurrency limit."""
+        return len(out.calls) if out.batch else 1
 
     def units(self, out: Outgoing) -> int:
         return sum(self.costs.cost(m) for m in out.calls)
@@ -130,7 +142,8 @@ class Dispatcher:
             may_retry = out.idempotent or not sent_for_sure or error.status in {403, 429}
             if is_retryable(error) and may_retry:
                 retry_after = getattr(error, "retry_after", None)
-                if await attempts.wait_before_retry(retry_after):
+                brief = isinstance(error, TooManyConcurrent)
+                if await attempts.wait_before_retry(retry_after, brief=brief):
                     self.stats.retried(mailbox)
                     continue
             raise error

@@ -11,6 +11,7 @@ any mail content: only the Gmail method, status, reason and ids appear in `str(e
     │   ├── ReconnectRequired     the refresh token is dead (invalid_grant): the user reconnects
     │   └── ScopeMissing          403 insufficientPermissions: a scope was not granted
     ├── RateLimited               403 userRateLimitExceeded / rateLimitExceeded, 429 (retry_after)
+    │   ├── TooManyConcurrent     429 "Too many concurrent requests for user": retry soon, smaller
     │   └── SendLimitExceeded     429 "Retry after <ISO time>" on send: the daily sending limit
     ├── BudgetExhausted           gpanel's own per-mailbox quota budget refused the call
     ├── NotFound                  404: the thread, message, label or attachment is gone
@@ -93,6 +94,14 @@ class RateLimited(GmailError):
     def __init__(self, detail: str, *, retry_after: float | None = None, **kw: Any) -> None:
         super().__init__(detail, **kw)
         self.retry_after = retry_after
+
+
+class TooManyConcurrent(RateLimited):
+    """Refused because too many calls of the mailbox were in flight (batch parts included).
+
+    Nothing was charged or done; the call can go again as soon as fewer are in flight, so it
+    is retried after a short wait, not Google's seconds-long backoff for rate limits.
+    """
 
 
 class SendLimitExceeded(RateLimited):
@@ -226,6 +235,8 @@ def error_for_status(
         wait, when = parse_retry_after(retry_header, message)
         if when is not None and method == "gmail.users.messages.send":
             return SendLimitExceeded("Sending limit", retry_after=wait, retry_at=when, **kw)
+        if "concurrent" in message.lower() and wait is None:
+            return TooManyConcurrent("Too many concurrent requests", **kw)
         return RateLimited("Too many requests", retry_after=wait, **kw)
     if status == 404 and method == "gmail.users.history.list":
         return HistoryExpired("History id too old", **kw)

@@ -92,25 +92,16 @@ class MailboxClient:
     ) -> dict[str, dict[str, Any] | GmailError]:
         unique = list(dict.fromkeys(ids))
         calls = {i: discovery.build(method_id, {"userId": _ME, "id": i, **params}) for i in unique}
-        size = self.client.batch_size
-        chunks = [dict(list(calls.items())[n : n + size]) for n in range(0, len(unique), size)]
-        # Chunks go out together; the mailbox's in-flight limit decides how many at once.
-        answers = await asyncio.gather(
-            *(
-                run_batch(
-                    self.client.dispatcher,
-                    self.key,
-                    self.priority,
-                    Attempts(self.retry),
-                    self.client.batch_url,
-                    chunk,
-                )
-                for chunk in chunks
-            )
+        # One run: batches sized by the mailbox's window, refused parts retried, all inside
+        # this call's retry policy (one deadline for the whole read).
+        merged = await run_batch(
+            self.client.dispatcher,
+            self.key,
+            self.priority,
+            Attempts(self.retry),
+            self.client.batch_url,
+            calls,
         )
-        merged: dict[str, dict[str, Any] | GmailError] = {}
-        for answer in answers:
-            merged.update(answer)
         return {i: merged[i] for i in unique}
 
     # --- reading -------------------------------------------------------------------------

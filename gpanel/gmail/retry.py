@@ -24,6 +24,9 @@ class RetryPolicy:
     cap: float = 64.0  # no computed wait exceeds this
     deadline: float | None = None  # seconds from the first try; None: only max_tries bounds it
     max_retry_after: float = 64.0  # a longer "Retry after" is reported, not waited for
+    # A call refused for concurrency ("Too many concurrent requests") did nothing and can go
+    # again as soon as fewer calls are in flight: wait brief * 2**n + jitter * brief instead.
+    brief: float = 0.05
     sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, compare=False)
     clock: Callable[[], float] = field(default=time.monotonic, compare=False)
     jitter: Callable[[], float] = field(default=random.random, compare=False)
@@ -39,6 +42,10 @@ class RetryPolicy:
             return max(computed, float(retry_after))
         return computed
 
+    def brief_delay(self, retry_index: int) -> float:
+        """Seconds to wait before retry `retry_index` of a call refused for concurrency."""
+        return float(min(self.brief * 2**retry_index + self.brief * self.jitter(), self.cap))
+
     def ends_at(self) -> float | None:
         """The clock reading past which no further try starts (None: no deadline)."""
         return None if self.deadline is None else self.clock() + self.deadline
@@ -52,6 +59,12 @@ class Attempts:
         self.tries = 0
         self._ends_at = policy.ends_at()
 
+    def child(self) -> Attempts:
+        """Attempts of one piece of this effort (a batch chunk): own tries, same deadline."""
+        out = Attempts(self.policy)
+        out._ends_at = self._ends_at
+        return out
+
     def begin(self) -> None:
         """Count one more try (call just before sending)."""
         self.tries += 1
@@ -62,17 +75,21 @@ class Attempts:
             return None
         return max(0.0, self._ends_at - self.policy.clock())
 
-    async def wait_before_retry(self, retry_after: float | None) -> bool:
+    async def wait_before_retry(self, retry_after: float | None, *, brief: bool = False) -> bool:
         """Sleep before the next try and return True, or return False if no try is left.
 
         Gives up when the tries are spent, when Google asks for a wait longer than
-        `max_retry_after`, or when the wait would end past the deadline.
+        `max_retry_after`, or when the wait would end past the deadline. `brief`: the refusal
+        was for concurrency only, so the short schedule applies.
         """
         if self.tries >= self.policy.max_tries:
             return False
         if retry_after is not None and retry_after > self.policy.max_retry_after:
             return False
-        wait = self.policy.delay(self.tries - 1, retry_after)
+        if brief and retry_after is None:
+            wait = self.policy.brief_delay(self.tries - 1)
+        else:
+            wait = self.policy.delay(self.tries - 1, retry_after)
         left = self.remaining()
         if left is not None and wait >= left:
             return False

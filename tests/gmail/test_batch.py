@@ -97,7 +97,7 @@ async def test_mixed_part_statuses_give_per_item_results_and_retry_only_429(
     assert isinstance(result["gone"], NotFound)
     assert result["busy"] == {"id": "busy", "historyId": "7"}
     assert sent == [["ok", "gone", "busy"], ["busy"]]
-    assert fake_time.delays == [1.5]
+    assert fake_time.delays == pytest.approx([0.075])  # a concurrency refusal: brief wait
     counters = client.stats.snapshot().get("mb")
     assert counters.requests == 2 and counters.calls == 4 and counters.batches == 2
     assert counters.units == 4 * 40  # threads.get costs 40 in the 2026 regime
@@ -128,7 +128,8 @@ async def test_parts_still_throttled_after_all_tries_keep_their_error(
 
 
 async def test_60_ids_make_two_chunks_of_50_and_10(router, http, tokens, fake_time):
-    """batch_size 50: 60 ids are 2 batch requests, each part asked once, duplicates merged."""
+    """batch_size 50 with room for 50 in flight: 60 ids are 2 batch requests, each part asked
+    once, duplicates merged."""
     sizes: list[int] = []
 
     def answer(request: httpx.Request) -> httpx.Response:
@@ -136,7 +137,7 @@ async def test_60_ids_make_two_chunks_of_50_and_10(router, http, tokens, fake_ti
         return batch_answer(request, lambda v, t: (200, {"id": _thread_id(t)}))
 
     router.post(BATCH).mock(side_effect=answer)
-    client = make_client(http, tokens, fake_time)
+    client = make_client(http, tokens, fake_time, max_inflight=50)
     ids = [f"t{i}" for i in range(60)] + ["t0", "t1"]
     result = await client.mailbox("mb").batch_get_messages(ids, metadata_headers=["From"])
     assert sorted(sizes) == [10, 50]

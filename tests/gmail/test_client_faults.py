@@ -89,26 +89,29 @@ async def test_refresh_failing_with_invalid_grant_surfaces_reconnect(router, htt
 
 
 @pytest.mark.parametrize(
-    ("status", "body", "headers"),
+    ("status", "body", "headers", "delays", "error"),
     [
-        (403, RATE_403, {}),
-        (429, CONCURRENT_429, {}),
+        (403, RATE_403, {}, [1.5, 2.5, 4.5], "RateLimited"),
+        # Refused for concurrency: nothing was done, so the brief schedule 0.05 * 2^n + 0.05 *
+        # jitter applies (docs/gmail-facts.md, "Retries and backoff").
+        (429, CONCURRENT_429, {}, [0.075, 0.125, 0.225], "TooManyConcurrent"),
     ],
 )
 async def test_rate_limits_back_off_by_the_formula(
-    router, http, tokens, fake_time, status, body, headers
+    router, http, tokens, fake_time, status, body, headers, delays, error
 ):
-    """403 userRateLimitExceeded and 429 wait 2^n + jitter seconds before each retry."""
+    """403 userRateLimitExceeded waits 2^n + jitter seconds before each retry; a 429 for
+    concurrency waits 0.05 * 2^n + 0.05 * jitter."""
     route = router.get(PROFILE)
     route.side_effect = [httpx.Response(status, json=body, headers=headers)] * 3 + [
         httpx.Response(200, json=OK)
     ]
     client = make_client(http, tokens, fake_time)
     assert await client.mailbox("mb").profile() == OK
-    assert fake_time.delays == [1.5, 2.5, 4.5]  # jitter fixed at 0.5
+    assert fake_time.delays == pytest.approx(delays)  # jitter fixed at 0.5
     counters = client.stats.snapshot().get("mb")
     assert counters.retries == 3 and counters.requests == 4
-    assert counters.errors["RateLimited"] == 3
+    assert counters.errors[error] == 3
     # Each try is its own sequential round trip (they are separated by waits).
     assert counters.round_trips == 4
 

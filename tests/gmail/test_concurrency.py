@@ -7,7 +7,7 @@ import asyncio
 import httpx
 
 from gpanel.gmail.slots import Slots
-from tests.gmail.fakes import batch_answer, make_client
+from tests.gmail.fakes import batch_answer, make_client, parse_batch_request
 
 
 class Meter:
@@ -35,7 +35,7 @@ async def test_no_more_than_max_inflight_requests_per_mailbox(router, http, toke
         return httpx.Response(200, json={"historyId": "1"})
 
     router.get("/gmail/v1/users/me/profile").mock(side_effect=answer)
-    client = make_client(http, tokens, fake_time)
+    client = make_client(http, tokens, fake_time, max_inflight=5)
     await asyncio.gather(*(client.mailbox(m).profile() for m in ("a", "b") for _ in range(20)))
     assert meters["a"].peak == 5 and meters["b"].peak == 5
     snap = client.stats.snapshot()
@@ -43,13 +43,14 @@ async def test_no_more_than_max_inflight_requests_per_mailbox(router, http, toke
     assert snap.get("a").calls == 20 and snap.get("a").units == 20
 
 
-async def test_a_batch_holds_the_slots_google_runs_it_with(router, http, tokens, fake_time):
-    """With batch_parallelism 5 and max_inflight 5, a batch runs alone, so Google never sees
-    more than 5 calls of the mailbox at once."""
+async def test_a_batch_holds_one_slot_per_part(router, http, tokens, fake_time):
+    """Google runs every part of a batch at once, so a batch holds a slot per part: with
+    max_inflight 25, 120 threads go as batches of at most 25 and Google never sees more than
+    25 calls of the mailbox at once, singles included."""
     meter = Meter()
 
     async def batch(request: httpx.Request) -> httpx.Response:
-        await meter.hold(5)
+        await meter.hold(len(parse_batch_request(request)))
         return batch_answer(request, lambda v, t: (200, {"id": "x"}))
 
     async def single(request: httpx.Request) -> httpx.Response:
@@ -64,9 +65,9 @@ async def test_a_batch_holds_the_slots_google_runs_it_with(router, http, tokens,
         mb.batch_get_threads([f"t{i}" for i in range(120)]),
         *(mb.profile() for _ in range(6)),
     )
-    assert meter.peak <= 5
+    assert meter.peak <= 25
     counters = client.stats.snapshot().get("m")
-    assert counters.batches == 3 and counters.peak_inflight == 5
+    assert counters.batches == 5 and counters.peak_inflight == 25
 
 
 async def test_round_trips_count_sequential_steps_not_requests(router, http, tokens, fake_time):
@@ -82,7 +83,7 @@ async def test_round_trips_count_sequential_steps_not_requests(router, http, tok
 
     router.get("/gmail/v1/users/me/threads").mock(side_effect=threads)
     router.post("/batch/gmail/v1").mock(side_effect=batch)
-    client = make_client(http, tokens, fake_time, batch_parallelism=1)
+    client = make_client(http, tokens, fake_time, max_inflight=100)
     before = client.stats.snapshot()
     mb = client.mailbox("m")
     listing = await mb.list_threads("from:a@example.com")

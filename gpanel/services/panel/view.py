@@ -203,7 +203,9 @@ async def record_threads(
                     owner.mailbox_id,
                     owner.owner_name,
                     "partial",
-                    f"Some threads of {whose} mailbox did not load — retry.",
+                    # The rows that did load are shown; the rest are fetched on the next view.
+                    f"{read.failed} threads of {whose} mailbox did not load in time — refresh "
+                    "to fill them in.",
                 )
             )
         next_tokens[owner.mailbox_id] = read.next_tokens

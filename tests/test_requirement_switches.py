@@ -9,6 +9,7 @@ names the switch. The check happens before any fixture, so these runs are quick.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -60,3 +61,29 @@ def test_missing_is_a_skip_without_the_switch_and_a_failure_with_it(
     assert required.returncode == 1, required.stdout[-2000:]
     assert f"{switch}=1" in required.stdout and reason in required.stdout
     assert "skipped" not in required.stdout
+
+
+def test_every_browser_and_corpus_test_carries_its_mark() -> None:
+    """A test module that launches Chromium is marked `browser` and takes the path from
+    tests.support.needs; one that reads a corpus is marked `corpus(...)`. So the switches reach
+    every such test, including ones added later."""
+    here = Path(__file__).resolve()
+    modules = sorted(p for p in (ROOT / "tests").rglob("test_*.py") if p.resolve() != here)
+    browser = [
+        p
+        for p in modules
+        if re.search(r"executable_path=|tests\.mail\.xss_harness", p.read_text(encoding="utf-8"))
+    ]
+    corpus = [
+        p
+        for p in modules
+        if re.search(
+            r"from tests\.mail\.corpus import .*\b(MIME|XSS|corpus_messages)\b",
+            p.read_text(encoding="utf-8"),
+        )
+    ]
+    assert len(browser) >= 5 and len(corpus) >= 4  # the scan finds them at all
+    unmarked = [p for p in browser if "pytest.mark.browser" not in p.read_text(encoding="utf-8")]
+    own_path = [p for p in browser if 'Path("/usr/bin/chromium")' in p.read_text(encoding="utf-8")]
+    unmarked += [p for p in corpus if "pytest.mark.corpus(" not in p.read_text(encoding="utf-8")]
+    assert [str(p.relative_to(ROOT)) for p in unmarked + own_path] == []

@@ -11,11 +11,11 @@ import pytest
 from playwright.sync_api import Page, sync_playwright
 
 from gpanel.store.migrate import upgrade
+from tests.support.needs import CHROMIUM
 from tests.support.stack import run_stack
 from tests.web.accounts.test_browser_connect import consent_in_page
 from tests.web.thread_support import BEN, PAT, World, build_world, mail
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 WIDTH = 390
 # For the failure message: the elements reaching furthest right, as tag.class and right edge.
@@ -26,7 +26,6 @@ WIDEST = """() => [...document.querySelectorAll('body *')]
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"headless Chromium not found at {CHROMIUM}"),
 ]
 
 

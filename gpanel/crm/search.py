@@ -25,6 +25,7 @@ class SearchHit:
     id: int
     title: str
     detail: str  # an address, a domain or a stage: what to show under the title
+    owner_id: int | None = None  # whose record it is (access is decided on it)
 
 
 def _escape(text: str) -> str:
@@ -51,7 +52,7 @@ async def search_records(conn: AsyncConnection, text: str, limit: int = 20) -> l
 
     full_name = contacts.c.first_name + " " + contacts.c.last_name
     contact_rows = await conn.execute(
-        select(contacts.c.id, contacts.c.first_name, contacts.c.last_name)
+        select(contacts.c.id, contacts.c.first_name, contacts.c.last_name, contacts.c.owner_id)
         .where(
             or_(
                 contacts.c.first_name.ilike(like, escape="\\"),
@@ -81,14 +82,15 @@ async def search_records(conn: AsyncConnection, text: str, limit: int = 20) -> l
         matched = next((e for e in addresses if needle in e), addresses[0] if addresses else "")
         name = f"{r.first_name} {r.last_name}".strip()
         rank = _rank(needle, name, r.first_name, r.last_name, *addresses)
-        hits.append((rank, SearchHit(RecordType.CONTACT, r.id, name or matched, matched)))
+        hit = SearchHit(RecordType.CONTACT, r.id, name or matched, matched, r.owner_id)
+        hits.append((rank, hit))
 
     domain_match = or_(
         company_domains.c.domain.like(like, escape="\\"),
         company_domains.c.domain == (domain or needle),
     )
     company_rows = await conn.execute(
-        select(companies.c.id, companies.c.name)
+        select(companies.c.id, companies.c.name, companies.c.owner_id)
         .where(
             or_(
                 companies.c.name.ilike(like, escape="\\"),
@@ -111,16 +113,17 @@ async def search_records(conn: AsyncConnection, text: str, limit: int = 20) -> l
         own = domains.get(co.id, [])
         shown = domain if domain in own else (own[0] if own else "")
         rank = _rank(needle, co.name, *own) if domain not in own else 0
-        hits.append((rank, SearchHit(RecordType.COMPANY, co.id, co.name, shown)))
+        hits.append((rank, SearchHit(RecordType.COMPANY, co.id, co.name, shown, co.owner_id)))
 
     deal_rows = await conn.execute(
-        select(deals.c.id, deals.c.name, deals.c.stage)
+        select(deals.c.id, deals.c.name, deals.c.stage, deals.c.owner_id)
         .where(deals.c.name.ilike(like, escape="\\"))
         .order_by(deals.c.name, deals.c.id)
         .limit(limit)
     )
     for d in deal_rows:
-        hits.append((_rank(needle, d.name), SearchHit(RecordType.DEAL, d.id, d.name, d.stage)))
+        hit = SearchHit(RecordType.DEAL, d.id, d.name, d.stage, d.owner_id)
+        hits.append((_rank(needle, d.name), hit))
 
     hits.sort(key=lambda h: (h[0], _TYPE_ORDER[h[1].record_type], h[1].title.lower(), h[1].id))
     return [hit for _, hit in hits[:limit]]

@@ -113,8 +113,24 @@ async def _owner_teams(conn: AsyncConnection, owner_ids: Iterable[int | None]) -
 
 
 def _may_open(viewer: CurrentUser, record: Company | Contact | Deal, teams: dict[int, int]) -> bool:
-    owner_team = teams.get(record.owner_id) if record.owner_id is not None else None
-    return can_open_record(viewer.person, record.owner_id, [owner_team] if owner_team else [])
+    return _may_open_owned(viewer, record.owner_id, teams)
+
+
+def _may_open_owned(viewer: CurrentUser, owner_id: int | None, teams: dict[int, int]) -> bool:
+    owner_team = teams.get(owner_id) if owner_id is not None else None
+    return can_open_record(viewer.person, owner_id, [owner_team] if owner_team else [])
+
+
+async def openable_owners(
+    conn: AsyncConnection, viewer: CurrentUser | None, owner_ids: Iterable[int | None]
+) -> set[int | None]:
+    """Of `owner_ids`, those whose records `viewer` may open (None: records nobody owns), in
+    one query: for lists that carry each row's owner rather than the record (search)."""
+    wanted = set(owner_ids)
+    if viewer is None or viewer.is_admin:
+        return wanted
+    teams = await _owner_teams(conn, wanted)
+    return {o for o in wanted if _may_open_owned(viewer, o, teams)}
 
 
 _LISTERS: dict[Kind, Callable[..., Awaitable[list[Any]]]] = {

@@ -52,3 +52,11 @@ async def test_known_kinds_reach_their_lists_and_panels(stack: CrmStack) -> None
             panel = await web.get(f"/records/{singular}/{first['id']}/panel")
             assert panel.status_code == 200
             assert f'href="/{plural}/{first["id"]}"' in panel.text
+
+
+async def test_search_links_each_hit_to_its_kinds_page(stack: CrmStack) -> None:
+    """A search hit links to its record's page under the kind's plural."""
+    async with stack.client(ADMIN) as web:
+        (company,) = (await web.get("/api/companies", params={"q": "Hooli Retail"})).json()["items"]
+        found = await web.get("/search", params={"q": "hooli.example"})
+    assert f'href="/companies/{company["id"]}"' in found.text

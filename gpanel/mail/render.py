@@ -15,6 +15,7 @@ from gpanel.mail.message import MessageView
 from gpanel.mail.sanitize import ImageRewriter, SanitizedHtml, sanitize_html, text_to_html
 
 TRUNCATION_NOTICE_CLASS = "gpanel-truncated"
+TOO_LARGE_NOTICE_CLASS = "gpanel-too-large"
 
 
 def truncation_notice(original_url: str | None) -> str:
@@ -29,22 +30,51 @@ def truncation_notice(original_url: str | None) -> str:
     )
 
 
-def render_body(
-    view: MessageView,
-    *,
-    rewrite_src: ImageRewriter | None = None,
-    original_url: str | None = None,
-) -> SanitizedHtml:
-    """The message's best body as sanitised HTML (empty when it has no body at all)."""
+def too_large_notice(original_url: str | None) -> str:
+    """What stands in for a body over the sanitising budget (static text: safe by construction)."""
+    link = ""
+    if original_url and original_url.startswith(("https://", "http://")):
+        href = html.escape(original_url, quote=True)
+        link = f' <a href="{href}" target="_blank" rel="noopener noreferrer">Open in Gmail</a>'
+    return (
+        f'<p class="{TOO_LARGE_NOTICE_CLASS}" style="color:#555">'
+        f"This message is too large to show here.{link}</p>"
+    )
+
+
+def body_source(view: MessageView) -> str | None:
+    """The HTML the sanitiser gets for the message's best body (None when it has none)."""
     body = view.html_body or view.text_body
     if body is None:
-        return SanitizedHtml("", 0, False)
-    source = body.text if view.html_body is not None else text_to_html(body.text)
-    result = sanitize_html(source, rewrite_src)
-    if not body.truncated:
+        return None
+    return body.text if view.html_body is not None else text_to_html(body.text)
+
+
+def finish_body(
+    view: MessageView, result: SanitizedHtml, original_url: str | None
+) -> SanitizedHtml:
+    """A sanitised body with its notices: too large to show, or cut at the size limit."""
+    if result.over_budget:
+        return SanitizedHtml(too_large_notice(original_url), 0, False, over_budget=True)
+    body = view.html_body or view.text_body
+    if body is None or not body.truncated:
         return result
     return SanitizedHtml(
         result.html + truncation_notice(original_url),
         result.blocked_remote_images,
         result.has_remote_images,
     )
+
+
+def render_body(
+    view: MessageView,
+    *,
+    rewrite_src: ImageRewriter | None = None,
+    original_url: str | None = None,
+) -> SanitizedHtml:
+    """The message's best body as sanitised HTML (empty when it has no body at all), in this
+    thread and without a budget (the thread view uses templates made off the event loop)."""
+    source = body_source(view)
+    if source is None:
+        return SanitizedHtml("", 0, False)
+    return finish_body(view, sanitize_html(source, rewrite_src), original_url)

@@ -4,9 +4,10 @@
 allow-listed elements and attributes are serialised) with an email allow-list: the layout
 tags newsletters use (tables, fonts, centring), `style` attributes and `<style>` blocks both
 reduced by `css.py`, attributes allowed per tag (no wildcard: a `<style>` element keeps none
-and is rebuilt bare around its reduced CSS, whatever its attributes or spelling), and no script, form, frame, object, embed, SVG, MathML, `<base>`, `<meta>`
-or `<link>`. URLs are decided by our attribute filter, because nh3 runs it after its own scheme
-check and does not check its output: links keep http, https and mailto; images keep `cid:` and
+and is rebuilt bare around its reduced CSS, whatever its attributes or spelling), and no
+script, form, frame, object, embed, SVG, MathML, `<base>`, `<meta>` or `<link>`. URLs are
+decided by our attribute filter, because nh3 runs it after its own scheme check and does not
+check its output: links keep http, https and mailto; images keep `cid:` and
 http(s) only through the caller's `rewrite_src` (attachment endpoint, signed proxy, or None to
 block: blocked remote images are counted so the page can offer "show images"), plus raster
 `data:` images. Relative and protocol-relative URLs, `srcset`, `background` and `poster`
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -102,6 +104,7 @@ class SanitizedHtml:
     html: str
     blocked_remote_images: int  # http(s) images removed because rewrite_src refused them
     has_remote_images: bool  # the message has http(s) images (shown or not)
+    over_budget: bool = False  # the deadline passed: `html` is empty, show a notice instead
 
 
 def _normalize_url(value: str) -> tuple[str, str]:
@@ -111,7 +114,7 @@ def _normalize_url(value: str) -> tuple[str, str]:
     return url, (match.group(1).lower() if match else "")
 
 
-def _trusted(url: str | None) -> str | None:
+def trusted_url(url: str | None) -> str | None:
     """A URL returned by the caller's rewriter, if it is an absolute http(s) URL (nh3 drops
     relative ones even from the filter, and the frame's CSP names an origin anyway)."""
     if url is not None and _TRUSTED_URL.match(url):
@@ -122,12 +125,19 @@ def _trusted(url: str | None) -> str | None:
 class _Filter:
     """nh3's attribute filter for one document; counts remote images as it goes."""
 
-    def __init__(self, rewrite_src: ImageRewriter | None) -> None:
+    def __init__(self, rewrite_src: ImageRewriter | None, deadline: float | None = None) -> None:
         self.rewrite_src = rewrite_src
         self.blocked = 0
         self.remote = False
+        self.deadline = deadline
+        self.over_budget = False
 
     def __call__(self, element: str, attribute: str, value: str) -> str | None:
+        # The filter is where the time goes (nh3 alone takes milliseconds; the CSS parser is
+        # Python): past the deadline it keeps nothing, so nh3 finishes at once.
+        if self.over_budget or (self.deadline is not None and time.monotonic() > self.deadline):
+            self.over_budget = True
+            return None
         if attribute == "style":
             return sanitize_declarations(value) or None
         if attribute == "href":
@@ -143,10 +153,10 @@ class _Filter:
             ok = len(url) <= MAX_DATA_IMAGE_CHARS and _DATA_IMAGE.match(url)
             return url if ok else None
         if scheme == "cid":
-            return _trusted(self.rewrite_src(url)) if self.rewrite_src else None
+            return trusted_url(self.rewrite_src(url)) if self.rewrite_src else None
         if scheme in ("http", "https"):
             self.remote = True
-            rewritten = _trusted(self.rewrite_src(url)) if self.rewrite_src else None
+            rewritten = trusted_url(self.rewrite_src(url)) if self.rewrite_src else None
             if rewritten is None:
                 self.blocked += 1
             return rewritten
@@ -181,22 +191,31 @@ def _clean_style_blocks(cleaned: str) -> str | None:
     return result
 
 
-def sanitize_html(source: str, rewrite_src: ImageRewriter | None = None) -> SanitizedHtml:
+def sanitize_html(
+    source: str, rewrite_src: ImageRewriter | None = None, *, deadline: float | None = None
+) -> SanitizedHtml:
     """Sanitise untrusted mail HTML for the message frame.
 
     `rewrite_src(url)` receives each `cid:` and http(s) image URL and returns the absolute
     http(s) URL to use (gpanel's attachment endpoint or signed proxy) or None to drop the
-    image. Without it every such image is dropped.
+    image. Without it every such image is dropped. Past `deadline` (a `time.monotonic()`
+    value) the answer is empty with `over_budget` set: a body that takes that long is not shown.
     """
-    attribute_filter = _Filter(rewrite_src)
+    attribute_filter = _Filter(rewrite_src, deadline)
     cleaned = _nh3(source, attribute_filter, keep_style=True)
-    styled = _clean_style_blocks(cleaned)
-    if styled is None:
+    styled = None if attribute_filter.over_budget else _clean_style_blocks(cleaned)
+    if styled is None and not attribute_filter.over_budget:
         # Never expected: a style tag the rebuild could not account for. Drop every style
         # block rather than pass one through unfiltered (a fresh filter keeps counts right).
-        attribute_filter = _Filter(rewrite_src)
+        attribute_filter = _Filter(rewrite_src, deadline)
         styled = _nh3(source, attribute_filter, keep_style=False)
+    if styled is None or attribute_filter.over_budget or _late(deadline):
+        return SanitizedHtml("", 0, False, over_budget=True)
     return SanitizedHtml(styled, attribute_filter.blocked, attribute_filter.remote)
+
+
+def _late(deadline: float | None) -> bool:
+    return deadline is not None and time.monotonic() > deadline
 
 
 def _nh3(source: str, attribute_filter: _Filter, *, keep_style: bool) -> str:

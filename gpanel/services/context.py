@@ -2,11 +2,12 @@
 
 `AppContext` holds every object the process shares: the settings, the database engine, the
 outbound HTTP client, the token vault and broker, the Gmail client and its quota budget, the
-mail content cache and the panel reader on it, the image proxy, MailMagnet's event hub, the
-registration point of the running scheduler (`JobTriggers`) and the observer of job runs. All
-of them are built in `open_context()`, in that one place, and closed there when the app stops;
-nothing here is global and nothing is made on first use. Tests hand in their own image proxy
-or observer through `open_context`'s arguments.
+mail content cache and the panel reader on it, the image proxy, the sanitising pool and its
+cache of bodies, MailMagnet's event hub, the registration point of the running scheduler
+(`JobTriggers`) and the observer of job runs. All of them are built in `open_context()`, in
+that one place, and closed there when the app stops; nothing here is global and nothing is
+made on first use. Tests hand in their own image proxy or observer through `open_context`'s
+arguments.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from gpanel.services.ops.scheduling import JobTriggers, RunObserver
 from gpanel.services.ops.shared_budget import PostgresBudget
 from gpanel.services.panel.content_cache import ContentCache
 from gpanel.services.panel.fetch import PanelFetcher
+from gpanel.services.threads.body_cache import BodyRenderer
 from gpanel.services.threads.image_proxy import ImageProxy, UrlSigner
 from gpanel.settings import Queue, Settings
 from gpanel.store.engine import create_engine
@@ -47,6 +49,7 @@ class AppContext:
     panel: PanelFetcher
     image_proxy: ImageProxy
     image_signer: UrlSigner
+    bodies: BodyRenderer
     magnet_hub: MagnetHub
     jobs: JobTriggers
     observer: RunObserver | None
@@ -111,6 +114,9 @@ async def open_context(
         panel=PanelFetcher(cache),
         image_proxy=proxy,
         image_signer=UrlSigner(settings.secret_key.get_secret_value()),
+        # Sanitised bodies: worker processes and a memory cache under the content cache's
+        # bounds (a quarter of its bytes, its TTL).
+        bodies=BodyRenderer(settings.cache_max_bytes // 4, settings.cache_ttl_seconds),
         magnet_hub=MagnetHub(),
         jobs=JobTriggers(),
         observer=observer,
@@ -118,6 +124,7 @@ async def open_context(
     try:
         yield ctx
     finally:
+        ctx.bodies.close()
         await proxy.aclose()
         await http.aclose()
         await engine.dispose()

@@ -12,8 +12,8 @@ Routes (record type is `contact`, `company` or `deal`; the plural is accepted to
 - `POST /records/{type}/{id}/threads/{mailbox_id}/{thread_id}/relink` undoes an unlink;
 - `GET  /api/threads/{mailbox_id}/{thread_id}?record_type=&record_id=` the same data as JSON,
   `POST /api/threads/{mailbox_id}/{thread_id}/actions?record_type=&record_id=` JSON actions;
-- `GET  /img?u=<url>&s=<signature>` the image proxy.
-Every route but `/img` goes through `threads.authorize_thread`; see that module for the rules.
+- `GET  /img?u=<url>&s=<signature>` the image proxy (`thread_frame.py`, with the frame's links).
+Every route goes through `threads.authorize_thread`; see that module for the rules.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ import re
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -45,12 +44,9 @@ from gpanel.services.threads.actions import (
     apply_action,
     parse_action,
 )
-from gpanel.services.threads.image_proxy import (
-    CACHE_SECONDS,
-    PROXY_PATH,
-    ImageRefused,
-)
+from gpanel.services.threads.opened_by import record_open
 from gpanel.services.threads.view import Links, ThreadPage, build_page
+from gpanel.web import thread_frame
 from gpanel.web.errors import wants_json
 from gpanel.web.guard.viewer import ctx_of, require_user, viewer_of
 from gpanel.web.templating import render
@@ -59,12 +55,6 @@ NOT_FOUND = "There is no such conversation on this record, or you may not see it
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _PART = re.compile(r"^p[0-9.]{0,40}$")
 _MIME = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,127}$")
-INLINE_MAX_AGE = 24 * 3600
-
-
-def _inline_codec(request: Request) -> URLSafeTimedSerializer:
-    secret = ctx_of(request).settings.secret_key.get_secret_value()
-    return URLSafeTimedSerializer(secret, salt="gpanel.inline-part")
 
 
 def _base(kind: RecordType, record_id: int, mailbox_id: int, thread_id: str) -> str:
@@ -92,34 +82,8 @@ async def _grant(
 
 
 def _links(request: Request, grant: threads.ThreadGrant) -> Links:
-    ctx = ctx_of(request)
-    origin = ctx.settings.base_url.rstrip("/")
-    kind = grant.record_type.value
     base = _base(grant.record_type, grant.record_id, grant.mailbox.id, grant.thread.id)
-    signer = ctx.image_signer
-    codec = _inline_codec(request)
-
-    def attachment(message_id: str, part_id: str, inline: bool) -> str:
-        url = f"{origin}{base}/attachments/{message_id}/p{part_id}"
-        if not inline:
-            return url
-        token = codec.dumps(
-            [
-                grant.viewer.id,
-                kind,
-                grant.record_id,
-                grant.mailbox.id,
-                grant.thread.id,
-                message_id,
-                part_id,
-            ]
-        )
-        return f"{url}?{urlencode({'inline': '1', 't': token})}"
-
-    def image(remote: str) -> str:
-        return f"{origin}{PROXY_PATH}?{urlencode({'u': remote, 's': signer.signature(remote)})}"
-
-    return Links(origin, (PROXY_PATH, "/records/"), attachment, image)
+    return thread_frame.frame_links(request, grant, base)
 
 
 def _shown(request: Request) -> set[str]:
@@ -135,6 +99,7 @@ async def _page(request: Request, grant: threads.ThreadGrant) -> ThreadPage:
         show_images=_shown(request),
         timezone=ctx.settings.org_timezone,
         fold=ctx.settings.fold_gmail_addresses,
+        bodies=ctx.bodies,
     )
 
 
@@ -157,6 +122,7 @@ async def thread_page(request: Request) -> Response:
     kind, record_id, mailbox_id, thread_id = _params(request)
     grant = await _grant(request, viewer, kind, record_id, mailbox_id, thread_id)
     page = await _page(request, grant)
+    await _note_open(request, grant)
     base = _base(grant.record_type, record_id, mailbox_id, thread_id)
     shown = _shown(request)
     done = request.query_params.get("done", "")
@@ -174,6 +140,17 @@ async def thread_page(request: Request) -> Response:
                 "?" + urlencode({"images": ",".join(sorted(shown | {message_id}))})
             ),
         },
+    )
+
+
+async def _note_open(request: Request, grant: threads.ThreadGrant) -> None:
+    """A colleague opened the owner's thread: the owner can see that (`opened_by`)."""
+    await record_open(
+        ctx_of(request).engine,
+        grant.mailbox.id,
+        grant.owner.owner.user_id,
+        grant.thread.id,
+        grant.viewer.id,
     )
 
 
@@ -203,6 +180,7 @@ def page_json(page: ThreadPage) -> dict[str, Any]:
                 "remote_images": m.body.remote_images,
                 "blocked_images": m.body.blocked_images,
                 "images_shown": m.body.images_shown,
+                "too_large": m.body.too_large,
             }
         messages.append(
             {
@@ -262,9 +240,9 @@ async def api_thread(request: Request) -> Response:
         int(request.path_params["mailbox_id"]),
         str(request.path_params["thread_id"]),
     )
-    return JSONResponse(
-        page_json(await _page(request, grant)), headers={"Cache-Control": "private, no-store"}
-    )
+    body = page_json(await _page(request, grant))
+    await _note_open(request, grant)
+    return JSONResponse(body, headers={"Cache-Control": "private, no-store"})
 
 
 async def _action_input(request: Request) -> tuple[str, str | None]:
@@ -347,21 +325,12 @@ async def relink(request: Request) -> Response:
 
 async def _attachment_viewer(request: Request, key: list[object]) -> CurrentUser:
     """The session's user, or for a `cid:` image in the (cookie-less) message frame, the user
-    named by a signed token that matches this very part."""
+    named by a live frame token for this very part (`thread_frame.inline_viewer`)."""
     viewer = viewer_of(request)
     if viewer is not None:
         return viewer
-    token = request.query_params.get("t", "")
-    if token:
-        try:
-            claims = _inline_codec(request).loads(token, max_age=INLINE_MAX_AGE)
-        except BadSignature:
-            claims = None
-        if isinstance(claims, list) and len(claims) == 7 and claims[1:] == key:
-            user = await threads.load_viewer(ctx_of(request).engine, int(claims[0]))
-            if user is not None:
-                return user
-        raise HTTPException(404, NOT_FOUND)
+    if request.query_params.get("t", ""):
+        return await thread_frame.inline_viewer(request, key, NOT_FOUND)
     return require_user(request)
 
 
@@ -421,27 +390,6 @@ async def attachment(request: Request) -> Response:
     )
 
 
-async def proxy_image(request: Request) -> Response:
-    ctx = ctx_of(request)
-    url = request.query_params.get("u", "")
-    if not ctx.image_signer.check(url, request.query_params.get("s", "")):
-        raise HTTPException(403, "This image link was not made by gpanel, or it has expired.")
-    try:
-        image = await ctx.image_proxy.fetch(url)
-    except ImageRefused as exc:
-        raise HTTPException(exc.status, f"The image was not loaded: {exc.reason}.") from None
-    return Response(
-        image.data,
-        media_type=image.content_type,
-        headers={
-            "Cache-Control": f"private, max-age={CACHE_SECONDS}",
-            "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": "sandbox; default-src 'none'",
-            "Content-Disposition": "inline",
-        },
-    )
-
-
 _PAGE = "/records/{type}/{id:int}/threads/{mailbox_id:int}/{thread_id}"
 _API = "/api/threads/{mailbox_id:int}/{thread_id}"
 
@@ -452,5 +400,5 @@ routes: list[BaseRoute] = [
     Route(_PAGE + "/attachments/{message_id}/{part}", attachment, name="thread_attachment"),
     Route(_API, api_thread, name="api_thread"),
     Route(_API + "/actions", api_action, methods=["POST"], name="api_thread_action"),
-    Route(PROXY_PATH, proxy_image, name="image_proxy"),
+    *thread_frame.routes,
 ]

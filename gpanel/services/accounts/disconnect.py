@@ -27,6 +27,7 @@ async def disconnect_mailbox(
     async def forget_locally(mid: int) -> None:
         ctx.tokens.forget(str(mid))
         ctx.content_cache.forget_mailbox(mid)
+        ctx.bodies.forget_mailbox(mid)
 
     return await mailboxes.disconnect(
         ctx.engine,

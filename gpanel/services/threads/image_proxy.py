@@ -1,10 +1,11 @@
 """gpanel's image proxy: remote images of mail, fetched by gpanel, never by the reader's browser.
 
 A remote image in a message is shown only after the reader asks, and then through
-`/img?u=<url>&s=<signature>`. The signature (itsdangerous, the app secret, its own salt, a
-timestamp) proves gpanel rendered that URL into a thread the reader was allowed to see, and
-expires after `SIGNATURE_MAX_AGE`; it is not tied to the session because the sandboxed message
-frame is an opaque origin whose requests carry no cookies.
+`/img?u=<url>&s=<signature>`. The signature is a frame token (`frame_binding`: the app
+secret, its own salt, a timestamp) that binds the URL to the viewer's session and to the
+record, mailbox, thread and message it was rendered into, and expires after
+`SIGNATURE_MAX_AGE`. The route checks all of it again before anything is fetched (the frame is
+an opaque origin whose requests carry no cookies, so the token is what names the viewer).
 
 Fetching follows `gpanel.mail.image_policy` to the letter, because an image proxy fetches URLs
 chosen by strangers from inside our network (the classic SSRF hole):
@@ -25,6 +26,8 @@ that names no URL (logs hold reasons and statuses only).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import hmac
 import ipaddress
 import logging
 import socket
@@ -34,7 +37,6 @@ from http.cookiejar import CookieJar, DefaultCookiePolicy
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
-from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 
 from gpanel.mail.image_policy import (
     CONNECT_TIMEOUT_SECONDS,
@@ -46,13 +48,19 @@ from gpanel.mail.image_policy import (
     is_public_address,
     sniff_image_type,
 )
+from gpanel.services.threads.frame_binding import (
+    IMAGE,
+    TOKEN_MAX_AGE,
+    FrameBinding,
+    FrameSigner,
+    url_digest,
+)
 
 log = logging.getLogger("gpanel.image_proxy")
 
 PROXY_PATH = "/img"
-SIGNATURE_MAX_AGE = 24 * 3600
+SIGNATURE_MAX_AGE = TOKEN_MAX_AGE
 CACHE_SECONDS = 3600
-_SALT = "gpanel.image-proxy"
 _SNIFF_BYTES = 32
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
@@ -80,26 +88,22 @@ async def system_resolver(host: str, port: int) -> list[str]:
 
 
 class UrlSigner:
-    """Signs and checks proxy URLs with the app secret."""
+    """Signs and checks proxy URLs with the app secret. A signature is a frame token
+    (`frame_binding`): the URL's digest bound to one viewer's session and one message."""
 
     def __init__(self, secret: str, max_age: int = SIGNATURE_MAX_AGE) -> None:
-        self._signer = TimestampSigner(secret, salt=_SALT)
+        self._frames = FrameSigner(secret, max_age)
         self.max_age = max_age
 
-    def signature(self, url: str) -> str:
-        signed = self._signer.sign(url.encode()).decode()
-        return signed[len(url) + 1 :]
+    def signature(self, url: str, binding: FrameBinding) -> str:
+        return self._frames.dumps(IMAGE, dataclasses.replace(binding, target=url_digest(url)))
 
-    def check(self, url: str, signature: str) -> bool:
-        if not url or not signature:
-            return False
-        try:
-            self._signer.unsign(f"{url}.{signature}".encode(), max_age=self.max_age)
-        except SignatureExpired:
-            return False
-        except BadSignature:
-            return False
-        return True
+    def check(self, url: str, signature: str) -> FrameBinding | None:
+        """The binding the signature names, if it was made for exactly this URL and is fresh."""
+        binding = self._frames.loads(IMAGE, signature)
+        if not url or binding is None or not hmac.compare_digest(binding.target, url_digest(url)):
+            return None
+        return binding
 
 
 def _host_header(host: str, port: int, scheme: str) -> str:

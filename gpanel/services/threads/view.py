@@ -5,7 +5,9 @@ the JSON API, cut to the viewer's detail level.
   document (`srcdoc`, CSP first in its head), a plain-text version when the message also has
   one, attachments with size and type, `cid:` images pointing at the attachment route, and
   remote images blocked until the reader asks for them for that message (then rewritten to
-  signed image-proxy URLs).
+  signed image-proxy URLs). Bodies are sanitised off the event loop, once per message version,
+  as viewer-independent templates (`body_cache`, `mail.template`); the viewer's image URLs are
+  filled in per view. A body over the sanitising budget shows "too large to show here".
 - SUBJECT: headers and subject, no body, no attachment.
 - METADATA: participants and times only: no subject, no label, no body.
 
@@ -17,6 +19,7 @@ layer (`Links`), so this module knows no routes.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
@@ -32,8 +35,11 @@ from gpanel.mail.frame import srcdoc_document
 from gpanel.mail.headers import AddressList
 from gpanel.mail.image_policy import ALLOWED_CONTENT_TYPES
 from gpanel.mail.message import MessageView
-from gpanel.mail.render import render_body
+from gpanel.mail.render import body_source, finish_body
+from gpanel.mail.sanitize import SanitizedHtml
+from gpanel.mail.template import BodyTemplate, fill_template, make_template
 from gpanel.services.sharing.policy import Detail, shown_fields
+from gpanel.services.threads.body_cache import MAX_BODY_CHARS, BodyRenderer
 from gpanel.services.threads.gate import ThreadGrant, participants
 from gpanel.store.tables import users
 
@@ -57,7 +63,7 @@ class Links:
     origin: str
     image_paths: tuple[str, ...]
     attachment: Callable[[str, str, bool], str]  # (message id, part id, inline) -> url
-    image: Callable[[str], str]  # remote image url -> signed proxy url
+    image: Callable[[str, str], str]  # (message id, remote image url) -> signed proxy url
 
 
 @dataclass(frozen=True)
@@ -95,6 +101,7 @@ class BodyItem:
     blocked_images: int
     images_shown: bool
     height: int  # a first guess in CSS pixels; the frame is opaque, so it cannot be measured
+    too_large: bool  # over the sanitising budget: a notice stands in for the body
 
 
 @dataclass(frozen=True)
@@ -187,16 +194,46 @@ def _height(html: str, text_chars: int) -> int:
     return max(120, min(1400, 60 + 22 * lines))
 
 
-def _body(view: MessageView, links: Links, show_images: bool, original: str | None) -> BodyItem:
+_SCRIPT_NONCE = "0" * 32  # templates made without a renderer never leave this process
+
+
+async def body_templates(
+    bodies: BodyRenderer | None, mailbox_id: int, history_id: str, views: Iterable[MessageView]
+) -> dict[str, BodyTemplate]:
+    """Each message's body template by message id, sanitised off the event loop (all of the
+    thread's bodies at once) and cached per message version. Without a renderer (scripts)
+    they are made here, in this thread, with no time budget."""
+    wanted = [(v.id, src) for v in views if (src := body_source(v)) is not None]
+    if bodies is None:
+        return {
+            i: make_template(src, _SCRIPT_NONCE, max_chars=MAX_BODY_CHARS, max_seconds=None)
+            for i, src in wanted
+        }
+    made = await asyncio.gather(
+        *(bodies.template((mailbox_id, i, history_id), src) for i, src in wanted)
+    )
+    return {i: template for (i, _), template in zip(wanted, made, strict=True)}
+
+
+def _body(
+    view: MessageView,
+    links: Links,
+    show_images: bool,
+    original: str | None,
+    template: BodyTemplate | None,
+    nonce: str,
+) -> BodyItem:
     def rewrite(url: str) -> str | None:
         if url[:4].lower() == "cid:":
             part = view.part_for_cid(url)
             if part is None or part.mime_type.lower() not in ALLOWED_CONTENT_TYPES:
                 return None
             return links.attachment(view.id, part.part_id, True)
-        return links.image(url) if show_images else None
+        return links.image(view.id, url) if show_images else None
 
-    result = render_body(view, rewrite_src=rewrite, original_url=original)
+    result = SanitizedHtml("", 0, False)  # no body at all
+    if template is not None:
+        result = finish_body(view, fill_template(template, nonce, rewrite), original)
     source = view.html_body or view.text_body
     text = None
     twin = view.text_body if view.html_body is not None else None
@@ -211,6 +248,7 @@ def _body(view: MessageView, links: Links, show_images: bool, original: str | No
         blocked_images=result.blocked_remote_images,
         images_shown=show_images and result.has_remote_images,
         height=_height(result.html, len(source.text) if source else 0),
+        too_large=result.over_budget,
     )
 
 
@@ -235,8 +273,10 @@ async def build_page(
     show_images: Collection[str] = (),
     timezone: str = "UTC",
     fold: bool = False,
+    bodies: BodyRenderer | None = None,
 ) -> ThreadPage:
-    """The thread as this viewer may see it. `show_images` holds message ids (or "all")."""
+    """The thread as this viewer may see it. `show_images` holds message ids (or "all").
+    `bodies` sanitises off the event loop and caches (the web passes the process's own)."""
     detail = grant.detail
     thread = grant.thread
     owner = grant.viewer_is_owner
@@ -247,6 +287,12 @@ async def build_page(
     except (KeyError, ValueError):
         zone = ZoneInfo("UTC")
     original = gmail_link(grant.mailbox.email, thread.id) if owner else None
+    templates: dict[str, BodyTemplate] = {}
+    if shown.content:
+        templates = await body_templates(
+            bodies, grant.mailbox.id, thread.history_id, thread.messages
+        )
+    nonce = bodies.nonce if bodies is not None else _SCRIPT_NONCE
     items = []
     for view in thread.messages:
         full = shown.content
@@ -263,7 +309,11 @@ async def build_page(
                 date_text=_date_text(date, zone),
                 subject=view.headers.subject if shown.subject else None,
                 unread="UNREAD" in view.label_ids if shown.owner_state else None,
-                body=_body(view, links, images, original) if full else None,
+                body=(
+                    _body(view, links, images, original, templates.get(view.id), nonce)
+                    if full
+                    else None
+                ),
                 attachments=_attachments(view, links) if full else (),
             )
         )

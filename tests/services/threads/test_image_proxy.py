@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from gpanel.services.threads.frame_binding import FrameBinding, url_digest
 from gpanel.services.threads.image_proxy import ImageRefused, UrlSigner
 from tests.web.thread_images import PUBLIC_IP, ImageOrigin, image_origin, test_proxy
 from tests.web.thread_support import PNG
@@ -98,13 +99,19 @@ async def test_slow_origin_hits_the_time_cap(origin: ImageOrigin) -> None:
 
 
 def test_signatures_only_for_the_signed_url_and_they_expire() -> None:
+    """A signature names its binding (viewer, session, record, mailbox, thread, message) and
+    holds only for the URL it was made for, with the same secret, before it expires."""
     signer = UrlSigner("secret-one")
     url = "http://img.test/ok.png"
-    signature = signer.signature(url)
-    assert signer.check(url, signature)
+    binding = FrameBinding(7, "ref", "contact", 3, 2, "t1", "m1", "")
+    signature = signer.signature(url, binding)
+    checked = signer.check(url, signature)
+    assert checked is not None
+    assert (checked.viewer_id, checked.session_ref, checked.message_id) == (7, "ref", "m1")
+    assert checked.target == url_digest(url)
     assert not signer.check(url + "?", signature)
-    # Change the signature's first character: every bit of it counts (the last base64
-    # character can carry padding bits, so changing it may not change the bytes at all).
+    # Change a character of the MAC: every bit of it counts (the last base64 character can
+    # carry padding bits, so changing it may not change the bytes at all).
     stamp, mac = signature.rsplit(".", 1)
     tampered = f"{stamp}.{'B' if mac[0] == 'A' else 'A'}{mac[1:]}"
     assert not signer.check(url, tampered)

@@ -1,4 +1,4 @@
-"""Migrations: an empty database is brought to head, the result matches tables.py, reruns are
+"""Migrations: an empty database is brought to head, the result matches store/tables/, reruns are
 no-ops, and the default stages (with Closed Won / Closed Lost) exist on both engines."""
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def test_upgrade_from_empty_creates_every_table(empty_db_url: str) -> None:
 
 
 def test_migrations_match_table_definitions(db_url: str) -> None:
-    """Alembic finds no difference between the migrated schema and tables.py."""
+    """Alembic finds no difference between the migrated schema and store/tables/."""
     eng = create_engine(sync_url(db_url))
     try:
         with eng.connect() as conn:

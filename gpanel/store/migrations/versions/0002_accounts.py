@@ -5,7 +5,7 @@ Revision ID: 0002_accounts
 Revises: 0001_crm
 Create Date: 2026-11-23
 
-Columns are spelled out rather than imported from tables.py, so this revision stays a frozen
+Columns are spelled out rather than imported from store/tables/, so this revision stays a frozen
 record of the schema it created.
 """
 

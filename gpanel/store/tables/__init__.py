@@ -1,0 +1,87 @@
+"""gpanel's database schema, as SQLAlchemy Core tables on one `MetaData`, by concept: `crm`
+(people, companies, contacts, deals, imports), `accounts` (sessions, mailboxes, rules, tokens),
+`mail_state` (unlinks, blocks, MailMagnet, jobs, label state, quota); `base` holds the metadata.
+
+The same definitions run on SQLite (the embedded default) and PostgreSQL. They describe the
+schema for queries; the Alembic revisions in `migrations/versions/` are what create and change
+it, and a test checks that the two agree. A new capability adds its tables to the module of its
+concept and a revision of its own. Everyone imports the tables from here.
+"""
+
+from gpanel.store.tables.accounts import (
+    api_tokens,
+    feature_rules,
+    mailboxes,
+    parked_mailboxes,
+    private_threads,
+    sessions,
+    sharing_rules,
+    sharing_settings,
+)
+from gpanel.store.tables.base import (
+    EMAIL_LEN,
+    EXTERNAL_ID_LEN,
+    NAME_LEN,
+    NAMING_CONVENTION,
+    metadata,
+)
+from gpanel.store.tables.crm import (
+    CONTACT_KINDS,
+    DEFAULT_STAGES,
+    ROLES,
+    companies,
+    company_domains,
+    contact_emails,
+    contacts,
+    deal_contacts,
+    deals,
+    import_runs,
+    stages,
+    teams,
+    users,
+)
+from gpanel.store.tables.mail_state import (
+    blocked_addresses,
+    gmail_quota,
+    label_archived,
+    magnet_hits,
+    mailbox_jobs,
+    thread_views,
+    unlinks,
+)
+
+__all__ = [
+    "CONTACT_KINDS",
+    "DEFAULT_STAGES",
+    "EMAIL_LEN",
+    "EXTERNAL_ID_LEN",
+    "NAME_LEN",
+    "NAMING_CONVENTION",
+    "ROLES",
+    "api_tokens",
+    "blocked_addresses",
+    "companies",
+    "company_domains",
+    "contact_emails",
+    "contacts",
+    "deal_contacts",
+    "deals",
+    "feature_rules",
+    "gmail_quota",
+    "import_runs",
+    "label_archived",
+    "magnet_hits",
+    "mailbox_jobs",
+    "mailboxes",
+    "metadata",
+    "parked_mailboxes",
+    "private_threads",
+    "sessions",
+    "sharing_rules",
+    "sharing_settings",
+    "stages",
+    "teams",
+    "thread_views",
+    "unlinks",
+    "users",
+]

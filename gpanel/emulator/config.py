@@ -25,6 +25,11 @@ class EmulatorConfig:
     latency_ms: float = 0.0  # added to every API request
     jitter_ms: float = 0.0
     history_retention: int = 100_000  # history records kept per mailbox before older ids 404
+    # How history.list's `labelId` filters (docs/emulator.md, "History modes"): "message" keeps
+    # a change when the message had the label right after it; "thread" when any message of its
+    # thread has the label at listing time (reported: misses mail archived or filtered on
+    # arrival, includes sent replies in inbox threads).
+    history_label_filter: str = "message"
     # OAuth
     auto_consent: bool = False  # approve the consent page without a browser (tests only)
     testing_app: bool = False  # refresh tokens expire after 7 days, like unverified apps

@@ -2,9 +2,10 @@
 
 Create users and list them, put raw RFC 822 messages into a mailbox with chosen labels and
 internalDate, mint an access token for a user and scopes without the browser flow (tests only),
-expire tokens, and reset everything. The wire layer adds its own control routes (latency,
-quota, faults, request log) beside these. Errors use Google's JSON error shape. There is no
-authentication: the emulator is a test double that listens on loopback.
+expire tokens, set how mailboxes keep and filter history, and reset everything. The wire layer
+adds its own control routes (latency, quota, faults, request log) beside these. Errors use
+Google's JSON error shape. There is no authentication: the emulator is a test double that
+listens on loopback.
 """
 
 from __future__ import annotations
@@ -145,6 +146,30 @@ async def reset(request: Request) -> Response:
     return JSONResponse({"reset": True})
 
 
+LABEL_FILTERS = ("message", "thread")
+
+
+async def history(request: Request) -> Response:
+    """GET/PUT the history retention (records kept per mailbox; an older `startHistoryId`
+    answers 404) and history.list's `labelId` semantics (docs/emulator.md, "History modes")."""
+    state = _state(request)
+    if request.method == "PUT":
+        body = await _body(request)
+        retention = body.get("retention", state.config.history_retention)
+        if isinstance(retention, bool) or not isinstance(retention, int) or retention < 1:
+            raise errors.bad_request("retention must be an integer >= 1.")
+        label_filter = body.get("label_filter", state.config.history_label_filter)
+        if label_filter not in LABEL_FILTERS:
+            raise errors.bad_request(f"label_filter must be one of {', '.join(LABEL_FILTERS)}.")
+        state.set_history(retention, label_filter)
+    return JSONResponse(
+        {
+            "retention": state.config.history_retention,
+            "label_filter": state.config.history_label_filter,
+        }
+    )
+
+
 def control_routes() -> list[BaseRoute]:
     return [
         Route("/_emulator/users", add_user, methods=["POST"]),
@@ -153,4 +178,5 @@ def control_routes() -> list[BaseRoute]:
         Route("/_emulator/token", issue_token, methods=["POST"]),
         Route("/_emulator/expire-tokens", expire_tokens, methods=["POST"]),
         Route("/_emulator/reset", reset, methods=["POST"]),
+        Route("/_emulator/history", history, methods=["GET", "PUT"]),
     ]

@@ -83,19 +83,29 @@ class Mailbox:
         self._by_message_id: dict[str, list[str]] = {}  # RFC Message-ID -> our message ids
         self.history_id = FIRST_HISTORY_ID
         self._history: deque[HistoryRecord] = deque()
-        self._pruned_through = 0  # highest history id whose record was dropped
+        # Highest history id whose record is gone. The mailbox's history begins at its first
+        # id, so an older start (`startHistoryId=1`) is out of date from the start, as at Google.
+        self._pruned_through = FIRST_HISTORY_ID
         self.watch_expiration_ms: int | None = None
         self.watch_label_ids: frozenset[str] = frozenset()
         self.watch_topic = "projects/emulator/topics/gmail"
+
+    @property
+    def config(self) -> EmulatorConfig:
+        return self._state.config
 
     # --- history -----------------------------------------------------------------------------
     def _record(self, changes: list[Change]) -> int:
         self.history_id += 1
         self._history.append(HistoryRecord(self.history_id, tuple(changes)))
-        while len(self._history) > max(1, self._state.config.history_retention):
-            self._pruned_through = self._history.popleft().id
+        self.prune()
         self._state.notify_change(self, changes)
         return self.history_id
+
+    def prune(self) -> None:
+        """Drop the records beyond `config.history_retention` (the oldest first)."""
+        while len(self._history) > max(1, self._state.config.history_retention):
+            self._pruned_through = self._history.popleft().id
 
     def history_since(self, start_history_id: int) -> list[HistoryRecord]:
         """Records after `start_history_id`; 404 notFound if some were already dropped."""
@@ -231,6 +241,14 @@ class Mailbox:
             self.messages.values(), key=lambda m: (m.internal_date_ms, m.id), reverse=True
         )
 
+    def thread_labels(self, thread_id: str) -> set[str]:
+        """The labels any message of the thread has now (empty when the thread is gone)."""
+        with self._lock:
+            ids = self.threads.get(thread_id) or []
+            return {
+                label for i in ids if i in self.messages for label in self.messages[i].label_ids
+            }
+
     def thread_history_id(self, thread_id: str) -> int:
         return max(m.history_id for m in self.thread(thread_id))
 
@@ -252,6 +270,8 @@ class EmulatorState:
 
     def __init__(self, config: EmulatorConfig) -> None:
         self.config = config
+        # The mailbox settings the control API may change, as started (a reset restores them).
+        self._started = (config.history_retention, config.history_label_filter)
         self.accounts = Accounts(default_ttl_seconds=config.access_token_ttl_seconds)
         # One lock for all mailboxes: the emulator serves one event loop, but tests also reach
         # into the state from their own thread while uvicorn runs in another.
@@ -301,6 +321,14 @@ class EmulatorState:
         for listener in self._listeners:
             listener(mailbox, changes)
 
+    def set_history(self, retention: int, label_filter: str) -> None:
+        """Change the history retention (old records go at once) and `labelId` semantics."""
+        with self.lock:
+            self.config.history_retention = retention
+            self.config.history_label_filter = label_filter
+            for mailbox in self._mailboxes.values():
+                mailbox.prune()
+
     def on_reset(self, hook: Callable[[], None]) -> None:
         """Also call `hook` on every `reset()` (app.py registers the wire's reset)."""
         self._reset_hooks.append(hook)
@@ -310,5 +338,6 @@ class EmulatorState:
         with self.lock:
             self.accounts.reset()
             self._mailboxes.clear()
+            self.config.history_retention, self.config.history_label_filter = self._started
             for hook in self._reset_hooks:
                 hook()

@@ -80,6 +80,10 @@ def _free_socket() -> socket.socket:
     return sock
 
 
+# History records kept per mailbox in tests (the emulator's own default is 100,000).
+TEST_HISTORY_RETENTION = 50
+
+
 @contextmanager
 def run_emulator(config: EmulatorConfig | None = None) -> Iterator[RunningEmulator]:
     sock = _free_socket()
@@ -90,6 +94,11 @@ def run_emulator(config: EmulatorConfig | None = None) -> Iterator[RunningEmulat
     elif config.base_url == EmulatorConfig.base_url:
         # The default points at port 8025; OAuth discovery and id_tokens must name this server.
         config = dataclasses.replace(config, base_url=url)
+    if config.history_retention == EmulatorConfig.history_retention:
+        # Google keeps history ids for about a week, sometimes hours: tests keep few records so
+        # that cursors really expire and every caller's 404 path runs (docs/gmail-facts.md,
+        # "History and change tracking").
+        config = dataclasses.replace(config, history_retention=TEST_HISTORY_RETENTION)
     app = create_emulator(config)
     server = uvicorn.Server(
         uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)

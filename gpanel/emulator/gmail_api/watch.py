@@ -82,6 +82,13 @@ def _change_json(change: Change) -> dict[str, Any]:
     return item
 
 
+def _label_matches(mailbox: Mailbox, change: Change, label_id: str, by_thread: bool) -> bool:
+    """Whether `labelId` keeps a change: per message at the change, or per thread now."""
+    if by_thread:
+        return label_id in mailbox.thread_labels(change.thread_id)
+    return label_id in change.message_labels or label_id in change.label_ids
+
+
 async def list_history(request: Request) -> Response:
     call = authorize(request, "gmail.users.history.list")
     start_text = request.query_params.get("startHistoryId", "")
@@ -112,6 +119,7 @@ async def list_history(request: Request) -> Response:
         start = max(start, int(token))
     mailbox = call.mailbox
     records = mailbox.history_since(int(start_text))
+    by_thread = mailbox.config.history_label_filter == "thread"
     out: list[dict[str, Any]] = []
     next_token = None
     for record in records:
@@ -121,7 +129,7 @@ async def list_history(request: Request) -> Response:
             c
             for c in record.changes
             if (not types or c.kind in types)
-            and (label_id is None or label_id in c.message_labels or label_id in c.label_ids)
+            and (label_id is None or _label_matches(mailbox, c, label_id, by_thread))
         ]
         if not changes:
             continue

@@ -1,11 +1,14 @@
-"""MailMagnet: one run for one mailbox, turning new inbox mail from CRM people into hits.
+"""MailMagnet: one run for one mailbox, turning new incoming mail from CRM people into hits.
 
 A run reads what arrived since the stored cursor (`mailbox_jobs.magnet_history_id`) with one
-`history.list` (messageAdded, INBOX; more pages only when there are more changes), fetches the
-new messages' From and Date headers in one batch, matches the senders against CRM contacts and
-leads in one query, and stores a `magnet_hits` row per match: mailbox, message id, thread id,
-sender address, received time. Nothing else; no subject, no snippet (docs/behaviour.md,
-"MailMagnet").
+`history.list` (messageAdded; more pages only when there are more changes), fetches the new
+messages' labels, From and Date headers in one batch, decides from those labels what is
+incoming mail (not spam, trash, a draft or sent mail), never from history.list's `labelId`
+filter, whose semantics Google does not pin down (docs/gmail-facts.md, "History and change
+tracking": reported to miss mail filtered on arrival and to include sent replies), matches
+the senders against CRM contacts and leads in one query, and stores a `magnet_hits` row per
+match: mailbox, message id, thread id, sender address, received time. Nothing else; no
+subject, no snippet (docs/behaviour.md, "MailMagnet").
 
 Crash safety comes from one rule: the hits are inserted (insert-if-absent) and the cursor moves
 in the same transaction, the cursor last. A run that dies before the commit leaves the cursor
@@ -15,7 +18,7 @@ retried by any scheduler or worker.
 
 - First run: the cursor starts at the mailbox's current history id (old mail is not announced).
 - `HistoryExpired` (the cursor is older than Gmail keeps): a bounded catch-up search of the
-  inbox since the last successful check (`CATCH_UP_LIMIT` messages at most), then a fresh
+  mail since the last successful check (`CATCH_UP_LIMIT` messages at most), then a fresh
   cursor taken before the search, so nothing arriving meanwhile is missed.
 - `ReconnectRequired`: the token broker has marked the mailbox "needs reconnect" (which pauses
   every job for it); the run records why and wakes the owner's bell.
@@ -45,6 +48,8 @@ from gpanel.store.tables import contact_emails, magnet_hits, mailbox_jobs
 log = logging.getLogger("gpanel.magnet")
 
 CATCH_UP_LIMIT = 500
+# Labels that make a message not "new incoming mail" (docs/behaviour.md, "MailMagnet").
+NOT_INCOMING = frozenset({"SPAM", "TRASH", "DRAFT", "SENT"})
 # The catch-up search starts this long before the last successful check: Gmail's `after:` is
 # by internal date, which may trail the moment a message became visible to history.
 CATCH_UP_SLACK = dt.timedelta(minutes=10)
@@ -109,7 +114,7 @@ async def _matches(
             if answer.status == 404:
                 continue  # deleted since it arrived: nothing to announce
             raise answer  # the cursor must not move past a message we could not read
-        if {"SPAM", "TRASH"} & set(answer.get("labelIds", [])):
+        if NOT_INCOMING & set(answer.get("labelIds", [])):
             continue
         sender = normalise_email(_sender(answer.get("payload", {}).get("headers", [])))
         if not sender or sender == own_address:
@@ -190,9 +195,7 @@ async def _catch_up(gm: MailboxClient, since: dt.datetime | None) -> tuple[list[
     profile = await gm.profile()
     cursor = str(profile["historyId"])
     start = (since or job_state.now_utc() - dt.timedelta(days=1)) - CATCH_UP_SLACK
-    found = await gm.list_all_message_ids(
-        f"in:inbox after:{int(start.timestamp())}", limit=CATCH_UP_LIMIT
-    )
+    found = await gm.list_all_message_ids(f"after:{int(start.timestamp())}", limit=CATCH_UP_LIMIT)
     return [str(m["id"]) for m in found], cursor
 
 
@@ -212,9 +215,7 @@ async def run_magnet(ctx: AppContext, mailbox_id: int) -> MagnetResult:
             return MagnetResult(mailbox_id, "started", cursor=cursor)
         status = "checked"
         try:
-            page = await gm.history_all(
-                state.magnet_history_id, history_types=["messageAdded"], label_id="INBOX"
-            )
+            page = await gm.history_all(state.magnet_history_id, history_types=["messageAdded"])
             ids, cursor = page.message_ids_added, page.history_id
         except HistoryExpired:
             log.info("mailbox %s: history expired, catching up", mailbox_id)

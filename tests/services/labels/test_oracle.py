@@ -185,6 +185,9 @@ async def test_labels_follow_the_crm_across_runs(db_url: str, emulator: RunningE
     never returns to the inbox); a run with no change makes exactly one Gmail call; a deleted
     deal and a new month in the org's time zone are both caught by a full pass."""
     rng = random.Random(20260331)
+    # This test follows the incremental path across runs: keep a week's worth of history, as
+    # Google does, rather than the tests' small default (expiry has its own tests).
+    emulator.control.put("/_emulator/history", json={"retention": 10_000}).raise_for_status()
     async with label_world(db_url, emulator, org_timezone=TZ) as world:
         model = await build(world, rng)
         await enable(world)

@@ -27,6 +27,7 @@ from gpanel.services.accounts.sessions import CurrentUser
 from gpanel.services.records import access as records
 from gpanel.services.records import conflicts
 from gpanel.web.api import schemas as s
+from gpanel.web.api.security_doc import add_security
 from gpanel.web.guard.viewer import ctx_of, require_user, viewer_of
 
 _TITLES = {
@@ -363,7 +364,7 @@ def openapi_document() -> dict[str, Any]:
 
 
 async def openapi(request: Request) -> Response:
-    return JSONResponse(openapi_document())
+    return JSONResponse(add_security(openapi_document()))
 
 
 routes: list[BaseRoute] = [

@@ -3,7 +3,9 @@
 `ViewerMiddleware` reads the session cookie, loads the session row (one query) and puts the
 user on `request.state.viewer` (None when signed out); on `/api/` paths a personal API token
 (`Authorization: Bearer gp_...`) identifies the user instead, so handlers and templates never parse
-cookies themselves. `require_user` / `require_admin` are what handlers call: pages redirect a
+cookies themselves. A token is held to its scopes here, before any handler runs
+(`guard.scopes`): a call outside them is answered 403 with the scope it lacks.
+`require_user` / `require_admin` are what handlers call: pages redirect a
 signed-out visitor to sign-in; the JSON API answers 401.
 """
 
@@ -14,11 +16,13 @@ from urllib.parse import quote
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gpanel.services.accounts import api_tokens
 from gpanel.services.accounts.sessions import CurrentUser, load_session
 from gpanel.services.context import AppContext
+from gpanel.web.guard.scopes import token_refusal
 from gpanel.web.guard.security import cookie_value
 from gpanel.web.guard.session import SESSION_COOKIE, SessionCodec
 
@@ -40,10 +44,24 @@ class ViewerMiddleware:
                 # Systems calling the JSON API present a personal API token instead of a cookie.
                 auth = Headers(scope=scope).get("authorization", "")
                 if auth[:7].lower() == "bearer ":
-                    viewer = await api_tokens.resolve(ctx.engine, auth[7:].strip())
+                    grant = await api_tokens.resolve_grant(ctx.engine, auth[7:].strip())
+                    if grant is not None:
+                        refusal = token_refusal(scope["method"], scope["path"], grant.scopes)
+                        if refusal:
+                            await _refuse(refusal, scope, receive, send)
+                            return
+                        viewer = grant.user
             state["viewer"] = viewer
             state["session_id"] = session_id if viewer else None
         await self.app(scope, receive, send)
+
+
+async def _refuse(detail: str, scope: Scope, receive: Receive, send: Send) -> None:
+    body = {"error": {"status": 403, "title": "You do not have access to this", "detail": detail}}
+    # RFC 6750: tell the client which kind of failure this is.
+    challenge = 'Bearer error="insufficient_scope"'
+    response = JSONResponse(body, status_code=403, headers={"WWW-Authenticate": challenge})
+    await response(scope, receive, send)
 
 
 def ctx_of(request: Request) -> AppContext:

@@ -1,0 +1,71 @@
+"""The OpenAPI document's account of who may call what: the two ways to authenticate (the
+session cookie of a signed-in person, a personal API token as a bearer token), the token
+scopes, and per operation the scope a token needs (from `guard.scopes`, the table the
+middleware enforces, so the document cannot drift from the check). The mail routes, which
+have no request models of their own here, are listed with their scope too."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from gpanel.services.accounts.api_tokens import SCOPES
+from gpanel.web.guard.scopes import PUBLIC, required_scope
+
+# The mail side of the JSON API: (path, method, summary).
+MAIL_OPERATIONS = (
+    ("/api/records/{type}/{id}/threads", "get", "The threads shown on a record's mail panel"),
+    ("/api/records/{type}/{id}/why", "post", "Why a message is or is not on this record"),
+    ("/api/records/{type}/{id}/panel/{action}", "post", "Unlink, relink or make private"),
+    ("/api/threads/{mailbox_id}/{thread_id}", "get", "One thread, at the detail you may see"),
+    ("/api/threads/{mailbox_id}/{thread_id}/actions", "post", "Archive, mark read, star ..."),
+    ("/api/blocks", "get", "Your blocked addresses and domains"),
+    ("/api/blocks", "post", "Block an address or domain"),
+    ("/api/blocks/{block_id}", "delete", "Remove a block"),
+    ("/api/mailbox/opened", "get", "Which colleagues opened which of your threads"),
+)
+_EXAMPLES = {"type": "contact", "action": "unlink", "thread_id": "t1"}
+
+
+def _example(path: str) -> str:
+    return re.sub(r"\{(\w+)\}", lambda m: _EXAMPLES.get(m.group(1), "1"), path)
+
+
+def _security(path: str, method: str) -> list[dict[str, list[str]]]:
+    scope = required_scope(method.upper(), _example(path))
+    if scope == PUBLIC:
+        return []
+    token = [{"apiToken": [scope]}] if scope else []
+    return [{"session": []}, *token]
+
+
+def add_security(doc: dict[str, Any]) -> dict[str, Any]:
+    """`doc` with securitySchemes, the mail operations and each operation's `security`."""
+    paths = doc.setdefault("paths", {})
+    for path, method, summary in MAIL_OPERATIONS:
+        params = [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            for name in re.findall(r"\{(\w+)\}", path)
+        ]
+        paths.setdefault(path, {})[method] = {
+            "tags": ["mail"],
+            "summary": summary,
+            "parameters": params,
+            "responses": {"200": {"description": "OK"}, "403": {"description": "Not allowed"}},
+        }
+    for path, item in paths.items():
+        for method, operation in item.items():
+            if method in ("get", "post", "patch", "put", "delete"):
+                operation["security"] = _security(path, method)
+    scopes = "\n".join(f"- `{name}`: {words}" for name, words in SCOPES.items())
+    doc.setdefault("components", {})["securitySchemes"] = {
+        "session": {"type": "apiKey", "in": "cookie", "name": "gpanel_session"},
+        "apiToken": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A personal API token (Settings > API tokens), acting as its maker "
+            "with their record access, within the scopes chosen when it was made; a call "
+            "outside them is answered 403. Scopes:\n" + scopes,
+        },
+    }
+    return doc

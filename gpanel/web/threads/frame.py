@@ -8,12 +8,13 @@ for. `frame_links` makes them; `inline_viewer` and `proxy_image` check them: the
 and signature, that its session is still live (a sign-out ends every link made in it), that a
 request carrying a session cookie carries that same session, and then the thread gate again
 (`authorize_thread`), at full detail, for a message of that thread. The proxy also fetches
-only a URL that the message's own body holds. Any failure is 403 and nothing is fetched.
+only a URL that the message's own body holds, and never one on gpanel's own host (a proxy
+link planted in mail). Any failure is 403 and nothing is fetched.
 """
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -110,6 +111,10 @@ async def _checked_image(request: Request, url: str) -> None:
     """Raise 403 unless the token binds `url` to a live session whose viewer may, right now,
     see the full message it names, and that message's body holds `url` as an image."""
     ctx = ctx_of(request)
+    own_host = urlsplit(ctx.settings.base_url).hostname
+    if own_host and urlsplit(url).hostname == own_host:
+        # gpanel's own URLs (a proxy link planted in mail, say) are never fetched by the proxy.
+        raise HTTPException(403, REFUSED)
     binding = ctx.image_signer.check(url, request.query_params.get("s", ""))
     if binding is None or not same_session(binding, _session_id(request)):
         raise HTTPException(403, REFUSED)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from gpanel.services.sharing.policy import Audience, Detail
 from tests.support.stack import Stack
 from tests.web.panel_kit import EMAIL, MARIA, build, message, subjects
-from tests.web.trust.trust_kit import thread_json, thread_page
+from tests.web.trust.trust_kit import add_hit, thread_json, thread_page
 
 
 def test_a_known_thread_id_opens_only_what_the_panel_shows(stack: Stack) -> None:
@@ -60,3 +60,33 @@ def test_a_known_thread_id_opens_only_what_the_panel_shows(stack: Stack) -> None
         )
         assert part.status_code == 404, f"{why}: the attachment route answered"
         assert "Spam thread" not in answer.text and "Group thread" not in answer.text
+
+
+def test_notifications_go_through_the_same_gate(stack: Stack) -> None:
+    """Ben's MailMagnet list shows a hit only while the panel's rules would show its message:
+    not once it sits in Spam or Trash, not when a participant is on his or the org's block
+    list, not for group mail; the plain hit shows with its subject."""
+    world = build(stack, connect=["ben"])
+    ben = EMAIL["ben"]
+    sent = {
+        "plain": world.deliver("ben", message(MARIA, [ben], "Plain hit")[0]),
+        "spam": world.deliver("ben", message(MARIA, [ben], "Spam hit")[0], ["SPAM"]),
+        "trash": world.deliver("ben", message(MARIA, [ben], "Trash hit")[0], ["TRASH"]),
+        "blocked": world.deliver(
+            "ben", message(MARIA, [ben], "Vendor hit", cc=["bob@vendor.example"])[0]
+        ),
+        "group": world.deliver(
+            "ben",
+            message(MARIA, [ben], "Group hit", cc=[f"p{n}@crowd.example" for n in range(101)])[0],
+        ),
+    }
+    for made in sent.values():
+        add_hit(world, "ben", made["id"], made["threadId"], MARIA)
+    client = world.client("ben")
+    assert client.post("/api/blocks", json={"pattern": "@vendor.example"}).status_code == 201
+    page = client.get("/notifications")
+    assert page.status_code == 200
+    assert f'data-message-id="{sent["plain"]["id"]}"' in page.text and "Plain hit" in page.text
+    for name in ("spam", "trash", "blocked", "group"):
+        assert f'data-message-id="{sent[name]["id"]}"' not in page.text, name
+    assert "Spam hit" not in page.text and "Vendor hit" not in page.text

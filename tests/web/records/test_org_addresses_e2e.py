@@ -120,6 +120,4 @@ def test_old_rows_holding_org_addresses_lend_no_mail(stack: Stack) -> None:
     client = world.client("carla")
     assert subjects(world.threads(client, "contact", "maria")) == ["Fleet question"]
     assert subjects(world.threads(client, "company", "acme")) == ["Fleet question"]
-    assert subjects(world.threads(client, "deal", "acme-fleet", company="1")) == [
-        "Fleet question"
-    ]
+    assert subjects(world.threads(client, "deal", "acme-fleet", company="1")) == ["Fleet question"]

@@ -30,6 +30,9 @@ class EmulatorConfig:
     # thread has the label at listing time (reported: misses mail archived or filtered on
     # arrival, includes sent replies in inbox threads).
     history_label_filter: str = "message"
+    # How from:/to:/cc:/bcc: match: "strict" by words as Gmail does, "loose" also by substring
+    # (returns more; gpanel must re-check every hit either way).
+    search_mode: str = "strict"
     # OAuth
     auto_consent: bool = False  # approve the consent page without a browser (tests only)
     testing_app: bool = False  # refresh tokens expire after 7 days, like unverified apps

@@ -170,6 +170,21 @@ async def history(request: Request) -> Response:
     )
 
 
+SEARCH_MODES = ("strict", "loose")
+
+
+async def search(request: Request) -> Response:
+    """GET/PUT how from:/to:/cc:/bcc: match: "strict" by words, as Gmail does, or "loose",
+    also by substring (docs/emulator.md, "Search modes")."""
+    state = _state(request)
+    if request.method == "PUT":
+        mode = (await _body(request)).get("mode", state.config.search_mode)
+        if mode not in SEARCH_MODES:
+            raise errors.bad_request(f"mode must be one of {', '.join(SEARCH_MODES)}.")
+        state.config.search_mode = mode
+    return JSONResponse({"mode": state.config.search_mode})
+
+
 def control_routes() -> list[BaseRoute]:
     return [
         Route("/_emulator/users", add_user, methods=["POST"]),
@@ -179,4 +194,5 @@ def control_routes() -> list[BaseRoute]:
         Route("/_emulator/expire-tokens", expire_tokens, methods=["POST"]),
         Route("/_emulator/reset", reset, methods=["POST"]),
         Route("/_emulator/history", history, methods=["GET", "PUT"]),
+        Route("/_emulator/search", search, methods=["GET", "PUT"]),
     ]

@@ -9,11 +9,19 @@ a recursive-descent parser builds `And`/`Or`/`Not`/`Term` nodes:
     term   := OPERATOR ":" (word | "phrase" | "(" query ")" | "{" ... "}") | "phrase" | word
 
 An operator applied to a group (`from:(a OR b)`, `subject:{x y}`) applies to every word in it.
-Address operators (from:, to:, cc:, bcc:, deliveredto:) match a substring of the header value,
-so `from:acme.example` matches the domain; bare words and phrases match whole words of the
-subject, body text, addresses and attachment names, case-insensitively. Dates without a time
-are read as UTC midnight (Gmail uses the account's time zone). An unknown `word:value` is
-searched as a plain word, as Gmail does. Parsing never raises: stray brackets are ignored.
+Address operators (from:, to:, cc:, bcc:, deliveredto:) match by words, as Gmail does
+(docs/gmail-facts.md, "Reading and search"): the value and the header (display names
+included) are split into words at every character that is not a letter or digit (`@`, `.`,
+`-`, `+`, spaces, ...), and the value's words must appear in a row in the header's. So
+`from:@acme.com` finds `x@mail.acme.com` but not `y@acme.community`, and `from:ann@acme.com`
+does not find `joann@acme.com` but does find `"ann@acme.com" <z@evil.example>`. The "loose"
+mode (`EmulatorConfig.search_mode`) also accepts any substring of the header, so it returns
+more, never less. Bare words and phrases match whole words of the subject, body text,
+addresses and attachment names, case-insensitively. Dates written as days (`after:2026/03/01`)
+mean midnight Pacific time, Gmail's rule for the API; `newer_than:2m` counts calendar months.
+`label:` takes a label's name with spaces and `/` written as `-` (`label:crm-open-deals`). An
+unknown `word:value` is searched as a plain word, as Gmail does. Parsing never raises: stray
+brackets are ignored.
 """
 
 from __future__ import annotations
@@ -21,7 +29,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
-from collections.abc import Callable
+import zoneinfo
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -68,7 +77,10 @@ _IN_LABELS = {
     "chats": "CHAT",
     "unread": "UNREAD",
 }
-_UNITS = {"d": 86_400, "m": 30 * 86_400, "y": 365 * 86_400}
+SEARCH_MODES = ("strict", "loose")
+# Gmail reads a date without a time as midnight Pacific time in API searches.
+PACIFIC = zoneinfo.ZoneInfo("America/Los_Angeles")
+_ADDRESS_WORD = re.compile(r"[^\W_]+")
 
 
 class Searchable(Protocol):
@@ -233,8 +245,42 @@ def _word_match(needle: str, haystack: str) -> bool:
     return re.search(rf"(?<!\w){pattern}(?!\w)", haystack) is not None
 
 
+def _address_words(text: str) -> list[str]:
+    return _ADDRESS_WORD.findall(text.lower())
+
+
+def _words_in_a_row(needle: list[str], haystack: list[str]) -> bool:
+    n = len(needle)
+    if n == 0:
+        return False
+    return any(haystack[i : i + n] == needle for i in range(len(haystack) - n + 1))
+
+
+def address_matches(value: str, header: str, mode: str = "strict") -> bool:
+    """An address operator's value against a header, by words (loose: or any substring)."""
+    if _words_in_a_row(_address_words(value), _address_words(header)):
+        return True
+    return mode == "loose" and value.lower() in header.lower()
+
+
+def _months_before(now_ms: int, months: int) -> int:
+    """The instant `months` calendar months before `now_ms` (the day clamped to the month)."""
+    now = dt.datetime.fromtimestamp(now_ms / 1000, tz=dt.UTC)
+    index = now.year * 12 + (now.month - 1) - months
+    year, month = divmod(index, 12)
+    month += 1
+    last_day = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
+    then = now.replace(year=year, month=month, day=min(now.day, last_day))
+    return int(then.timestamp() * 1000)
+
+
+def _label_slug(name: str) -> str:
+    return re.sub(r"[\s/]+", "-", name.strip().lower())
+
+
 def _date_ms(value: str) -> int | None:
-    """after:/before: values: YYYY/MM/DD (or with dashes) at UTC midnight, or epoch seconds."""
+    """after:/before: values: YYYY/MM/DD (or with dashes) at midnight Pacific time, or epoch
+    seconds."""
     if value.isdigit():
         return int(value) * 1000
     match = re.fullmatch(r"(\d{4})[/-](\d{1,2})[/-](\d{1,2})", value)
@@ -242,7 +288,7 @@ def _date_ms(value: str) -> int | None:
         return None
     try:
         year, month, day_of_month = (int(x) for x in match.groups())
-        day = dt.datetime(year, month, day_of_month, tzinfo=dt.UTC)
+        day = dt.datetime(year, month, day_of_month, tzinfo=PACIFIC)
     except ValueError:
         return None
     return int(day.timestamp() * 1000)
@@ -264,9 +310,14 @@ class Matcher:
         query: str,
         resolve_label: Callable[[str], str | None],
         now_ms: int | None = None,
+        *,
+        address_mode: str = "strict",
+        labels: Callable[[], Iterable[tuple[str, str]]] = lambda: (),
     ) -> None:
         self.tree = parse(query)
         self._resolve_label = resolve_label
+        self._labels = labels  # (id, name) of the mailbox's labels, for `label:a-b` names
+        self.address_mode = address_mode
         self._now_ms = int(time.time() * 1000) if now_ms is None else now_ms
         self._haystacks: dict[int, str] = {}
 
@@ -314,6 +365,10 @@ class Matcher:
             direct = self._resolve_label(value.replace("-", "/")) or self._resolve_label(
                 value.replace("-", " ")
             )
+        if direct is None:
+            # Gmail writes spaces and "/" in label names as "-": CRM/Open Deals is crm-open-deals.
+            slug = _label_slug(value)
+            direct = next((i for i, name in self._labels() if _label_slug(name) == slug), None)
         return direct
 
     def _term(self, term: Term, message: Searchable) -> bool:
@@ -327,7 +382,7 @@ class Matcher:
             header = {"from": s.sender, "to": s.to, "cc": s.cc, "bcc": s.bcc}.get(
                 field, s.deliveredto
             )
-            return low in header.lower()
+            return address_matches(value, header, self.address_mode)
         if field == "subject":
             return _word_match(value, s.subject.lower())
         if field == "label":
@@ -363,7 +418,11 @@ class Matcher:
             match = re.fullmatch(r"(\d+)([dmyDMY])", value)
             if not match:
                 return False
-            cutoff = self._now_ms - int(match.group(1)) * _UNITS[match.group(2).lower()] * 1000
+            amount, unit = int(match.group(1)), match.group(2).lower()
+            if unit == "d":
+                cutoff = self._now_ms - amount * 86_400_000
+            else:
+                cutoff = _months_before(self._now_ms, amount * (12 if unit == "y" else 1))
             newer = field == "newer_than"
             return message.internal_date_ms > cutoff if newer else message.internal_date_ms < cutoff
         if field in ("larger", "smaller"):

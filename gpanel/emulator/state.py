@@ -271,7 +271,7 @@ class EmulatorState:
     def __init__(self, config: EmulatorConfig) -> None:
         self.config = config
         # The mailbox settings the control API may change, as started (a reset restores them).
-        self._started = (config.history_retention, config.history_label_filter)
+        self._started = (config.history_retention, config.history_label_filter, config.search_mode)
         self.accounts = Accounts(default_ttl_seconds=config.access_token_ttl_seconds)
         # One lock for all mailboxes: the emulator serves one event loop, but tests also reach
         # into the state from their own thread while uvicorn runs in another.
@@ -338,6 +338,11 @@ class EmulatorState:
         with self.lock:
             self.accounts.reset()
             self._mailboxes.clear()
-            self.config.history_retention, self.config.history_label_filter = self._started
+            retention, label_filter, search_mode = self._started
+            self.config.history_retention, self.config.history_label_filter = (
+                retention,
+                label_filter,
+            )
+            self.config.search_mode = search_mode
             for hook in self._reset_hooks:
                 hook()

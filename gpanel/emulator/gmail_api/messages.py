@@ -78,7 +78,12 @@ def filtered(
     mailbox = call.mailbox
     matcher = None
     if q:
-        matcher = Matcher(q, lambda name: _label_id(mailbox, name))
+        matcher = Matcher(
+            q,
+            lambda name: _label_id(mailbox, name),
+            address_mode=mailbox.config.search_mode,
+            labels=lambda: [(x.id, x.name) for x in mailbox.labels.all()],
+        )
     include = bool_param(request, "includeSpamTrash") or any(x in HIDDEN for x in label_ids)
     include = include or (matcher is not None and matcher.mentions_spam_trash)
     wanted = set(label_ids)

@@ -109,6 +109,14 @@ def _message_ids(value: str) -> list[str]:
     return [m.lower() for m in _MSGID.findall(value)]
 
 
+_SNIPPET_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
+
+
+def escape_snippet(text: str) -> str:
+    """Text escaped the way Gmail escapes snippets."""
+    return "".join(_SNIPPET_ESCAPES.get(ch, ch) for ch in text)
+
+
 def summarize(raw: bytes) -> Summary:
     """Header facts, searchable text and snippet of a message."""
     tree = build_tree(raw)
@@ -139,5 +147,6 @@ def summarize(raw: bytes) -> Summary:
     text = " ".join((plain or html) + (html if plain else []))
     summary.text = " ".join(text[: MAX_TEXT_CHARS * 2].split())[:MAX_TEXT_CHARS]
     body = " ".join((" ".join(plain) if plain else " ".join(html)).split())
-    summary.snippet = body[:SNIPPET_CHARS]
+    # Gmail sends snippets HTML-escaped ("Tom &amp; Jerry", "it&#39;s"); so does the emulator.
+    summary.snippet = escape_snippet(body[:SNIPPET_CHARS])
     return summary

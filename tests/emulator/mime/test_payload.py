@@ -71,18 +71,20 @@ def test_headers_decode_encoded_words_and_summary_reads_text() -> None:
     assert headers["Subject"] == "Café menu"
     summary = mime_summary.summarize(MULTIPART)
     assert summary.subject == "Café menu"
-    assert summary.snippet == "Café &amp; crème"
+    # The body's text is "Café &amp; crème"; Gmail's snippets are HTML-escaped on top of that.
+    assert summary.snippet == "Café &amp;amp; crème"
     assert summary.has_attachment and summary.filenames == ["quote.pdf"]
 
 
 def test_snippet_from_html_only_mail_decodes_entities_and_skips_style() -> None:
-    """HTML-only mail: tags and <style> dropped, entities decoded, whitespace collapsed."""
+    """HTML-only mail: tags and <style> dropped, entities decoded, whitespace collapsed, then
+    escaped as Gmail sends snippets."""
     raw = (
         b"Subject: x\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
         b"<html><head><style>p{color:red}</style></head><body><p>Fish &amp; chips</p>"
         b"<div>caf&eacute;\n\n  today</div></body></html>"
     )
-    assert mime_summary.summarize(raw).snippet == "Fish & chips café today"
+    assert mime_summary.summarize(raw).snippet == "Fish &amp; chips café today"
 
 
 def test_metadata_payload_filters_headers_case_insensitively() -> None:

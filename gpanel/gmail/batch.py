@@ -3,12 +3,12 @@
 `encode_batch` writes the envelope with the standard library's `email` package (one
 `application/http` part per call, each with a Content-ID), `decode_batch` reads Google's
 answer with the policy-aware `BytesParser` and maps each `Content-ID: <response-...>` back to
-its call. `run_batch` sends calls in batches sized by the mailbox's window (`window.py`: Google
-refuses parts beyond the mailbox's concurrency limit, so the size shrinks after refused parts
-and grows after clean batches) and retries only the parts that failed in a retryable way
-(concurrency refusals after a brief wait; rate limits and 5xx with backoff; one token refresh
-on 401), inside the caller's deadline; any other per-part failure (a 404 for a deleted thread,
-say) is that item's result, not the batch's.
+its call. `run_batch` sends calls in batches sized by the mailbox's window
+(`slots.BatchWindow`: Google refuses parts beyond the mailbox's concurrency limit, so the size
+shrinks after refused parts and grows after clean batches) and retries only the parts that failed in
+a retryable way (concurrency refusals after a brief wait; rate limits and 5xx with backoff; one
+token refresh on 401), inside the caller's deadline; any other per-part failure (a 404 for a deleted
+thread, say) is that item's result, not the batch's.
 """
 
 from __future__ import annotations

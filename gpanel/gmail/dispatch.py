@@ -33,9 +33,8 @@ from gpanel.gmail.errors import (
 )
 from gpanel.gmail.oauth import TokenProvider
 from gpanel.gmail.retry import Attempts
-from gpanel.gmail.slots import Slots
+from gpanel.gmail.slots import BatchWindow, Slots
 from gpanel.gmail.stats import CallStats
-from gpanel.gmail.window import BatchWindow
 
 MAX_URI_LENGTH = 2048  # googleapiclient.http.MAX_URI_LENGTH
 

@@ -1,11 +1,20 @@
-"""A mailbox's in-flight limit: a first-come, first-served counting semaphore with weights.
+"""A mailbox's concurrency with Google: how many calls are in flight, and how many parts the
+next batch carries.
 
-Google limits how many calls of one user run at once, and the parts of a batch count: it
-runs a batch's parts several at a time, each against the user's limit. So a plain request
-holds one slot and a batch holds as many as Google may run of it at once (its parts, up to
-the assumed batch parallelism). `asyncio.Semaphore` cannot take several units atomically,
-hence this small variant. Waiters are served in arrival order, so a batch waiting for five
-slots is not overtaken forever by single calls.
+Google limits how many calls of one user run at once, and the parts of a batch count: it runs
+every part of a batch at once, each against the user's limit, and refuses the parts beyond it
+with 429 "Too many concurrent requests for user" (docs/gmail-facts.md, "Per-user limits and
+concurrency").
+
+- `Slots`: the in-flight limit, a first-come, first-served counting semaphore with weights. A
+  plain request holds one slot and a batch as many as its parts. `asyncio.Semaphore` cannot
+  take several units atomically, hence this small variant. Waiters are served in arrival order,
+  so a batch waiting for five slots is not overtaken forever by single calls.
+- `BatchWindow`: the batch size. The limit is unpublished and shared with every other client of
+  the mailbox, so gpanel cannot know it; like TCP's congestion window, the size starts at the
+  configured ceiling, shrinks when parts are refused (to three quarters of what got through, or
+  by half when nothing did) and grows again by an eighth after each batch that went through
+  whole at full size.
 """
 
 from __future__ import annotations
@@ -66,3 +75,23 @@ class Slots:
                 continue
             self.free -= weight
             future.set_result(None)
+
+
+class BatchWindow:
+    def __init__(self, ceiling: int) -> None:
+        if ceiling < 1:
+            raise ValueError("BatchWindow ceiling must be at least 1.")
+        self.ceiling = ceiling
+        self.size = ceiling
+
+    def observe(self, sent: int, refused: int) -> None:
+        """Learn from one round of batches: `refused` of `sent` parts were refused for
+        concurrency."""
+        if refused > 0:
+            passed = max(0, sent - refused)
+            # What got through measures the room left; nothing through (another client holds
+            # the mailbox, or injected refusals) says only "less": halve.
+            smaller = (passed * 3) // 4 if passed else self.size // 2
+            self.size = max(1, min(self.size, smaller))
+        elif sent >= self.size:
+            self.size = min(self.ceiling, self.size + max(1, self.size // 8))

@@ -19,7 +19,7 @@ import pytest
 from gpanel.gmail.budget import InProcessBudget
 from gpanel.gmail.client import GmailClient
 from gpanel.gmail.retry import RetryPolicy
-from gpanel.gmail.window import BatchWindow
+from gpanel.gmail.slots import BatchWindow
 from tests.gmail.emulated import EmulatedGoogle, EmulatorTokens
 from tests.support.emulator import RunningEmulator
 

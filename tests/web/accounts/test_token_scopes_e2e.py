@@ -9,6 +9,7 @@ names the schemes and each operation's scope, and every /api/ route has a scope 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import httpx
 from sqlalchemy import create_engine, update
@@ -47,7 +48,7 @@ def _world(stack: Stack) -> tuple[World, str]:
     return world, row["thread_id"]
 
 
-def _mail_calls(world: World, thread_id: str) -> dict[str, tuple[str, str, dict[str, object]]]:
+def _mail_calls(world: World, thread_id: str) -> dict[str, tuple[str, str, dict[str, Any]]]:
     maria, box = world.records["maria"], world.mailbox["carla"]
     on = {"record_type": "contact", "record_id": maria}
     return {
@@ -90,7 +91,7 @@ def test_default_token_reaches_crm_but_no_mail(stack: Stack) -> None:
     made = api.post("/api/contacts", json={"first_name": "Via", "emails": ["via@token.example"]})
     assert made.status_code == 201, made.text
     for name, (method, path, kw) in _mail_calls(world, thread_id).items():
-        answer = api.request(method, path, **kw)  # type: ignore[arg-type]
+        answer = api.request(method, path, **kw)
         assert answer.status_code == 403, (name, answer.text[:200])
         needed = "mail:read" if name in READS else "mail:act"
         assert needed in answer.json()["error"]["detail"], (name, answer.text)
@@ -105,19 +106,19 @@ def test_mail_scopes_open_mail_reads_and_actions_separately(stack: Stack) -> Non
     reader = _api(stack, _make_token(world, "carla", "mail:read"))
     for name in READS:
         method, path, kw = calls[name]
-        answer = reader.request(method, path, **kw)  # type: ignore[arg-type]
+        answer = reader.request(method, path, **kw)
         assert answer.status_code == 200, (name, answer.text[:300])
     method, path, kw = calls["thread"]
-    assert "Body text" in reader.request(method, path, **kw).text  # type: ignore[arg-type]
+    assert "Body text" in reader.request(method, path, **kw).text
     for name in ACTS:
         method, path, kw = calls[name]
-        answer = reader.request(method, path, **kw)  # type: ignore[arg-type]
+        answer = reader.request(method, path, **kw)
         assert answer.status_code == 403 and "mail:act" in answer.text, name
     assert reader.get("/api/contacts").status_code == 403
     actor = _api(stack, _make_token(world, "carla", "mail:read", "mail:act"))
     for name in ACTS:
         method, path, kw = calls[name]
-        answer = actor.request(method, path, **kw)  # type: ignore[arg-type]
+        answer = actor.request(method, path, **kw)
         assert answer.status_code in (200, 201), (name, answer.text[:300])
 
 
@@ -148,9 +149,13 @@ def test_crm_read_token_cannot_write_and_never_exceeds_its_maker(stack: Stack) -
     maria = world.records["maria"]
     assert carla.get(f"/api/contacts/{maria}").status_code == 200
     assert carla.get(f"/api/contacts/{west[0]['id']}").status_code == 403
-    for method, kw in (("POST", {"json": {"first_name": "N"}}), ("PATCH", {"json": {}})):
+    writes: tuple[tuple[str, dict[str, Any]], ...] = (
+        ("POST", {"json": {"first_name": "N"}}),
+        ("PATCH", {"json": {}}),
+    )
+    for method, kw in writes:
         path = "/api/contacts" if method == "POST" else f"/api/contacts/{maria}"
-        answer = carla.request(method, path, **kw)  # type: ignore[arg-type]
+        answer = carla.request(method, path, **kw)
         assert answer.status_code == 403 and "crm:write" in answer.text, method
     assert carla.delete(f"/api/contacts/{maria}").status_code == 403
     assert admin_read.get(f"/api/contacts/{maria}").status_code == 200  # not deleted

@@ -1,27 +1,16 @@
-"""Gmail's search language (`q`), parsed into a tree and evaluated against one message.
+"""One parsed query evaluated against one message, as Gmail evaluates it.
 
-A tokenizer splits the query into words, quoted phrases, parentheses, braces, `-` and `OR`;
-a recursive-descent parser builds `And`/`Or`/`Not`/`Term` nodes:
-
-    query  := clause*                      (juxtaposition is AND)
-    clause := unary ("OR" unary)*
-    unary  := "-" unary | "(" query ")" | "{" unary* "}" | term
-    term   := OPERATOR ":" (word | "phrase" | "(" query ")" | "{" ... "}") | "phrase" | word
-
-An operator applied to a group (`from:(a OR b)`, `subject:{x y}`) applies to every word in it.
-Address operators (from:, to:, cc:, bcc:, deliveredto:) match by words, as Gmail does
-(docs/gmail-facts.md, "Reading and search"): the value and the header (display names
-included) are split into words at every character that is not a letter or digit (`@`, `.`,
-`-`, `+`, spaces, ...), and the value's words must appear in a row in the header's. So
-`from:@acme.com` finds `x@mail.acme.com` but not `y@acme.community`, and `from:ann@acme.com`
-does not find `joann@acme.com` but does find `"ann@acme.com" <z@evil.example>`. The "loose"
-mode (`EmulatorConfig.search_mode`) also accepts any substring of the header, so it returns
-more, never less. Bare words and phrases match whole words of the subject, body text,
-addresses and attachment names, case-insensitively. Dates written as days (`after:2026/03/01`)
-mean midnight Pacific time, Gmail's rule for the API; `newer_than:2m` counts calendar months.
-`label:` takes a label's name with spaces and `/` written as `-` (`label:crm-open-deals`). An
-unknown `word:value` is searched as a plain word, as Gmail does. Parsing never raises: stray
-brackets are ignored.
+Address operators (from:, to:, cc:, bcc:, deliveredto:) match by words (docs/gmail-facts.md,
+"Reading and search"): the value and the header (display names included) are split into words
+at every character that is not a letter or digit (`@`, `.`, `-`, `+`, spaces, ...), and the
+value's words must appear in a row in the header's. So `from:@acme.com` finds
+`x@mail.acme.com` but not `y@acme.community`, and `from:ann@acme.com` does not find
+`joann@acme.com` but does find `"ann@acme.com" <z@evil.example>`. The "loose" mode
+(`EmulatorConfig.search_mode`) also accepts any substring of the header, so it returns more,
+never less. Bare words and phrases match whole words of the subject, body text, addresses and
+attachment names, case-insensitively. Dates written as days (`after:2026/03/01`) mean midnight
+Pacific time, Gmail's rule for the API; `newer_than:2m` counts calendar months. `label:` takes a
+label's name with spaces and `/` written as `-` (`label:crm-open-deals`).
 """
 
 from __future__ import annotations
@@ -31,30 +20,10 @@ import re
 import time
 import zoneinfo
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Protocol
 
 from gpanel.emulator.mime.summary import Summary
-
-ADDRESS_FIELDS = frozenset({"from", "to", "cc", "bcc", "deliveredto"})
-OPERATORS = ADDRESS_FIELDS | {
-    "subject",
-    "label",
-    "in",
-    "is",
-    "has",
-    "after",
-    "before",
-    "older",
-    "newer",
-    "newer_than",
-    "older_than",
-    "filename",
-    "category",
-    "larger",
-    "smaller",
-    "rfc822msgid",
-}
+from gpanel.emulator.search.query import ADDRESS_FIELDS, And, Node, Not, Or, Term, parse
 
 _CATEGORIES = {
     "primary": "CATEGORY_PERSONAL",
@@ -92,148 +61,6 @@ class Searchable(Protocol):
     label_ids: list[str]
     internal_date_ms: int
     raw: bytes
-
-
-# --- tokens ---------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Token:
-    kind: str  # "word", "phrase", "op", "(", ")", "{", "}", "-", "or"
-    text: str = ""
-    field: str = ""  # for "op": the operator name (its value follows as text or next token)
-
-
-def tokenize(query: str) -> list[Token]:
-    tokens: list[Token] = []
-    i, n = 0, len(query)
-    while i < n:
-        ch = query[i]
-        if ch.isspace():
-            i += 1
-        elif ch in "(){}":
-            tokens.append(Token(ch))
-            i += 1
-        elif ch == '"':
-            end = query.find('"', i + 1)
-            end = n if end < 0 else end
-            tokens.append(Token("phrase", query[i + 1 : end]))
-            i = end + 1
-        elif ch == "-" and i + 1 < n and not query[i + 1].isspace():
-            tokens.append(Token("-"))
-            i += 1
-        else:
-            j = i
-            while j < n and not query[j].isspace() and query[j] not in '(){}"':
-                j += 1
-            word = query[i:j]
-            i = j
-            name, colon, value = word.partition(":")
-            if word in ("OR", "|"):
-                tokens.append(Token("or"))
-            elif word == "AND":
-                continue
-            elif colon and name.lower() in OPERATORS:
-                tokens.append(Token("op", value, name.lower()))
-            else:
-                tokens.append(Token("word", word))
-    return tokens
-
-
-# --- tree -----------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Term:
-    field: str | None  # None: a bare word or phrase
-    value: str
-
-
-@dataclass(frozen=True)
-class Not:
-    node: Node
-
-
-@dataclass(frozen=True)
-class And:
-    nodes: tuple[Node, ...]
-
-
-@dataclass(frozen=True)
-class Or:
-    nodes: tuple[Node, ...]
-
-
-Node = Term | Not | And | Or
-
-
-class _Parser:
-    def __init__(self, tokens: list[Token]) -> None:
-        self.tokens = tokens
-        self.pos = 0
-
-    def peek(self) -> Token | None:
-        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
-
-    def take(self) -> Token:
-        token = self.tokens[self.pos]
-        self.pos += 1
-        return token
-
-    def query(self, field: str | None, closer: str | None) -> Node:
-        nodes: list[Node] = []
-        while (token := self.peek()) is not None:
-            if token.kind == closer:
-                break
-            if token.kind in (")", "}", "or"):
-                self.pos += 1  # stray: Gmail ignores it too
-                continue
-            nodes.append(self.clause(field))
-        return nodes[0] if len(nodes) == 1 else And(tuple(nodes))
-
-    def clause(self, field: str | None) -> Node:
-        nodes = [self.unary(field)]
-        while (token := self.peek()) is not None and token.kind == "or":
-            self.pos += 1
-            nxt = self.peek()
-            if nxt is None or nxt.kind in (")", "}"):
-                break
-            nodes.append(self.unary(field))
-        return nodes[0] if len(nodes) == 1 else Or(tuple(nodes))
-
-    def unary(self, field: str | None) -> Node:
-        token = self.take()
-        if token.kind == "-":
-            if self.peek() is None:
-                return Term(field, "-")
-            return Not(self.unary(field))
-        if token.kind == "(":
-            node = self.query(field, ")")
-            self._close(")")
-            return node
-        if token.kind == "{":
-            nodes: list[Node] = []
-            while (nxt := self.peek()) is not None and nxt.kind != "}":
-                if nxt.kind in (")", "or"):
-                    self.pos += 1
-                    continue
-                nodes.append(self.unary(field))
-            self._close("}")
-            return Or(tuple(nodes))
-        if token.kind == "op":
-            if token.text:
-                return Term(token.field, token.text)
-            nxt = self.peek()
-            if nxt is not None and nxt.kind in ("(", "{", "phrase"):
-                return self.unary(token.field)
-            return Term(None, token.field + ":")
-        return Term(field, token.text)
-
-    def _close(self, closer: str) -> None:
-        token = self.peek()
-        if token is not None and token.kind == closer:
-            self.pos += 1
-
-
-def parse(query: str) -> Node:
-    """The query as a tree; an empty query is an empty And, which matches everything."""
-    return _Parser(tokenize(query)).query(None, None)
 
 
 # --- evaluation -----------------------------------------------------------------------------

@@ -5,6 +5,10 @@ This module adds the address side (which addresses each contact has, which conta
 is) and change detection: contacts and deals whose `updated_at` is after the last run give the
 contacts to re-evaluate; `crm_gaps` counts ids missing below the highest deal and contact id,
 so a deletion (which leaves no `updated_at`) shows as a grown gap and triggers a full pass.
+
+A gpanel user's own address is never a contact's for labelling, even where an old row holds
+one (`crm.org`): otherwise a contact claiming a colleague's address would label, and take out
+of every inbox, that colleague's mail.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gpanel.crm.categories import Category, contact_categories
 from gpanel.crm.emails import normalise_email
-from gpanel.store.tables import contact_emails, contacts, deal_contacts, deals
+from gpanel.store.tables import contact_emails, contacts, deal_contacts, deals, users
 
 _CHUNK = 500
 
@@ -29,11 +33,16 @@ async def categories(
     return await contact_categories(conn, contact_ids, today)
 
 
+async def _user_addresses(conn: AsyncConnection, fold: bool = False) -> frozenset[str]:
+    return frozenset(normalise_email(e, fold) for e in await conn.scalars(select(users.c.email)))
+
+
 async def addresses_of(
     conn: AsyncConnection, contact_ids: Iterable[int] | None
 ) -> dict[int, tuple[str, ...]]:
     """Each contact's addresses, primary first (every contact when `contact_ids` is None)."""
     found: dict[int, list[str]] = {}
+    colleagues = await _user_addresses(conn)
     order = (contact_emails.c.contact_id, contact_emails.c.position)
     if contact_ids is None:
         batches: list[list[int] | None] = [None]
@@ -45,12 +54,14 @@ async def addresses_of(
         if batch is not None:
             query = query.where(contact_emails.c.contact_id.in_(batch))
         for row in await conn.execute(query):
-            found.setdefault(row.contact_id, []).append(row.email)
+            if row.email not in colleagues:
+                found.setdefault(row.contact_id, []).append(row.email)
     return {c: tuple(a) for c, a in found.items()}
 
 
 async def all_addresses(conn: AsyncConnection) -> frozenset[str]:
-    return frozenset(await conn.scalars(select(contact_emails.c.email)))
+    known = frozenset(await conn.scalars(select(contact_emails.c.email)))
+    return known - await _user_addresses(conn)
 
 
 async def contacts_for_senders(
@@ -58,7 +69,8 @@ async def contacts_for_senders(
 ) -> dict[str, int]:
     """The contact behind each sender address (normalised as the org compares addresses);
     senders that are nobody's address are left out."""
-    keys = sorted({normalise_email(s, fold) for s in senders if s})
+    colleagues = await _user_addresses(conn, fold)
+    keys = sorted({normalise_email(s, fold) for s in senders if s} - colleagues)
     column = contact_emails.c.folded if fold else contact_emails.c.email
     found: dict[str, int] = {}
     for n in range(0, len(keys), _CHUNK):

@@ -19,7 +19,7 @@ from gpanel.services.sharing import rules as sharing
 from gpanel.services.sharing.policy import Feature
 from gpanel.store.tables import mailboxes, users
 from tests.support.stack import Stack, seen
-from tests.web.labels.test_labels_e2e import raw, with_ctx
+from tests.web.trust.trust_kit import raw_mail, with_ctx
 
 CARLA = "carla@brightwave.example"
 DEV = "dev@brightwave.example"
@@ -64,8 +64,10 @@ def test_preview_and_explain_keep_to_record_access(stack: Stack) -> None:
         return {"hugo": hugo.id, "olive": olive.id, "max": max_.id}
 
     ids = with_ctx(stack, setup)
-    from_hugo = stack.emulator.insert(CARLA, raw("hugo@h.example", "Hello from Hugo"))["id"]
-    stack.emulator.insert(CARLA, raw("olive@o.example", "Hello from Olive"))
+    from_hugo = stack.emulator.insert(CARLA, raw_mail("hugo@h.example", CARLA, "Hello from Hugo"))[
+        "id"
+    ]
+    stack.emulator.insert(CARLA, raw_mail("olive@o.example", CARLA, "Hello from Olive"))
 
     preview = seen(browser.get("/settings/labels/preview"))
     assert "Open Olive" in preview

@@ -14,9 +14,8 @@ from gpanel.services.sharing.policy import Audience, Detail
 from gpanel.services.threads.opened_by import purge_opens
 from gpanel.store.tables import thread_views
 from tests.support.stack import Stack, seen
-from tests.web.labels.test_labels_e2e import with_ctx
 from tests.web.panel_kit import EMAIL, MARIA, build, message
-from tests.web.trust.trust_kit import thread_json, thread_page
+from tests.web.trust.trust_kit import thread_json, thread_page, with_ctx
 
 
 def test_the_owner_sees_who_opened_which_thread(stack: Stack) -> None:

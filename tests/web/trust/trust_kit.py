@@ -1,18 +1,40 @@
 """Helpers for the trust tests (issue 10) on top of `tests.web.panel_kit`: open a thread by id
 the way a hostile colleague would (page, JSON API, attachment), create a Gmail label in a
-mailbox through the emulator's own Gmail API, and add a MailMagnet hit for a thread.
+mailbox through the emulator's own Gmail API, add a MailMagnet hit for a thread, run services
+with the stack's AppContext, and build a minimal message.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import httpx
 from sqlalchemy import insert
 
+from gpanel.services.context import AppContext, open_context
 from gpanel.store.tables import magnet_hits
+from tests.support.stack import Stack
 from tests.web.panel_kit import EMAIL, World, db
+
+T = TypeVar("T")
+
+
+def with_ctx(stack: Stack, work: Callable[[AppContext], Awaitable[T]]) -> T:
+    """Run `work` with an AppContext of the stack's settings (services called directly)."""
+
+    async def go() -> T:
+        async with open_context(stack.settings) as ctx:
+            return await work(ctx)
+
+    return asyncio.run(go())
+
+
+def raw_mail(sender: str, to: str, subject: str, cc: str = "") -> bytes:
+    head = f"From: Someone <{sender}>\r\nTo: {to}\r\n" + (f"Cc: {cc}\r\n" if cc else "")
+    return (head + f"Subject: {subject}\r\n\r\nhi\r\n").encode()
 
 
 def thread_json(world: World, client: httpx.Client, rep: str, thread_id: str) -> httpx.Response:

@@ -64,7 +64,7 @@ LINKS = Links(
     "http://127.0.0.1:8000",
     ("/img", "/records/"),
     lambda m, p, i: f"http://127.0.0.1:8000/records/a/{m}/{p}",
-    lambda u: u,
+    lambda m, u: u,
 )
 
 

@@ -317,6 +317,10 @@ async def build_page(
                 attachments=_attachments(view, links) if full else (),
             )
         )
+        if full:
+            # Filling and framing a large body takes milliseconds of CPU: let other requests
+            # run between messages, so one huge thread is never one long step of the loop.
+            await asyncio.sleep(0)
     label_ids = thread.label_ids
     shown_labels: tuple[str, ...] = ()
     if shown.owner_state:

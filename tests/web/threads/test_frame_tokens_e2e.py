@@ -4,7 +4,8 @@ A proxied image URL (`/img?u=&s=`) and an inline `cid:` URL (`?inline=1&t=`) mad
 page load for the cookie-less frame while his session lives. They answer 403 (proxy) or 404
 (inline part) and fetch nothing once he signs out; when presented with another session's
 cookie; when re-signed for another message that does not hold that image (a URL from one
-message planted in another); and when the viewer may no longer see the thread."""
+message planted in another); and when the viewer may no longer see the thread. The proxy
+never fetches gpanel's own URLs."""
 
 from __future__ import annotations
 
@@ -138,3 +139,15 @@ def test_inline_image_token_ends_with_its_session(world: World) -> None:
     assert carla_session.get(inline).status_code in (403, 404)
     world.ben.post("/auth/logout", data={"csrf_token": csrf(world.ben)})
     assert httpx.get(inline).status_code == 404
+
+
+def test_proxy_never_fetches_gpanels_own_urls(world: World, origin: ImageOrigin) -> None:
+    """A gpanel proxy URL planted in mail as an image, shown on request, is proxied as any
+    remote image would be, and the proxy refuses it (403) without a request to anyone."""
+    planted = f"{world.stack.url}/img?u=http%3A%2F%2Fimg.test%2Fok.png&s=stolen"
+    message_id, thread_id = _message(world, "Planted", planted)
+    url = _proxy_url(world, world.ben, thread_id, message_id)
+    assert parse_qs(urlsplit(url).query)["u"] == [planted]
+    before = _fetches(origin)
+    assert httpx.get(url).status_code == 403
+    assert _fetches(origin) == before

@@ -43,7 +43,7 @@ from gpanel.services.accounts import mailboxes
 from gpanel.services.context import AppContext
 from gpanel.services.magnet.events import is_postgres, notify_in_transaction
 from gpanel.services.ops import job_state
-from gpanel.store.tables import contact_emails, magnet_hits, mailbox_jobs
+from gpanel.store.tables import contact_emails, magnet_hits, mailbox_jobs, users
 
 log = logging.getLogger("gpanel.magnet")
 
@@ -96,12 +96,15 @@ def _received(message: dict[str, Any]) -> dt.datetime:
 
 
 async def _crm_addresses(conn: AsyncConnection, keys: set[str], fold: bool) -> set[str]:
-    """Which of the normalised `keys` belong to a contact or lead: one query."""
+    """Which of the normalised `keys` belong to a contact or lead: one query. A gpanel user's
+    own address is never a contact's here, even where an old row holds it (`crm.org`): a
+    colleague's mail is no MailMagnet hit."""
     if not keys:
         return set()
     column = contact_emails.c.folded if fold else contact_emails.c.email
     rows = await conn.execute(select(column).where(column.in_(sorted(keys))).distinct())
-    return {str(r[0]) for r in rows}
+    colleagues = {normalise_email(e, fold) for e in await conn.scalars(select(users.c.email))}
+    return {str(r[0]) for r in rows} - colleagues
 
 
 async def _matches(

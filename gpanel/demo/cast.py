@@ -47,6 +47,16 @@ FREE_MAIL_DOMAINS: frozenset[str] = frozenset(
 
 
 @dataclass(frozen=True)
+class Alias:
+    """A Gmail send-as alias of a rep's mailbox (users.settings.sendAs)."""
+
+    email: str
+    name: str
+    signature: str = ""  # HTML, as Gmail keeps it
+    verified: bool = True
+
+
+@dataclass(frozen=True)
 class Rep:
     key: str
     name: str
@@ -56,6 +66,7 @@ class Rep:
     # The demo connects this rep's Gmail at its first start; one rep is left to connect it
     # themselves, so the onboarding path (Connect Gmail, Google's consent) is there to try.
     connected_at_start: bool = True
+    aliases: tuple[Alias, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -109,7 +120,22 @@ TEAMS: tuple[str, ...] = ("East", "West")
 REPS: tuple[Rep, ...] = (
     Rep("alice", "Alice Moreau", f"alice@{ORG_DOMAIN}", "admin", "East"),
     Rep("ben", "Ben Okafor", f"ben@{ORG_DOMAIN}", "manager", "East"),
-    Rep("carla", "Carla Reyes", f"carla@{ORG_DOMAIN}", "rep", "East"),
+    Rep(
+        "carla",
+        "Carla Reyes",
+        f"carla@{ORG_DOMAIN}",
+        "rep",
+        "East",
+        aliases=(
+            Alias(
+                f"sales@{ORG_DOMAIN}",
+                "Brightwave Sales",
+                "<div><b>Carla Reyes</b> | Brightwave Sales<br>+1 555 0100</div>",
+            ),
+            # Added in Gmail but never confirmed: gpanel must not offer it.
+            Alias(f"carla.r@{ORG_DOMAIN}", "Carla R.", verified=False),
+        ),
+    ),
     Rep("dev", "Dev Patel", f"dev@{ORG_DOMAIN}", "manager", "West"),
     Rep("emma", "Emma Lindqvist", f"emma@{ORG_DOMAIN}", "rep", "West", connected_at_start=False),
 )

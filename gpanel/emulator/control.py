@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from gpanel.emulator import errors
-from gpanel.emulator.state import EmulatorState
+from gpanel.emulator.state import EmulatorState, SendAsAlias
 
 DEFAULT_SCOPES = ("https://www.googleapis.com/auth/gmail.modify",)
 
@@ -54,6 +54,19 @@ async def add_user(request: Request) -> Response:
     body = await _body(request)
     name = body.get("name") or ""
     mailbox = _state(request).add_user(_email(body), str(name))
+    # Optional send-as settings: the primary's signature and aliases (users.settings.sendAs).
+    if isinstance(body.get("signature"), str):
+        mailbox.signature = body["signature"]
+    for alias in body.get("aliases") or []:
+        if not isinstance(alias, dict):
+            raise errors.bad_request("'aliases' must be a list of objects", reason="invalid")
+        address = _email(alias)
+        mailbox.aliases[address.lower()] = SendAsAlias(
+            address,
+            str(alias.get("name") or ""),
+            str(alias.get("signature") or ""),
+            bool(alias.get("verified", True)),
+        )
     return JSONResponse({"email": mailbox.owner, "name": mailbox.name}, status_code=201)
 
 

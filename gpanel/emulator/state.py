@@ -54,6 +54,16 @@ class Message:
         return self._summary
 
 
+@dataclass
+class SendAsAlias:
+    """A Gmail send-as alias besides the primary address (users.settings.sendAs)."""
+
+    email: str
+    name: str = ""
+    signature: str = ""  # HTML, as Gmail stores it
+    verified: bool = True
+
+
 @dataclass(frozen=True)
 class Change:
     kind: str  # one of the four history types
@@ -89,6 +99,9 @@ class Mailbox:
         self.watch_expiration_ms: int | None = None
         self.watch_label_ids: frozenset[str] = frozenset()
         self.watch_topic = "projects/emulator/topics/gmail"
+        self.drafts: dict[str, str] = {}  # draft id -> id of its DRAFT-labelled message
+        self.aliases: dict[str, SendAsAlias] = {}  # lower-cased address -> alias
+        self.signature = ""  # the primary address's Gmail signature (HTML)
 
     @property
     def config(self) -> EmulatorConfig:

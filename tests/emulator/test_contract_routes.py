@@ -35,6 +35,8 @@ ROUTE_MODULES = (
     "gpanel.emulator.gmail_api.threads",
     "gpanel.emulator.gmail_api.watch",
     "gpanel.emulator.gmail_api.upload",
+    "gpanel.emulator.gmail_api.drafts",
+    "gpanel.emulator.gmail_api.sendas",
 )
 
 
@@ -116,6 +118,14 @@ def test_the_methods_gpanel_needs_are_all_served() -> None:
             "history.list",
             "watch",
             "stop",
+            "drafts.create",
+            "drafts.get",
+            "drafts.list",
+            "drafts.update",
+            "drafts.send",
+            "drafts.delete",
+            "settings.sendAs.list",
+            "settings.sendAs.get",
         )
     }
     assert needed <= served

@@ -50,9 +50,15 @@ def build_demo(today: dt.date) -> DemoMail:
 
 
 def seed_demo(state: EmulatorState, today: dt.date) -> None:
-    """Create one mailbox per demo rep and fill it with the demo mail."""
+    """Create one mailbox per demo rep (with its send-as aliases) and fill it with the demo mail."""
+    from gpanel.emulator.state import SendAsAlias  # state imports nothing of demo_mail
+
     for rep in cast.REPS:
-        state.add_user(rep.email, rep.name)
+        mailbox = state.add_user(rep.email, rep.name)
+        for alias in rep.aliases:
+            mailbox.aliases[alias.email.lower()] = SendAsAlias(
+                alias.email, alias.name, alias.signature, alias.verified
+            )
     for delivery in build_demo(today).deliveries:
         state.mailbox(delivery.mailbox).insert_raw(
             delivery.raw, delivery.label_ids, delivery.internal_date_ms

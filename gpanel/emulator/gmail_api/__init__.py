@@ -2,7 +2,8 @@
 
 `common` holds what every route shares (bearer auth, userId rules, scopes, parameters, JSON in
 and out); one module per resource family serves its methods, and `upload` the media-upload
-endpoints of messages.send and messages.insert. `gmail_routes()` gathers them, so no route
+endpoints of messages.send and messages.insert, `drafts` users.drafts (with its uploads),
+`sendas` users.settings.sendAs. `gmail_routes()` gathers them, so no route
 module imports another.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from gpanel.emulator.gmail_api import labels, messages, threads, upload, watch
+from gpanel.emulator.gmail_api import drafts, labels, messages, sendas, threads, upload, watch
 
 
 def gmail_routes() -> list[BaseRoute]:
@@ -21,4 +22,6 @@ def gmail_routes() -> list[BaseRoute]:
         *messages.routes(),
         *threads.routes(),
         *upload.routes(),
+        *drafts.routes(),
+        *sendas.routes(),
     ]

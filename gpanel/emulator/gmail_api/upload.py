@@ -123,6 +123,11 @@ async def _upload(request: Request) -> tuple[dict[str, Any], bytes]:
     return {}, body
 
 
+async def read_upload(request: Request) -> tuple[dict[str, Any], bytes]:
+    """The metadata and raw message of an upload (the drafts routes share the reader)."""
+    return await _upload(request)
+
+
 async def send_upload(request: Request) -> Response:
     call = authorize(request, "gmail.users.messages.send")
     metadata, raw = await _upload(request)

@@ -19,6 +19,7 @@ import pytest
 from gpanel.mail.frame import iframe_tag, srcdoc_document
 from gpanel.mail.sanitize import sanitize_html
 from tests.mail.corpus import XSS
+from tests.mail.hostile_variants import GPANEL_ORIGIN, planted_proxy, style_variants
 from tests.mail.pipeline import ATTACHMENT_PATH, IMAGE_PATHS, PROXY_PATH, rewriter
 from tests.mail.xss_harness import (
     BATCH,
@@ -51,11 +52,40 @@ LIVE = [
     Payload(
         "live:meta-refresh", '<meta http-equiv="refresh" content="0;url=http://evil.example.com/">'
     ),
+    # A style block with an attribute (it used to skip the CSS filter) and a gpanel proxy URL
+    # planted in mail: both load when nothing stops them.
+    Payload(
+        "live:style-attr", "<style class=x>@import url(http://tracker.example.com/y.css);</style>"
+    ),
+    Payload("live:planted-proxy", f'<img src="{GPANEL_ORIGIN}{PROXY_PATH}?u=http%3A%2F%2Fx&s=1">'),
 ]
+
+# Style blocks with attributes (and every other spelling), each importing and fetching, with a
+# table for their rules to apply to; and signed proxy URLs from another message or session,
+# planted where a browser would load them, on gpanel's real path and the suite's proxy path.
+_STYLE_CSS = (
+    "@import url(http://tracker.example.com/a.css);"
+    "td{background:url(http://tracker.example.com/b.png)}"
+)
+VARIANTS = [
+    Payload(f"style-variant:{i}", v + "<table><tr><td>x</td></tr></table>")
+    for i, v in enumerate(style_variants(_STYLE_CSS))
+] + [
+    Payload(f"planted-proxy:{path}:{i}", v)
+    for path in ("/img", PROXY_PATH)
+    for i, v in enumerate(planted_proxy(path))
+]
+
+
+def _planted(payload: str, origin: str) -> str:
+    """The payload with gpanel's origin where it plants proxy URLs (after instrumenting, so
+    the harness does not point those at the sink)."""
+    return payload.replace(GPANEL_ORIGIN, origin)
 
 
 def production(images: bool) -> object:
     def build(payload: str, origin: str) -> str:
+        payload = _planted(payload, origin)
         clean = sanitize_html(payload, rewriter(None, origin=origin, images=images))
         return iframe_tag(srcdoc_document(clean.html, origin, IMAGE_PATHS))
 
@@ -63,16 +93,17 @@ def production(images: bool) -> object:
 
 
 def frame_only(payload: str, origin: str) -> str:
-    return iframe_tag(srcdoc_document(payload, origin, IMAGE_PATHS))
+    return iframe_tag(srcdoc_document(_planted(payload, origin), origin, IMAGE_PATHS))
 
 
 def sanitiser_only(payload: str, origin: str) -> str:
+    payload = _planted(payload, origin)
     clean = sanitize_html(payload, rewriter(None, origin=origin, images=False))
     return plain_iframe(f"<!DOCTYPE html><html><head></head><body>{clean.html}</body></html>")
 
 
 def unprotected(payload: str, origin: str) -> str:
-    return plain_iframe(payload)
+    return plain_iframe(_planted(payload, origin))
 
 
 def _corpus() -> list[Payload]:
@@ -101,13 +132,21 @@ def _run_bounded(work: Coroutine[Any, Any, T]) -> T:
 @pytest.fixture(scope="module")
 def runs() -> dict[str, tuple[int, float, Findings]]:
     """Every configuration rendered once, concurrently (the browser work dominates the time)."""
-    corpus = _corpus() + LIVE
+    corpus = _corpus() + VARIANTS + LIVE
     configs: dict[str, tuple[list[Payload], FrameBuilder, tuple[str, ...], int]] = {
         "production": (corpus, production(images=False), (), BATCH),
         "images": (corpus, production(images=True), (PROXY_PATH, ATTACHMENT_PATH), BATCH),
         "live-unprotected": (LIVE, unprotected, (), 1),
         "corpus-unprotected": (_corpus(), unprotected, (), BATCH),
-        "frame-only": (corpus, frame_only, (), BATCH),
+        # The frame's CSP admits gpanel's own image paths by design, so planted proxy URLs
+        # are left out here: what refuses them is the sanitiser (above) and the proxy's binding
+        # check on the server (tests/web/threads/test_frame_tokens_e2e.py).
+        "frame-only": (
+            [p for p in corpus if "planted-proxy" not in p.source],
+            frame_only,
+            (),
+            BATCH,
+        ),
         "sanitiser-only": (corpus, sanitiser_only, (), BATCH),
     }
 
@@ -142,9 +181,12 @@ def runs() -> dict[str, tuple[int, float, Findings]]:
 def test_production_pipeline_stops_every_payload(
     runs: dict[str, tuple[int, float, Findings]],
 ) -> None:
-    """Sanitiser + frame, remote images blocked: nothing runs, nothing is requested, and the
-    frame never even had to refuse anything (the sanitiser alone left nothing to refuse)."""
+    """Sanitiser + frame, remote images blocked: nothing runs, nothing is requested (not even
+    gpanel's own proxy, where planted proxy URLs point), and the frame never even had to refuse
+    anything (the sanitiser alone left nothing to refuse). Style blocks with attributes and
+    planted proxy URLs are part of the set."""
     count, _, findings = runs["production"]
+    assert any(p.source.startswith("planted-proxy:") for p in VARIANTS)
     assert count > 450
     assert findings.clean, findings.summary()
     assert findings.notices == 0, findings.notice_texts
@@ -165,7 +207,7 @@ def test_positive_control_sees_live_payloads(runs: dict[str, tuple[int, float, F
     assert scripted <= findings.executed, findings.summary()
     assert findings.flags >= 1, "the top-window flag payload was not seen"
     fetched = " ".join(url for _, url in findings.requests) + " ".join(findings.sink_hits)
-    for path in ("/pixel.gif", "/bg.png", "/x.css"):
+    for path in ("/pixel.gif", "/bg.png", "/x.css", "/y.css", PROXY_PATH + "?u="):
         assert path in fetched, (path, findings.summary())
     assert findings.navigations, "the meta refresh was not seen"
     assert not findings.unrendered, findings.summary()

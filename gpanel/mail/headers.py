@@ -173,9 +173,23 @@ def header_values(headers: Any, wanted: tuple[str, ...] = DISPLAY_HEADERS) -> di
     return found
 
 
+# An unquoted display name holding "@" before an angle address: `ann@acme.com <z@evil.example>`.
+_BARE_NAME = re.compile(r'(^|,)(\s*)([^,"<>]*@[^,"<>]*?)\s*<')
+
+
+def quote_bare_display_names(value: str) -> str:
+    """Quote display names that hold an "@" and stand unquoted before an angle address.
+
+    `email.utils.getaddresses` reads `ann@acme.com <z@evil.example>` as two mailboxes, so a
+    sender could pose as a contact by spelling the contact's address as its name; mail
+    clients (and Gmail) show the mailbox in angle brackets as the sender.
+    """
+    return _BARE_NAME.sub(lambda m: f'{m.group(1)}{m.group(2)}"{m.group(3).strip()}" <', value)
+
+
 def parse_addresses(value: str, *, max_addresses: int = MAX_ADDRESSES) -> AddressList:
     """Parse an address header into mailboxes, bounded and without raising."""
-    raw = _FOLDING.sub(" ", value)
+    raw = quote_bare_display_names(_FOLDING.sub(" ", value))
     truncated = False
     if len(raw) > MAX_ADDRESS_HEADER_CHARS:
         cut = raw.rfind(",", 0, MAX_ADDRESS_HEADER_CHARS)

@@ -8,8 +8,9 @@ Three ways in, each costing in proportion to what it covers:
   (so labels on mail that no longer belongs to any categorised contact are found and removed).
 - `by_ids`: new messages from history, read with one batch of metadata gets (From, labelIds,
   internalDate).
-- hits of a lookalike address, and ids two categories both claim, are checked the same way
-  against their own From header, so `from:ann@x.com` never labels `joann@x.com`'s mail.
+- hits of a lookalike address, ids two categories both claim, and every other hit a plan
+  would change are checked the same way against their own From header, so `from:ann@x.com`
+  never labels `joann@x.com`'s mail, nor `ann@x.com.evil.example`'s, nor a display name's.
 Nothing read here is stored: only ids leave this module, inside `Facts`.
 """
 
@@ -33,6 +34,7 @@ from gpanel.services.labels.plan import (
     from_queries,
     header,
     holds,
+    plan_changes,
     sender_address,
 )
 
@@ -105,7 +107,7 @@ async def by_ids(
         if target is None and not held:
             continue
         facts[message_id] = Facts(
-            target, held, INBOX in labels, person.contact_id if person else None
+            target, held, INBOX in labels, person.contact_id if person else None, checked=True
         )
     return facts
 
@@ -191,4 +193,38 @@ async def by_search(
             frozenset(c for c, ids in held.items() if message_id in ids),
             message_id in inbox,
         )
-    return facts
+    return await _check_hits_before_changes(
+        engine, mb, facts, set(expected), since=since, today=today, fold=fold, label_ids=label_ids
+    )
+
+
+async def _check_hits_before_changes(
+    engine: AsyncEngine,
+    mb: MailboxClient,
+    facts: dict[str, Facts],
+    hits: set[str],
+    *,
+    since: dt.datetime,
+    today: dt.date,
+    fold: bool,
+    label_ids: Mapping[Category, str],
+) -> dict[str, Facts]:
+    """Every search hit that a plan would change is read first and judged by its own From.
+
+    Gmail matches `from:` by words (docs/gmail-facts.md, "Reading and search"): `from:ann@x.com`
+    also finds `ann@x.com.evil.example` and a display name spelling the address, and a loose
+    search finds `joann@x.com`. A hit whose facts already match (nothing to change) costs
+    nothing; the rest cost one metadata get each, and a sender who only looks like a contact
+    gets no label and keeps its place in the inbox.
+    """
+    unchecked = {i: f for i, f in facts.items() if i in hits and not f.checked}
+    plan = plan_changes(unchecked, label_ids)
+    touched = {i for change in plan.changes for i in change.ids}
+    if not touched:
+        return facts
+    checked = await by_ids(
+        engine, mb, touched, since=since, today=today, fold=fold, label_ids=label_ids
+    )
+    out = {i: f for i, f in facts.items() if i not in touched}
+    out.update(checked)
+    return out

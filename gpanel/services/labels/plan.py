@@ -22,6 +22,7 @@ from email.utils import getaddresses
 from gpanel.crm.categories import Category
 from gpanel.crm.emails import normalise_email
 from gpanel.gmail.query import searchable_address
+from gpanel.mail.headers import quote_bare_display_names
 
 # Precedence order, also the order pages list the labels in.
 ORDER = (Category.CLOSING_THIS_MONTH, Category.OPEN_DEALS, Category.CUSTOMERS)
@@ -58,6 +59,9 @@ class Facts:
     holds: frozenset[Category] = frozenset()
     in_inbox: bool = False
     contact_id: int | None = None
+    # True when read from the message's own headers (`gather.by_ids`), not inferred from a
+    # search hit: Gmail's search matches words, so a hit alone never proves the sender.
+    checked: bool = False
 
 
 @dataclass(frozen=True)
@@ -173,7 +177,7 @@ def lookalikes(known: Collection[str]) -> frozenset[str]:
 
 def sender_address(from_header: str, fold: bool) -> str | None:
     """The first address of a From header, normalised as the org compares addresses."""
-    for _, address in getaddresses([from_header]):
+    for _, address in getaddresses([quote_bare_display_names(from_header)]):
         if "@" in address:
             return normalise_email(address, fold)
     return None

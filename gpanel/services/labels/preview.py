@@ -124,10 +124,17 @@ async def preview(
         people = await get_contacts(conn, shown)
     out.more_contacts = max(0, len(ranked) - len(shown))
 
+    def theirs(cid: int, message_id: str) -> bool:
+        # A search hit counts for the contact unless its own From was read and names someone
+        # else (Gmail matches words, so hits include senders who only look like the contact).
+        f = facts.get(message_id)
+        return f is not None and (not f.checked or f.contact_id == cid)
+
     async def one(cid: int) -> ContactPreview:
         ids: set[str] = set()
         for q in from_queries(addresses.get(cid, ()), since):
             ids.update(str(m["id"]) for m in await mb.list_all_message_ids(q))
+        ids = {i for i in ids if theirs(cid, i)}
         person = people[cid]
         name = f"{person.first_name} {person.last_name}".strip() or f"contact {cid}"
         category = cats[cid][0]

@@ -39,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gpanel.crm.emails import normalise_email
 from gpanel.gmail import GmailError, HistoryExpired, MailboxClient, Priority, ReconnectRequired
+from gpanel.mail.headers import quote_bare_display_names
 from gpanel.services.accounts import mailboxes
 from gpanel.services.context import AppContext
 from gpanel.services.magnet.events import is_postgres, notify_in_transaction
@@ -77,7 +78,8 @@ class MagnetResult:
 def _sender(headers: Iterable[dict[str, Any]]) -> str:
     for h in headers:
         if str(h.get("name", "")).lower() == "from":
-            return email.utils.parseaddr(str(h.get("value", "")))[1]
+            value = quote_bare_display_names(str(h.get("value", "")))
+            return email.utils.parseaddr(value)[1]
     return ""
 
 

@@ -24,6 +24,7 @@ from gpanel.emulator.errors import install_handlers
 from gpanel.emulator.gmail_api import gmail_routes
 from gpanel.emulator.gmail_api.watch import PushNotifier
 from gpanel.emulator.oauth.routes import oauth_routes
+from gpanel.emulator.oauth.server import OAuthServer
 from gpanel.emulator.state import EmulatorState
 from gpanel.emulator.wire import Wire, wire_middleware, wire_routes
 
@@ -31,13 +32,16 @@ from gpanel.emulator.wire import Wire, wire_middleware, wire_routes
 def create_emulator(config: EmulatorConfig | None = None) -> Starlette:
     config = config or EmulatorConfig()
     state = EmulatorState(config)
-    notifier = PushNotifier(state)
+    # One signing key for id_tokens and for the OIDC tokens of authenticated Pub/Sub push,
+    # both verifiable against /oauth2/v1/certs.
+    oauth = OAuthServer(state.accounts, state.config)
+    notifier = PushNotifier(state, sign=lambda claims: oauth.key.sign(claims))
     state.add_listener(notifier.on_change)
 
     routes: list[BaseRoute] = [
         *gmail_routes(),
         *control_routes(),
-        *oauth_routes(state.accounts, state.config),
+        *oauth_routes(state.accounts, state.config, oauth),
     ]
     wire = Wire(config, state.accounts)
     state.on_reset(wire.reset)

@@ -39,4 +39,10 @@ class EmulatorConfig:
     access_token_ttl_seconds: int = 3600
     # Where users.watch push notifications are POSTed (None: watch is accepted, nothing is sent).
     push_endpoint: str | None = None
+    # Authenticated push (docs/gmail-facts.md, "Push notifications"): with an audience, each
+    # push carries `Authorization: Bearer <OIDC JWT>` signed by the emulator's key (the one at
+    # /oauth2/v1/certs), issuer https://accounts.google.com, this audience, and `email` the
+    # subscription's service account. None: unauthenticated push, no token.
+    push_audience: str | None = None
+    push_service_account: str = "gmail-push@emulator-project.iam.gserviceaccount.com"
     seed: str | None = None  # "demo" generates the demo mailboxes at start

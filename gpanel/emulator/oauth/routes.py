@@ -48,8 +48,11 @@ def discovery_document(issuer: str) -> dict[str, object]:
     }  # fmt: skip
 
 
-def oauth_routes(accounts: Accounts, config: EmulatorConfig) -> list[BaseRoute]:
-    server = OAuthServer(accounts, config)
+def oauth_routes(
+    accounts: Accounts, config: EmulatorConfig, server: OAuthServer | None = None
+) -> list[BaseRoute]:
+    """The OAuth/OpenID routes; `server` is given when the app shares its signing key (push)."""
+    server = server or OAuthServer(accounts, config)
 
     async def discovery(_: Request) -> Response:
         return JSONResponse(discovery_document(server.issuer))

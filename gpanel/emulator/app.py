@@ -17,11 +17,15 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
+from gpanel.emulator.calendar.demo import seed_calendars
+from gpanel.emulator.calendar.routes import calendar_routes
+from gpanel.emulator.calendar.store import CalendarStore
 from gpanel.emulator.config import EmulatorConfig
 from gpanel.emulator.control import control_routes
 from gpanel.emulator.demo_mail.mailboxes import seed_demo
 from gpanel.emulator.errors import install_handlers
 from gpanel.emulator.gmail_api import gmail_routes
+from gpanel.emulator.gmail_api.busy import BusyMailboxes
 from gpanel.emulator.gmail_api.watch import PushNotifier
 from gpanel.emulator.oauth.routes import oauth_routes
 from gpanel.emulator.oauth.server import OAuthServer
@@ -36,10 +40,12 @@ def create_emulator(config: EmulatorConfig | None = None) -> Starlette:
     # both verifiable against /oauth2/v1/certs.
     oauth = OAuthServer(state.accounts, state.config)
     notifier = PushNotifier(state, sign=lambda claims: oauth.key.sign(claims))
+    busy = BusyMailboxes(state)
     state.add_listener(notifier.on_change)
 
     routes: list[BaseRoute] = [
         *gmail_routes(),
+        *calendar_routes(),
         *control_routes(),
         *oauth_routes(state.accounts, state.config, oauth),
     ]
@@ -52,13 +58,19 @@ def create_emulator(config: EmulatorConfig | None = None) -> Starlette:
         # Changes are also made from other threads (tests, the control API's callers): the
         # notifier schedules their pushes on the loop that serves the app.
         notifier.bind_loop()
+        busy.start()
         try:
             yield
         finally:
+            await busy.aclose()
             await notifier.aclose()
 
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.emulator = state
+    # The Calendar subset keeps its own events beside the mailboxes, reset with them.
+    calendars = CalendarStore()
+    state.on_reset(calendars.reset)
+    app.state.calendar = calendars
     install_handlers(app)
     # Starlette builds its middleware stack on the first request, so routes added now are
     # served, and `app` itself is the fully wrapped dispatcher the batch endpoint needs.
@@ -66,4 +78,5 @@ def create_emulator(config: EmulatorConfig | None = None) -> Starlette:
 
     if config.seed == "demo":
         seed_demo(state, today=dt.date.today())
+        seed_calendars(calendars, today=dt.date.today())
     return app

@@ -45,4 +45,7 @@ class EmulatorConfig:
     # subscription's service account. None: unauthenticated push, no token.
     push_audience: str | None = None
     push_service_account: str = "gmail-push@emulator-project.iam.gserviceaccount.com"
+    # Busy mailbox mode (gmail_api/busy.py): above 0, every mailbox gets one background change
+    # (unrelated mail, a read, a draft) per interval, so its historyId moves all day.
+    busy_interval_ms: float = 0.0
     seed: str | None = None  # "demo" generates the demo mailboxes at start

@@ -198,6 +198,18 @@ async def search(request: Request) -> Response:
     return JSONResponse({"mode": state.config.search_mode})
 
 
+async def busy(request: Request) -> Response:
+    """GET/PUT busy mailbox mode: one background change per mailbox every `interval_ms`
+    (0: quiet), so historyIds move as in a real mailbox (gmail_api/busy.py)."""
+    state = _state(request)
+    if request.method == "PUT":
+        interval = (await _body(request)).get("interval_ms", state.config.busy_interval_ms)
+        if isinstance(interval, bool) or not isinstance(interval, int | float) or interval < 0:
+            raise errors.bad_request("interval_ms must be a number >= 0.")
+        state.config.busy_interval_ms = float(interval)
+    return JSONResponse({"interval_ms": state.config.busy_interval_ms})
+
+
 def control_routes() -> list[BaseRoute]:
     return [
         Route("/_emulator/users", add_user, methods=["POST"]),
@@ -208,4 +220,5 @@ def control_routes() -> list[BaseRoute]:
         Route("/_emulator/reset", reset, methods=["POST"]),
         Route("/_emulator/history", history, methods=["GET", "PUT"]),
         Route("/_emulator/search", search, methods=["GET", "PUT"]),
+        Route("/_emulator/busy", busy, methods=["GET", "PUT"]),
     ]

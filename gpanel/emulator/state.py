@@ -284,7 +284,12 @@ class EmulatorState:
     def __init__(self, config: EmulatorConfig) -> None:
         self.config = config
         # The mailbox settings the control API may change, as started (a reset restores them).
-        self._started = (config.history_retention, config.history_label_filter, config.search_mode)
+        self._started = (
+            config.history_retention,
+            config.history_label_filter,
+            config.search_mode,
+            config.busy_interval_ms,
+        )
         self.accounts = Accounts(default_ttl_seconds=config.access_token_ttl_seconds)
         # One lock for all mailboxes: the emulator serves one event loop, but tests also reach
         # into the state from their own thread while uvicorn runs in another.
@@ -351,7 +356,8 @@ class EmulatorState:
         with self.lock:
             self.accounts.reset()
             self._mailboxes.clear()
-            retention, label_filter, search_mode = self._started
+            retention, label_filter, search_mode, busy_ms = self._started
+            self.config.busy_interval_ms = busy_ms
             self.config.history_retention, self.config.history_label_filter = (
                 retention,
                 label_filter,

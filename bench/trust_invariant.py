@@ -40,7 +40,7 @@ def main() -> None:
         else:
             url = f"sqlite+aiosqlite:///{Path(tmp) / 'gpanel.db'}"
         upgrade(url)
-        totals = {"examples": 0, "rows": 0, "notifications": 0, "threads": 0}
+        totals = {"examples": 0, "rows": 0, "notifications": 0, "threads": 0, "refused": 0}
         started = time.perf_counter()
         try:
             with run_stack(url, group_mail_max_recipients=str(GROUP_MAX)) as stack:
@@ -68,6 +68,7 @@ def main() -> None:
     print(
         f"{engine}: {totals['examples']} generated orgs, all consistent with the oracle; "
         f"{totals['rows']} panel rows, {totals['threads']} thread opens, "
+        f"{totals['refused']} openings refused (404), "
         f"{totals['notifications']} notification lists checked in {took:.1f} s"
     )
 

@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 import httpx
 from sqlalchemy import delete, insert, update
 
+from gpanel.crm.companies import create_company
 from gpanel.crm.contacts import create_contact
 from gpanel.crm.people import create_team, create_user
 from gpanel.services.accounts.sessions import sign_in
@@ -41,7 +42,15 @@ from gpanel.store.tables import (
 )
 from gpanel.web.guard.session import SESSION_COOKIE, SessionCodec
 from tests.support.stack import Stack
-from tests.web.trust.org_model import GROUP_MAX, ORG_DOMAIN, Copy, Oracle, OrgSpec, Seeded
+from tests.web.trust.org_model import (
+    COMPANY,
+    GROUP_MAX,
+    ORG_DOMAIN,
+    Copy,
+    Oracle,
+    OrgSpec,
+    Seeded,
+)
 
 T = TypeVar("T")
 _EXAMPLES = itertools.count(1)
@@ -71,7 +80,7 @@ def seed(stack: Stack, spec: OrgSpec) -> Seeded:
     for email in emails:
         stack.emulator.add_user(email, email.split("@")[0])
 
-    async def people(engine: Any) -> tuple[list[int], list[int], list[int]]:
+    async def people(engine: Any) -> tuple[list[int], list[int], list[int], int]:
         async with engine.begin() as conn:
             team_ids = [(await create_team(conn, name=f"T{tag}{n}")).id for n in (0, 1)]
             user_ids = []
@@ -96,6 +105,12 @@ def seed(stack: Stack, spec: OrgSpec) -> Seeded:
                     owner_id=user_ids[owner] if owner is not None else None,
                 )
                 contact_ids.append(made_contact.id)
+            company = await create_company(
+                conn,
+                name=f"Customer {tag}",
+                domains=[f"cust{tag}.example"],
+                owner_id=user_ids[spec.company_owner] if spec.company_owner is not None else None,
+            )
             for uid, u in zip(user_ids, spec.users, strict=True):
                 await conn.execute(
                     insert(sharing_settings).values(
@@ -113,9 +128,9 @@ def seed(stack: Stack, spec: OrgSpec) -> Seeded:
                 mode = RuleMode.FORCED if rule[0] == "forced" else RuleMode.CHOICE
                 made_rule = Rule(mode, rule[1])
             await set_rule(engine, "role", "rep", field_name, made_rule)
-        return user_ids, team_ids, contact_ids
+        return user_ids, team_ids, contact_ids, company.id
 
-    user_ids, team_ids, contact_ids = _db(stack, people)
+    user_ids, team_ids, contact_ids, company_id = _db(stack, people)
     org = Seeded(
         spec,
         emails,
@@ -123,6 +138,8 @@ def seed(stack: Stack, spec: OrgSpec) -> Seeded:
         team_ids,
         contact_ids,
         contact_emails,
+        company_id,
+        f"cust{tag}.example",
         user_block_domain=f"blk{tag}.example",
         org_block_domain=f"orgblk{tag}.example",
     )
@@ -308,12 +325,18 @@ def _expect_row(oracle: Oracle, viewer: int, row: dict[str, Any], copy: Copy, de
         assert row["new"] is False, where
 
 
+def _records(org: Seeded) -> list[tuple[int, str, int]]:
+    """(oracle record index, URL kind, id) of every record: each contact, then the company."""
+    contacts = [(i, "contact", rid) for i, rid in enumerate(org.contact_ids)]
+    return [*contacts, (COMPANY, "company", org.company_id)]
+
+
 def check_panel(stack: Stack, org: Seeded, people: list[httpx.Client]) -> int:
     oracle = Oracle(org)
     checked = 0
     for viewer, client in enumerate(people):
-        for contact, record_id in enumerate(org.contact_ids):
-            resp = _get(client, f"/api/records/contact/{record_id}/threads")
+        for contact, kind, record_id in _records(org):
+            resp = _get(client, f"/api/records/{kind}/{record_id}/threads")
             if not oracle.can_open(viewer, contact):
                 assert resp.status_code == 403, (viewer, contact, resp.status_code)
                 continue
@@ -343,18 +366,19 @@ def check_notifications(stack: Stack, org: Seeded, people: list[httpx.Client]) -
     return len(people)
 
 
-def check_threads(stack: Stack, org: Seeded, people: list[httpx.Client]) -> int:
+def check_threads(stack: Stack, org: Seeded, people: list[httpx.Client]) -> tuple[int, int]:
     """Every copy opened by id from every record, by every viewer: 404 exactly when the oracle
-    says so, else the fields of the detail. Runs last: an owner's opening clears "New"."""
+    says so, else the fields of the detail. Runs last: an owner's opening clears "New".
+    Returns (threads opened, openings refused)."""
     oracle = Oracle(org)
-    checked = 0
+    checked = refused = 0
     for viewer, client in enumerate(people):
         for copy in org.copies:
-            for contact, record_id in enumerate(org.contact_ids):
+            for contact, kind, record_id in _records(org):
                 resp = _get(
                     client,
                     f"/api/threads/{copy.mailbox_id}/{copy.thread_id}",
-                    record_type="contact",
+                    record_type=kind,
                     record_id=str(record_id),
                 )
                 detail = oracle.opens(viewer, contact, copy)
@@ -362,6 +386,7 @@ def check_threads(stack: Stack, org: Seeded, people: list[httpx.Client]) -> int:
                 if detail is None:
                     assert resp.status_code == 404, (where, contact, resp.status_code)
                     assert copy.subject not in resp.text
+                    refused += 1
                     continue
                 assert resp.status_code == 200, (where, contact, resp.text[:200])
                 body = resp.json()
@@ -376,4 +401,4 @@ def check_threads(stack: Stack, org: Seeded, people: list[httpx.Client]) -> int:
                     assert body["labels"] is None and body["unread"] is None, where
                     assert body["starred"] is None and msg["unread"] is None, where
                 checked += 1
-    return checked
+    return checked, refused

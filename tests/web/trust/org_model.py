@@ -57,6 +57,7 @@ class MessageSpec:
 class OrgSpec:
     users: tuple[UserSpec, ...]
     contact_owners: tuple[int | None, ...]
+    company_owner: int | None  # the company whose domain every contact's address is at
     audience_rule: tuple[str, str] | None  # reps: ("forced" | "max", value)
     detail_rule: tuple[str, str] | None
     messages: tuple[MessageSpec, ...]
@@ -117,6 +118,7 @@ def orgs(draw: st.DrawFn) -> OrgSpec:
     return OrgSpec(
         users=tuple(users),
         contact_owners=tuple(draw(st.one_of(st.none(), idx)) for _ in range(n_contacts)),
+        company_owner=draw(st.one_of(st.none(), idx)),
         audience_rule=draw(rule),
         detail_rule=draw(detail_rule),
         messages=tuple(messages),
@@ -150,6 +152,8 @@ class Seeded:
     team_ids: list[int]  # the example's two teams
     contact_ids: list[int]
     contact_emails: list[str]
+    company_id: int
+    company_domain: str
     user_block_domain: str
     org_block_domain: str
     copies: list[Copy] = field(default_factory=list)
@@ -162,8 +166,12 @@ def _blocked(pattern: str, address: str) -> bool:
     return address == pattern
 
 
+COMPANY = -1  # the record index of the company; contacts are 0, 1, ...
+
+
 class Oracle:
-    """The product's rules, restated: who sees which copy, at what detail, with which fields."""
+    """The product's rules, restated: who sees which copy, at what detail, with which fields.
+    A record is a contact index, or COMPANY: the company matches every address at its domain."""
 
     def __init__(self, org: Seeded) -> None:
         self.org = org
@@ -171,7 +179,7 @@ class Oracle:
 
     # record access and sharing -----------------------------------------------------------------
     def can_open(self, viewer: int, contact: int) -> bool:
-        owner = self.spec.contact_owners[contact]
+        owner = self.spec.company_owner if contact == COMPANY else self.spec.contact_owners[contact]
         me = self.spec.users[viewer]
         if me.role == "admin" or owner is None or owner == viewer:
             return True
@@ -227,7 +235,7 @@ class Oracle:
             return False
         if c.spec.label in ("SPAM", "TRASH"):
             return False
-        if self.org.contact_emails[contact] not in self._people(c, viewer):
+        if not any(self._matches(contact, a) for a in self._people(c, viewer)):
             return False
         everyone = {c.sender, *c.to, *c.cc, *c.bcc}
         if any(_blocked(p, a) for p in self._patterns(viewer, c.mailbox_user) for a in everyone):
@@ -237,6 +245,13 @@ class Oracle:
         # Internal-only mail is its owner's alone.
         inside = all(a.endswith("@" + ORG_DOMAIN) for a in self._people(c, viewer))
         return viewer == c.mailbox_user or not inside
+
+    def _matches(self, record: int, address: str) -> bool:
+        if record == COMPANY:
+            host = address.rpartition("@")[2]
+            domain = self.org.company_domain
+            return host == domain or host.endswith("." + domain)
+        return address == self.org.contact_emails[record]
 
     def _unlinked(self, c: Copy, contact: int) -> bool:
         return c.spec.unlinked and c.mailbox_user == c.spec.owner and contact == c.spec.contact

@@ -38,10 +38,14 @@ def run_example(stack: Stack, spec: OrgSpec) -> dict[str, int]:
     org = kit.seed(stack, spec)
     people = kit.clients(stack, org)
     try:
+        rows = kit.check_panel(stack, org, people)
+        notifications = kit.check_notifications(stack, org, people)
+        opened, refused = kit.check_threads(stack, org, people)
         return {
-            "rows": kit.check_panel(stack, org, people),
-            "notifications": kit.check_notifications(stack, org, people),
-            "threads": kit.check_threads(stack, org, people),
+            "rows": rows,
+            "notifications": notifications,
+            "threads": opened,
+            "refused": refused,
         }
     finally:
         for client in people:
@@ -51,7 +55,7 @@ def run_example(stack: Stack, spec: OrgSpec) -> dict[str, int]:
 
 def test_every_viewer_sees_exactly_what_the_rules_allow(trust_stack: Stack) -> None:
     """Generated orgs, each checked path by path against the oracle."""
-    totals = {"rows": 0, "notifications": 0, "threads": 0}
+    totals = {"rows": 0, "notifications": 0, "threads": 0, "refused": 0}
 
     @settings(
         max_examples=CI_EXAMPLES,
@@ -67,4 +71,4 @@ def test_every_viewer_sees_exactly_what_the_rules_allow(trust_stack: Stack) -> N
 
     check()
     # The run proves something only if the generated orgs showed mail on every path.
-    assert totals["rows"] > 10 and totals["threads"] > 10, totals
+    assert totals["rows"] > 10 and totals["threads"] > 10 and totals["refused"] > 10, totals

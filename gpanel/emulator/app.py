@@ -17,6 +17,9 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
+from gpanel.emulator.calendar.demo import seed_calendars
+from gpanel.emulator.calendar.routes import calendar_routes
+from gpanel.emulator.calendar.store import CalendarStore
 from gpanel.emulator.config import EmulatorConfig
 from gpanel.emulator.control import control_routes
 from gpanel.emulator.demo_mail.mailboxes import seed_demo
@@ -42,6 +45,7 @@ def create_emulator(config: EmulatorConfig | None = None) -> Starlette:
 
     routes: list[BaseRoute] = [
         *gmail_routes(),
+        *calendar_routes(),
         *control_routes(),
         *oauth_routes(state.accounts, state.config, oauth),
     ]
@@ -63,6 +67,10 @@ def create_emulator(config: EmulatorConfig | None = None) -> Starlette:
 
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.emulator = state
+    # The Calendar subset keeps its own events beside the mailboxes, reset with them.
+    calendars = CalendarStore()
+    state.on_reset(calendars.reset)
+    app.state.calendar = calendars
     install_handlers(app)
     # Starlette builds its middleware stack on the first request, so routes added now are
     # served, and `app` itself is the fully wrapped dispatcher the batch endpoint needs.
@@ -70,4 +78,5 @@ def create_emulator(config: EmulatorConfig | None = None) -> Starlette:
 
     if config.seed == "demo":
         seed_demo(state, today=dt.date.today())
+        seed_calendars(calendars, today=dt.date.today())
     return app

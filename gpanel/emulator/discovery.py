@@ -19,6 +19,8 @@ from typing import Any
 # Where googleapiclient keeps its static discovery documents, relative to the package.
 _DOCUMENT_PACKAGE = "googleapiclient.discovery_cache.documents"
 _DOCUMENT_NAME = "gmail.v1.json"
+# The Calendar API's document (the emulator serves a subset of it; gpanel.emulator.calendar).
+_CALENDAR_NAME = "calendar.v3.json"
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,14 @@ def document() -> dict[str, Any]:
     return loaded
 
 
+@cache
+def calendar_document() -> dict[str, Any]:
+    """The parsed calendar.v3.json bundled with the installed google-api-python-client."""
+    text = resources.files(_DOCUMENT_PACKAGE).joinpath(_CALENDAR_NAME).read_text("utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
 def _walk(resource: dict[str, Any]) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = list(resource.get("methods", {}).values())
     for child in resource.get("resources", {}).values():
@@ -60,8 +70,19 @@ def _walk(resource: dict[str, Any]) -> list[dict[str, Any]]:
 
 @cache
 def methods() -> tuple[Method, ...]:
-    """Every method in the document, in document order."""
-    doc = document()
+    """Every method in the Gmail document, in document order."""
+    return _methods_of(document())
+
+
+@cache
+def calendar_methods() -> tuple[Method, ...]:
+    """Every method of the Calendar document; paths carry its servicePath (`/calendar/v3/`)."""
+    return _methods_of(calendar_document())
+
+
+def _methods_of(doc: dict[str, Any]) -> tuple[Method, ...]:
+    # Gmail's paths already start with "gmail/v1/" (its servicePath is empty); Calendar's do not.
+    service = doc.get("servicePath", "")
     out: list[Method] = []
     for raw in _walk(doc):
         protocols = raw.get("mediaUpload", {}).get("protocols", {})
@@ -70,7 +91,7 @@ def methods() -> tuple[Method, ...]:
             Method(
                 id=raw["id"],
                 http_method=raw["httpMethod"],
-                path="/" + raw["path"],
+                path="/" + service + raw["path"],
                 parameters=dict(raw.get("parameters", {})),
                 scopes=tuple(raw.get("scopes", ())),
                 request_schema=raw.get("request", {}).get("$ref"),
@@ -93,7 +114,7 @@ def _size(text: str) -> int:
 
 
 def by_id(method_id: str) -> Method:
-    for method in methods():
+    for method in (*methods(), *calendar_methods()):
         if method.id == method_id:
             return method
     raise KeyError(method_id)
@@ -133,7 +154,7 @@ class _Route:
 @cache
 def _routes() -> tuple[_Route, ...]:
     routes: list[_Route] = []
-    for method in methods():
+    for method in (*methods(), *calendar_methods()):
         for path, upload in ((method.path, False), (method.upload_path, True)):
             if path is None:
                 continue

@@ -37,7 +37,8 @@ from gpanel.emulator.wire.faults import UNCHARGED_KINDS, Fault, FaultQueue, erro
 from gpanel.emulator.wire.log import LogEntry, RequestLog
 from gpanel.emulator.wire.quota import QuotaLedger, budget, cost
 
-API_PREFIXES = ("/gmail/v1/", "/upload/gmail/v1/")
+# Calendar calls (gpanel.emulator.calendar) meet the same conditions as Gmail's.
+API_PREFIXES = ("/gmail/v1/", "/upload/gmail/v1/", "/calendar/v3/")
 
 # The scope key that marks a batch part, so the log can say so.
 SCOPE_BATCH_PART = "gpanel.emulator.batch_part"

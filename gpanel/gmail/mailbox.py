@@ -104,6 +104,16 @@ class MailboxClient:
         )
         return {i: merged[i] for i in unique}
 
+    async def call(
+        self, method_id: str, params: dict[str, object] | None = None, **kw: Any
+    ) -> dict[str, Any]:
+        """Any discovery method by id (sending.py's drafts and sendAs calls use this)."""
+        return await self._call(method_id, params, **kw)
+
+    async def send_outgoing(self, out: Outgoing) -> dict[str, Any]:
+        """A prepared request (a media upload) through the dispatcher; its JSON answer."""
+        return await self._send_json(out)
+
     # --- reading -------------------------------------------------------------------------
     async def profile(self) -> dict[str, Any]:
         return await self._call("gmail.users.getProfile")

@@ -4,16 +4,24 @@ Gmail takes a message as JSON (`raw`, base64url) or, for large ones, on its medi
 endpoint; googleapiclient's "multipart" upload is a `multipart/related` body of the JSON
 metadata (e.g. `threadId`) and the `message/rfc822` bytes. The `email` package cannot carry
 raw bytes as a `message/rfc822` part without re-parsing (and so rewriting) the message, so
-the body is written here, with a boundary checked absent from the message.
+the body is written here, with a boundary checked absent from the message. Drafts
+(create/update/send/get/delete), send-as aliases and the Message-ID lookup that decides
+whether a send whose answer was lost went out are here too.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gpanel.gmail import discovery
+from gpanel.gmail.dispatch import Outgoing
+from gpanel.gmail.errors import InvalidRequest
+
+if TYPE_CHECKING:
+    from gpanel.gmail.mailbox import MailboxClient
 
 SIMPLE_SEND_BYTES = 5 * 1024 * 1024  # Google advises simple requests up to 5 MB
 
@@ -44,3 +52,78 @@ def related_upload(raw: bytes, metadata: dict[str, Any]) -> tuple[bytes, str]:
         ]
     )
     return body, f'multipart/related; boundary="{boundary}"'
+
+
+# --- drafts and send-as (users.drafts, users.settings.sendAs) --------------------------------
+# These take the mailbox's `MailboxClient` (mailbox.py imports this module, hence the
+# TYPE_CHECKING import): a draft is created or replaced as JSON up to 5 MB, as a multipart
+# upload above; sending a draft is not idempotent (the dispatcher does not retry it blindly).
+
+
+def _draft_body(raw: bytes, thread_id: str | None) -> dict[str, Any]:
+    message: dict[str, Any] = {"raw": base64.urlsafe_b64encode(raw).decode()}
+    if thread_id:
+        message["threadId"] = thread_id
+    return {"message": message}
+
+
+async def save_draft(
+    gmail: MailboxClient, raw: bytes, *, thread_id: str | None = None, draft_id: str | None = None
+) -> dict[str, Any]:
+    """drafts.create (or drafts.update of `draft_id`); Gmail's Draft resource."""
+    m = "gmail.users.drafts.update" if draft_id else "gmail.users.drafts.create"
+    params: dict[str, object] = {"id": draft_id} if draft_id else {}
+    if len(raw) > max_send_bytes():
+        raise InvalidRequest(
+            "Message exceeds Gmail's 35 MB limit",
+            method=m,
+            user_message="This message is larger than Gmail's 35 MB limit. "
+            "Remove or shrink attachments.",
+        )
+    if len(raw) <= SIMPLE_SEND_BYTES:
+        return await gmail.call(m, params, body=_draft_body(raw, thread_id), idempotent=False)
+    built = discovery.build(m, {"userId": "me", **params}, upload=True)
+    meta = {"message": {"threadId": thread_id}} if thread_id else {}
+    content, content_type = related_upload(raw, meta)
+    out = Outgoing(
+        calls=(m,),
+        http_method=built.http_method,
+        url=gmail.client.base_url + built.path,
+        query=(("uploadType", "multipart"),),
+        headers={"Content-Type": content_type},
+        content=content,
+        error_method=m,
+        idempotent=False,
+    )
+    return await gmail.send_outgoing(out)
+
+
+async def send_draft(gmail: MailboxClient, draft_id: str) -> dict[str, Any]:
+    """drafts.send: the draft's latest version goes; Gmail's Message (id, threadId, labels)."""
+    return await gmail.call("gmail.users.drafts.send", body={"id": draft_id}, idempotent=False)
+
+
+async def get_draft(gmail: MailboxClient, draft_id: str) -> dict[str, Any]:
+    return await gmail.call("gmail.users.drafts.get", {"id": draft_id, "format": "minimal"})
+
+
+async def delete_draft(gmail: MailboxClient, draft_id: str) -> None:
+    await gmail.call("gmail.users.drafts.delete", {"id": draft_id})
+
+
+async def send_as(gmail: MailboxClient) -> list[dict[str, Any]]:
+    """users.settings.sendAs.list: the primary address and every alias, as Gmail keeps them."""
+    answer = await gmail.call("gmail.users.settings.sendAs.list")
+    found = answer.get("sendAs")
+    return [x for x in found if isinstance(x, dict)] if isinstance(found, list) else []
+
+
+async def find_sent(gmail: MailboxClient, rfc_message_id: str) -> dict[str, Any] | None:
+    """The mailbox's message with this Message-ID (drafts aside), or None: how a send whose
+    answer was lost is checked before anything is sent again."""
+    query = f"rfc822msgid:{rfc_message_id.strip('<>')} -in:drafts"
+    answer = await gmail.list_messages(query, max_results=5, include_spam_trash=True)
+    found = answer.get("messages")
+    if isinstance(found, list) and found and isinstance(found[0], dict):
+        return found[0]
+    return None

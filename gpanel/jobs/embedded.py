@@ -82,6 +82,8 @@ class EmbeddedScheduler:
             if (job, mailbox_id) not in busy and (job, mailbox_id) not in self._running:
                 self._start((job, mailbox_id))
                 started += 1
+        # Every tick: a message sent later or waiting out its undo delay goes within a tick.
+        await run_global_job(self.ctx, "send_due")
         if time.monotonic() - self._last_purge >= PURGE_EVERY_SECONDS:
             self._last_purge = time.monotonic()
             await run_global_job(self.ctx, "purge")

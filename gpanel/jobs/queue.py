@@ -98,6 +98,18 @@ def build_app(settings: Settings, stalled_seconds: float = DEFAULT_STALLED_SECON
     async def retry(context: procrastinate.JobContext, timestamp: int) -> None:
         await retry_stalled(_ctx(context), queue_app)
 
+    # Send later and undo send, as often as the tick: drafts whose time has come.
+    @app.periodic(cron=f"* * * * * */{tick_every}")
+    @app.task(
+        name="gpanel.send_due",
+        queue=QUEUE,
+        pass_context=True,
+        queueing_lock="gpanel.send_due",
+        lock="gpanel.send_due",
+    )
+    async def send_due(context: procrastinate.JobContext, timestamp: int) -> None:
+        await run_global_job(_ctx(context), "send_due")
+
     @app.periodic(cron="7 * * * *")
     @app.task(
         name="gpanel.purge",

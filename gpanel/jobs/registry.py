@@ -12,13 +12,14 @@ from collections.abc import Awaitable, Callable
 from gpanel.services.context import AppContext
 from gpanel.services.labels import run as labels_run
 from gpanel.services.magnet import run as magnet
+from gpanel.services.sending import later as send_later
 from gpanel.services.threads import opened_by
 
 MailboxJob = Callable[[AppContext, int], Awaitable[object]]
 GlobalJob = Callable[[AppContext], Awaitable[object]]
 
 MAILBOX_JOB_NAMES = ("magnet", "labels", "renew_watch")
-GLOBAL_JOB_NAMES = ("purge",)
+GLOBAL_JOB_NAMES = ("purge", "send_due")
 
 
 async def _labels(ctx: AppContext, mailbox_id: int) -> object:
@@ -43,7 +44,14 @@ MAILBOX_JOBS: dict[str, MailboxJob] = {
     "labels": _labels,
     "renew_watch": _renew_watch,
 }
-GLOBAL_JOBS: dict[str, GlobalJob] = {"purge": _purge}
+
+
+async def _send_due(ctx: AppContext) -> object:
+    # Send later and undo send: drafts whose time has come (services/sending/later.py).
+    return await send_later.send_due(ctx)
+
+
+GLOBAL_JOBS: dict[str, GlobalJob] = {"purge": _purge, "send_due": _send_due}
 
 
 def mailbox_job(name: str) -> MailboxJob:

@@ -23,6 +23,7 @@ from gpanel.web import (
     sharing,
     threads,
 )
+from gpanel.web import sending as sending_web
 from gpanel.web.api import crm as crm_api
 
 _MODULES = (
@@ -40,6 +41,7 @@ _MODULES = (
     labels,
     notifications,
     push,
+    sending_web,
 )
 
 

@@ -1,6 +1,7 @@
 """gpanel's database schema, as SQLAlchemy Core tables on one `MetaData`, by concept: `crm`
 (people, companies, contacts, deals, imports), `accounts` (sessions, mailboxes, rules, tokens),
-`mail_state` (unlinks, blocks, MailMagnet, jobs, label state, quota); `base` holds the metadata.
+`mail_state` (unlinks, blocks, MailMagnet, jobs, label state, quota), `sending` (send keys,
+sends waiting as drafts, templates); `base` holds the metadata.
 
 The same definitions run on SQLite (the embedded default) and PostgreSQL. They describe the
 schema for queries; the Alembic revisions in `migrations/versions/` are what create and change
@@ -49,6 +50,7 @@ from gpanel.store.tables.mail_state import (
     thread_views,
     unlinks,
 )
+from gpanel.store.tables.sending import mail_templates, scheduled_sends, send_keys
 
 __all__ = [
     "CONTACT_KINDS",
@@ -71,11 +73,14 @@ __all__ = [
     "import_runs",
     "label_archived",
     "magnet_hits",
+    "mail_templates",
     "mailbox_jobs",
     "mailboxes",
     "metadata",
     "parked_mailboxes",
     "private_threads",
+    "scheduled_sends",
+    "send_keys",
     "sessions",
     "sharing_rules",
     "sharing_settings",

@@ -23,8 +23,18 @@ MAIL_OPERATIONS = (
     ("/api/blocks", "post", "Block an address or domain"),
     ("/api/blocks/{block_id}", "delete", "Remove a block"),
     ("/api/mailbox/opened", "get", "Which colleagues opened which of your threads"),
+    ("/api/mail/aliases", "get", "Your Gmail address and verified send-as aliases"),
+    ("/api/mail/send", "post", "Send (Idempotency-Key header; send_at: send later)"),
+    ("/api/mail/render", "post", "A template filled for a record, with missing fields"),
+    ("/api/mail/scheduled", "get", "Your messages waiting to be sent (ids and times)"),
+    ("/api/mail/scheduled/{draft_id}/cancel", "post", "Undo send / cancel a send later"),
+    ("/api/templates", "get", "Your templates and those shared with your team"),
+    ("/api/templates", "post", "Create a template"),
+    ("/api/templates/{template_id}", "get", "One template"),
+    ("/api/templates/{template_id}", "patch", "Change a template"),
+    ("/api/templates/{template_id}", "delete", "Delete a template"),
 )
-_EXAMPLES = {"type": "contact", "action": "unlink", "thread_id": "t1"}
+_EXAMPLES = {"type": "contact", "action": "unlink", "thread_id": "t1", "draft_id": "r1"}
 
 
 def _example(path: str) -> str:

@@ -47,6 +47,11 @@ RULES: tuple[Rule, ...] = (
     _rule(r"/api/blocks/\d+", {"DELETE"}, "mail:act"),
     _rule(r"/api/mailbox/opened", _READ, "mail:read"),
     _rule(r"/api/send(?:/.*)?", {"POST"}, "mail:send"),
+    # Sending (web/sending): aliases, send, render, scheduled sends, templates.
+    _rule(r"/api/mail/(?:aliases|scheduled)", _READ, "mail:send"),
+    _rule(r"/api/mail/(?:send|render)", {"POST"}, "mail:send"),
+    _rule(r"/api/mail/scheduled/[^/]+/cancel", {"POST"}, "mail:send"),
+    _rule(r"/api/templates(?:/\d+)?", _READ | _WRITE, "mail:send"),
 )
 
 

@@ -1,0 +1,12 @@
+"""Sending from the record, through the user's own Gmail, with nothing of the message kept.
+
+- `compose`: the request as the API takes it, its validation (header injection, addresses,
+  500 recipients, sizes) and the RFC 5322 message it becomes (reply headers, sanitised HTML).
+- `merge`: template merge fields (`{{contact.first_name | there}}`) and the values of a record.
+- `templates`: gpanel's own mail templates (personal or shared, folders, draft/published).
+- `send`: one send: the sender's own mailbox and verified alias, the reply's thread, the
+  idempotency key (only its hash and Gmail's ids are stored), no blind retry (the sent mail is
+  checked by the Message-ID gpanel set), a 429 "Retry after" kept as a Gmail draft.
+- `later`: send later and undo send: the message waits as a Gmail draft; gpanel keeps the draft
+  id, the mailbox and the time, and a job sends the draft's latest version when due.
+"""

@@ -1,0 +1,179 @@
+"""Send later and undo send: the message waits in the user's Gmail as a draft; gpanel keeps only
+the draft id, the mailbox and the time (`scheduled_sends`).
+
+`send_due` is the global job `send_due` (jobs/registry.py), run on every tick by the embedded
+scheduler and by the task queue alike. Each due row is claimed (`waiting` -> `sending` in one
+UPDATE, so two schedulers never both send it), then `drafts.send` sends the draft's latest
+version (edited in Gmail meanwhile or not). A draft deleted meanwhile is not sent: the row
+becomes `gone`, which the owner's list of scheduled sends (and the compose page) shows. A row
+left `sending` by a crash is looked up in Gmail before anything else: a draft still there was
+not sent and goes back to `waiting`. Undo send is the same with a few seconds' delay, and
+`cancel` takes a waiting message back (it stays a draft in Gmail, as Gmail's undo leaves it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from gpanel.gmail import GmailError, NotFound
+from gpanel.gmail import sending as gsend
+from gpanel.services.accounts import mailboxes
+from gpanel.services.context import AppContext
+from gpanel.store.tables import scheduled_sends
+
+log = logging.getLogger("gpanel.sending")
+
+STALE_SENDING = dt.timedelta(minutes=2)
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    id: int
+    mailbox_id: int
+    draft_id: str
+    send_at: dt.datetime
+    state: str
+    gmail_message_id: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "draft_id": self.draft_id,
+            "send_at": self.send_at.isoformat(),
+            "state": self.state,
+            "message_id": self.gmail_message_id,
+        }
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def _of(row: Any) -> Scheduled:
+    return Scheduled(
+        row.id, row.mailbox_id, row.draft_id, _aware(row.send_at), row.state, row.gmail_message_id
+    )
+
+
+async def schedule(
+    engine: AsyncEngine, mailbox_id: int, user_id: int, draft_id: str, when: dt.datetime
+) -> None:
+    now = dt.datetime.now(dt.UTC)
+    async with engine.begin() as conn:
+        await conn.execute(
+            insert(scheduled_sends).values(
+                mailbox_id=mailbox_id,
+                user_id=user_id,
+                draft_id=draft_id,
+                send_at=when,
+                state="waiting",
+                created_at=now,
+            )
+        )
+
+
+async def list_for(engine: AsyncEngine, user_id: int) -> list[Scheduled]:
+    query = (
+        select(scheduled_sends)
+        .where(scheduled_sends.c.user_id == user_id)
+        .order_by(scheduled_sends.c.send_at.desc())
+        .limit(100)
+    )
+    async with engine.connect() as conn:
+        return [_of(r) for r in (await conn.execute(query)).all()]
+
+
+async def cancel(engine: AsyncEngine, user_id: int, draft_id: str) -> bool:
+    """Take back a waiting send of the user's; False when it already went (or is not theirs)."""
+    async with engine.begin() as conn:
+        result = await conn.execute(
+            update(scheduled_sends)
+            .where(
+                scheduled_sends.c.user_id == user_id,
+                scheduled_sends.c.draft_id == draft_id,
+                scheduled_sends.c.state == "waiting",
+            )
+            .values(state="cancelled")
+        )
+    return bool(result.rowcount)
+
+
+async def _set(engine: AsyncEngine, row_id: int, expect: str, **values: Any) -> bool:
+    async with engine.begin() as conn:
+        result = await conn.execute(
+            update(scheduled_sends)
+            .where(scheduled_sends.c.id == row_id, scheduled_sends.c.state == expect)
+            .values(**values)
+        )
+    return bool(result.rowcount)
+
+
+async def _send_one(ctx: AppContext, row: Scheduled) -> str:
+    mailbox = await mailboxes.get(ctx.engine, row.mailbox_id)
+    if mailbox is None or mailbox.status != "connected":
+        await _set(ctx.engine, row.id, "sending", state="failed")
+        return "failed"
+    gmail = ctx.gmail.mailbox(mailbox.key)
+    try:
+        answer = await gsend.send_draft(gmail, row.draft_id)
+    except NotFound:
+        # Deleted in Gmail (or sent there by hand): nothing is sent; the owner sees "gone".
+        await _set(ctx.engine, row.id, "sending", state="gone")
+        log.info("scheduled send of mailbox %s: draft gone", row.mailbox_id)
+        return "gone"
+    except GmailError as exc:
+        # Unsure whether Gmail sent: the row stays `sending`; the stale check decides later.
+        log.warning("scheduled send of mailbox %s failed: %s", row.mailbox_id, type(exc).__name__)
+        return "unsure"
+    await _set(
+        ctx.engine, row.id, "sending", state="sent", gmail_message_id=str(answer.get("id", ""))
+    )
+    log.info("scheduled send of mailbox %s sent", row.mailbox_id)
+    return "sent"
+
+
+async def _recover_stale(ctx: AppContext, now: dt.datetime) -> None:
+    """Rows left `sending` (a crash or a lost answer): a draft still in Gmail was not sent."""
+    query = select(scheduled_sends).where(
+        scheduled_sends.c.state == "sending", scheduled_sends.c.send_at <= now - STALE_SENDING
+    )
+    async with ctx.engine.connect() as conn:
+        rows = [_of(r) for r in (await conn.execute(query)).all()]
+    for row in rows:
+        mailbox = await mailboxes.get(ctx.engine, row.mailbox_id)
+        if mailbox is None:
+            continue
+        try:
+            await gsend.get_draft(ctx.gmail.mailbox(mailbox.key), row.draft_id)
+        except NotFound:
+            await _set(ctx.engine, row.id, "sending", state="sent")  # gone from drafts: it went
+            continue
+        except GmailError:
+            continue
+        await _set(ctx.engine, row.id, "sending", state="waiting")
+
+
+async def send_due(ctx: AppContext) -> dict[str, int]:
+    """Send every waiting draft whose time has come; counts by outcome."""
+    now = dt.datetime.now(dt.UTC)
+    await _recover_stale(ctx, now)
+    query = (
+        select(scheduled_sends)
+        .where(scheduled_sends.c.state == "waiting", scheduled_sends.c.send_at <= now)
+        .order_by(scheduled_sends.c.send_at)
+        .limit(100)
+    )
+    async with ctx.engine.connect() as conn:
+        due = [_of(r) for r in (await conn.execute(query)).all()]
+    counts: dict[str, int] = {}
+    for row in due:
+        if not await _set(ctx.engine, row.id, "waiting", state="sending"):
+            continue  # another scheduler took it, or it was cancelled meanwhile
+        outcome = await _send_one(ctx, row)
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return counts

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from gpanel.web.sending import api
+from gpanel.web.sending import api, compose
 
 routes: list[BaseRoute] = [
+    Route("/records/{type}/{id:int}/compose", compose.compose_page, name="compose"),
     Route("/api/mail/aliases", api.aliases, methods=["GET"]),
     Route("/api/mail/send", api.send_mail, methods=["POST"]),
     Route("/api/mail/render", api.render, methods=["POST"]),

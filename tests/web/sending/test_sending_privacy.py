@@ -1,0 +1,104 @@
+"""Privacy canary for sending: messages whose subject, body, recipients (addresses and display
+names) carry unique markers go through every way of sending (compose and send with an
+Idempotency-Key and its repeat, a reply all, a 429 kept as a Gmail draft, send later sent by the
+job, undo send cancelled, the compose page and render); then every table of the database, every
+file under the data directory (the SQLite file included) and every log record captured at
+DEBUG are searched: no marker may appear anywhere. The markers did reach Gmail (checked), so
+the scan looks for something that was really there."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+
+from gpanel.jobs.runner import run_global_job
+from gpanel.store.engine import sync_url
+from tests.support.stack import run_stack
+from tests.web.sending.kit import messages, post, with_ctx
+from tests.web.thread_support import BEN, CARLA, PAT, build_world, mail
+
+
+def test_no_sent_or_drafted_content_is_stored_or_logged(
+    db_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.INFO, logger="aiosqlite")  # its SQL trace: see test_panel_privacy
+    marker = "cnry" + secrets.token_hex(6)
+    markers = {
+        "subject": f"Subject {marker}sub",
+        "body": f"Body text {marker}body",
+        "rcpt": f"{marker}rcpt@elsewhere.example",
+        "name": f"Name {marker}name",
+    }
+    rcpt = f'"{markers["name"]}" <{markers["rcpt"]}>'
+    data_dir = tmp_path / "data"
+    with run_stack(db_url, data_dir=str(data_dir)) as stack:
+        world = build_world(stack)
+        base = {"cc": [rcpt], "subject": markers["subject"], "text": markers["body"]}
+        assert post(world, "/api/mail/send", {**base, "to": [CARLA]}, key="p1").status_code == 201
+        assert post(world, "/api/mail/send", {**base, "to": [CARLA]}, key="p1").status_code == 200
+        original, _ = mail(f"Pat <{PAT}>", BEN, markers["subject"], markers["body"], cc=rcpt)
+        created = world.insert(original)
+        reply = {
+            "text": markers["body"],
+            "reply_to": {
+                "mailbox_id": world.mailbox_id,
+                "thread_id": created["threadId"],
+                "message_id": created["id"],
+                "mode": "reply_all",
+            },
+        }
+        assert post(world, "/api/mail/send", reply).status_code == 201
+        stack.emulator.control.post(
+            "/_emulator/faults",
+            json={"user": BEN, "method": "gmail.users.messages.send", "kind": "send_limit"},
+        ).raise_for_status()
+        held = post(world, "/api/mail/send", {**base, "to": [CARLA]}, key="p2")
+        assert held.status_code == 201 and held.json()["draft_id"]
+        soon = (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)).isoformat()
+        later = post(world, "/api/mail/send", {**base, "to": [CARLA], "send_at": soon})
+        undo = post(world, "/api/mail/send", {**base, "to": [CARLA], "undo_seconds": 5})
+        assert later.status_code == 201 and undo.status_code == 201
+        cancel = f"/api/mail/scheduled/{undo.json()['draft_id']}/cancel"
+        assert post(world, cancel, {}).status_code == 200
+        time.sleep(1.2)
+        with_ctx(stack, lambda ctx: run_global_job(ctx, "send_due"))
+        page = world.ben.get(
+            f"/records/contact/{world.contact_id}/compose?mailbox_id={world.mailbox_id}"
+            f"&thread_id={created['threadId']}&message_id={created['id']}&mode=reply"
+        )
+        assert page.status_code == 200
+        assert world.ben.get("/api/mail/scheduled").status_code == 200
+        # The markers really went to Gmail: sent, delivered and drafted.
+        sent = messages(stack, BEN, "SENT")
+        assert len(sent) == 3 and all(markers["subject"].encode() in m.raw for m in sent)
+        assert all(markers["rcpt"].encode() in m.raw for m in messages(stack, BEN, "DRAFT"))
+        assert len(messages(stack, CARLA, "INBOX")) == 2  # the first send and the later one
+
+        engine = create_engine(sync_url(stack.db_url))
+        dump: list[str] = []
+        try:
+            with engine.connect() as conn:
+                for table in inspect(conn).get_table_names():
+                    rows = conn.execute(text(f'SELECT * FROM "{table}"')).all()
+                    dump += [repr(tuple(r)) for r in rows]
+        finally:
+            engine.dispose()
+    blob = "\n".join(dump)
+    assert "send_due" in blob or "scheduled" in blob or "sent" in blob  # rows were written
+    files = [
+        p for root in (data_dir, tmp_path) if root.exists() for p in root.rglob("*") if p.is_file()
+    ]
+    logged = "\n".join(f"{r.name} {r.getMessage()} {r.exc_text or ''}" for r in caplog.records)
+    assert "gpanel.sending" in logged, "the sending log was not captured"
+    for what, value in {**markers, "marker": marker}.items():
+        assert value not in blob, f"{what} found in the database"
+        assert value not in logged, f"{what} found in the logs"
+        for file in files:
+            assert value.encode() not in file.read_bytes(), f"{what} found in {file}"

@@ -3,7 +3,7 @@
 `AppContext` holds every object the process shares: the settings, the database engine, the
 outbound HTTP client, the token vault and broker, the Gmail client and its quota budget, the
 mail content cache and the panel reader on it, the image proxy, the sanitising pool and its
-cache of bodies, MailMagnet's event hub, the registration point of the running scheduler
+cache of bodies, the calendar events cache, MailMagnet's event hub, the registration point of the running scheduler
 (`JobTriggers`) and the observer of job runs. All of them are built in `open_context()`, in
 that one place, and closed there when the app stops; nothing here is global and nothing is
 made on first use. Tests hand in their own image proxy or observer through `open_context`'s
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -24,6 +24,7 @@ from gpanel.gmail.client import GmailClient
 from gpanel.services.accounts.google_oauth import GoogleOAuth, relax_oauthlib
 from gpanel.services.accounts.tokens import TokenBroker
 from gpanel.services.accounts.vault import TokenVault
+from gpanel.services.calendar.cache import CalendarCache
 from gpanel.services.magnet.hub import MagnetHub
 from gpanel.services.ops.scheduling import JobTriggers, RunObserver
 from gpanel.services.ops.shared_budget import PostgresBudget
@@ -53,6 +54,8 @@ class AppContext:
     magnet_hub: MagnetHub
     jobs: JobTriggers
     observer: RunObserver | None
+    # Calendar events per mailbox, memory only (services/calendar/cache.py).
+    calendar: CalendarCache = field(default_factory=CalendarCache)
 
 
 @asynccontextmanager
@@ -120,6 +123,7 @@ async def open_context(
         magnet_hub=MagnetHub(),
         jobs=JobTriggers(),
         observer=observer,
+        calendar=CalendarCache(),
     )
     try:
         yield ctx

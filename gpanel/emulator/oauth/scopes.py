@@ -16,6 +16,7 @@ EMAIL = "https://www.googleapis.com/auth/userinfo.email"
 PROFILE = "https://www.googleapis.com/auth/userinfo.profile"
 _GMAIL = "https://www.googleapis.com/auth/gmail."
 MAIL_FULL = "https://mail.google.com/"
+_CALENDAR = "https://www.googleapis.com/auth/calendar"
 
 ALIASES = {"email": EMAIL, "profile": PROFILE}
 
@@ -36,6 +37,13 @@ DESCRIPTIONS: dict[str, str] = {
     _GMAIL + "settings.basic": "See, edit, create or change your email settings and filters",
     _GMAIL + "settings.sharing": "Manage your sensitive mail settings, including who can "
     "manage your mail",
+    # Calendar scopes gpanel asks for (incrementally, beside Gmail's), and the full one.
+    _CALENDAR: "See, edit, share and permanently delete all the calendars you can access "
+    "using Google Calendar",
+    _CALENDAR + ".readonly": "See and download any calendar you can access using your "
+    "Google Calendar",
+    _CALENDAR + ".events.readonly": "View events on all your calendars",
+    _CALENDAR + ".events": "View and edit events on all your calendars",
 }
 
 IDENTITY_SCOPES = frozenset({OPENID, EMAIL, PROFILE})
@@ -57,7 +65,9 @@ def unknown(scopes: Iterable[str]) -> list[str]:
 
 
 def is_gmail(scope: str) -> bool:
-    return scope.startswith(_GMAIL) or scope == MAIL_FULL
+    """A scope the user may untick on the consent page: Gmail's, and Calendar's beside them
+    (Google's granular consent offers every data scope, not only the mail ones)."""
+    return scope.startswith(_GMAIL) or scope == MAIL_FULL or scope.startswith(_CALENDAR)
 
 
 def describe(scope: str) -> str:

@@ -1,8 +1,10 @@
 """Google sign-in and Gmail consent through google-auth-oauthlib's `Flow`.
 
-Two flows share this module: **sign-in** (`openid email profile`) and **connect Gmail**
+Four flows share this module: **sign-in** (`openid email profile`), **connect Gmail**
 (`gmail.modify`, offline access, consent prompted so Google returns a refresh token, with
-`include_granted_scopes` for incremental authorisation). Between the redirect to Google and the
+`include_granted_scopes` for incremental authorisation), and adding **calendar** read access
+(`calendar.readonly`) or **calendar_write** (`calendar.events`, for creating meetings) to a
+connected mailbox's grant the same incremental way. Between the redirect to Google and the
 callback, the OAuth `state` and the PKCE code verifier travel in a short-lived cookie signed
 with itsdangerous; the callback refuses a state that does not match it (forged or replayed
 callbacks), and Google refuses a wrong verifier.
@@ -35,6 +37,26 @@ SIGN_IN_SCOPES = (
 )
 GMAIL_MODIFY = "https://www.googleapis.com/auth/gmail.modify"
 CONNECT_SCOPES = ("openid", "https://www.googleapis.com/auth/userinfo.email", GMAIL_MODIFY)
+# Calendar is added to a connected mailbox's grant incrementally (include_granted_scopes), never
+# asked with Gmail: reading asks `calendar.readonly`; `calendar.events` only when someone first
+# creates a meeting from a record.
+CALENDAR_READONLY = "https://www.googleapis.com/auth/calendar.readonly"
+CALENDAR_EVENTS_READONLY = "https://www.googleapis.com/auth/calendar.events.readonly"
+CALENDAR_EVENTS = "https://www.googleapis.com/auth/calendar.events"
+_IDENTITY = ("openid", "https://www.googleapis.com/auth/userinfo.email")
+PURPOSE_SCOPES: dict[str, tuple[str, ...]] = {
+    "signin": SIGN_IN_SCOPES,
+    "connect": CONNECT_SCOPES,
+    "calendar": (*_IDENTITY, CALENDAR_READONLY),
+    "calendar_write": (*_IDENTITY, CALENDAR_EVENTS),
+}
+# Where Google sends each flow back to.
+CALLBACK_PATHS = {
+    "signin": "/auth/callback",
+    "connect": "/mailbox/callback",
+    "calendar": "/mailbox/calendar/callback",
+    "calendar_write": "/mailbox/calendar/callback",
+}
 FLOW_COOKIE = "gpanel_oauth"
 FLOW_MAX_AGE = 600  # ten minutes to get through Google's consent screen
 
@@ -106,7 +128,7 @@ class GoogleOAuth:
         state: str | None = None,
         verifier: str | None = None,
     ) -> Flow:
-        path = "/auth/callback" if purpose == "signin" else "/mailbox/callback"
+        path = CALLBACK_PATHS[purpose]
         flow = Flow.from_client_config(
             self._client_config(),
             scopes=list(scopes),
@@ -121,12 +143,12 @@ class GoogleOAuth:
         self, purpose: str, *, login_hint: str | None = None, next_path: str = "/"
     ) -> FlowStart:
         """The URL to send the browser to, and the signed cookie to set alongside."""
-        if purpose not in ("signin", "connect"):
+        if purpose not in PURPOSE_SCOPES:
             raise ValueError(purpose)
-        scopes = SIGN_IN_SCOPES if purpose == "signin" else CONNECT_SCOPES
+        scopes = PURPOSE_SCOPES[purpose]
         flow = self._flow(purpose, scopes)
         extra: dict[str, str] = {}
-        if purpose == "connect":
+        if purpose != "signin":
             extra = {
                 "access_type": "offline",
                 "prompt": "consent",
@@ -159,7 +181,7 @@ class GoogleOAuth:
         code = query.get("code")
         if not code:
             raise OAuthFlowError("Google's reply had no authorisation code. Start again.")
-        scopes = SIGN_IN_SCOPES if purpose == "signin" else CONNECT_SCOPES
+        scopes = PURPOSE_SCOPES[purpose]
         flow = self._flow(purpose, scopes, state=saved["s"], verifier=saved["v"])
         token = await anyio.to_thread.run_sync(self._exchange, flow, code)
         claims = await anyio.to_thread.run_sync(self._verify_id_token, token.get("id_token"))

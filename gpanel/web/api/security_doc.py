@@ -15,6 +15,12 @@ from gpanel.web.guard.scopes import PUBLIC, required_scope
 # The mail side of the JSON API: (path, method, summary).
 MAIL_OPERATIONS = (
     ("/api/records/{type}/{id}/threads", "get", "The threads shown on a record's mail panel"),
+    (
+        "/api/records/{type}/{id}/events",
+        "get",
+        "Meetings with the record from the calendars you may see (the owners' mail sharing; "
+        "private events as busy only): events, last_meeting, next_meeting, notices",
+    ),
     ("/api/records/{type}/{id}/why", "post", "Why a message is or is not on this record"),
     ("/api/records/{type}/{id}/panel/{action}", "post", "Unlink, relink or make private"),
     ("/api/threads/{mailbox_id}/{thread_id}", "get", "One thread, at the detail you may see"),
@@ -33,6 +39,27 @@ MAIL_OPERATIONS = (
     ("/api/templates/{template_id}", "get", "One template"),
     ("/api/templates/{template_id}", "patch", "Change a template"),
     ("/api/templates/{template_id}", "delete", "Delete a template"),
+)
+# Query parameters of the mail operations that take some: (path, name, schema, description).
+QUERY_PARAMETERS = (
+    (
+        "/api/records/{type}/{id}/events",
+        "when",
+        {"type": "string", "enum": ["past", "upcoming"], "default": "upcoming"},
+        "Past meetings (newest first) or upcoming ones (soonest first)",
+    ),
+    (
+        "/api/records/{type}/{id}/events",
+        "tz",
+        {"type": "string"},
+        "An IANA time zone for the times (default: the organisation's)",
+    ),
+    (
+        "/api/records/{type}/{id}/events",
+        "company",
+        {"type": "boolean"},
+        "On a deal: include the company's addresses and domains",
+    ),
 )
 _EXAMPLES = {"type": "contact", "action": "unlink", "thread_id": "t1", "draft_id": "r1"}
 
@@ -56,6 +83,11 @@ def add_security(doc: dict[str, Any]) -> dict[str, Any]:
         params = [
             {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
             for name in re.findall(r"\{(\w+)\}", path)
+        ]
+        params += [
+            {"name": name, "in": "query", "required": False, "schema": schema, "description": words}
+            for where, name, schema, words in QUERY_PARAMETERS
+            if where == path
         ]
         paths.setdefault(path, {})[method] = {
             "tags": ["mail"],

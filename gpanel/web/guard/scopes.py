@@ -40,6 +40,8 @@ RULES: tuple[Rule, ...] = (
     _rule(r"/api/threads/\d+/[^/]+", _READ, "mail:read"),
     _rule(r"/api/threads/\d+/[^/]+/actions", {"POST"}, "mail:act"),
     _rule(r"/api/records/[^/]+/\d+/threads", _READ, "mail:read"),
+    # The calendar tab follows the owner's mail sharing, so it reads under the mail scope.
+    _rule(r"/api/records/[^/]+/\d+/events", _READ, "mail:read"),
     _rule(r"/api/records/[^/]+/\d+/why", {"POST"}, "mail:read"),
     _rule(r"/api/records/[^/]+/\d+/panel/[^/]+", {"POST"}, "mail:act"),
     _rule(r"/api/blocks", _READ, "mail:read"),

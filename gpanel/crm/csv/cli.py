@@ -23,9 +23,12 @@ SHOWN = 50
 
 
 class _Lines:
-    """Plain progress lines for non-terminals: at most every 5 s or 10% of the file."""
+    """Plain progress lines for non-terminals: at most every 5 s or 10% of the file. They count
+    rows checked (dry run) or processed, not "imported": some of them may fail, which the
+    report after them says."""
 
-    def __init__(self) -> None:
+    def __init__(self, verb: str) -> None:
+        self.verb = verb
         self.last_time = 0.0
         self.last_fraction = -1.0
 
@@ -33,7 +36,7 @@ class _Lines:
         fraction = done / total if total else 1.0
         now = time.monotonic()
         if done == total or now - self.last_time >= 5 or fraction - self.last_fraction >= 0.1:
-            click.echo(f"imported {done}/{total} rows ({fraction:.0%})", err=True)
+            click.echo(f"{self.verb} {done}/{total} rows ({fraction:.0%})", err=True)
             self.last_time, self.last_fraction = now, fraction
 
 
@@ -79,7 +82,8 @@ async def _run(
         if not dry_run and await unfinished_runs(engine, await asyncio.to_thread(path.read_bytes)):
             click.echo("An earlier import of this file did not finish; this run completes it.")
         if sys.stderr.isatty():
-            bar = tqdm(total=0, unit="row", desc=f"import {kind}", file=sys.stderr)
+            desc = f"{'check' if dry_run else 'import'} {kind}"
+            bar = tqdm(total=0, unit="row", desc=desc, file=sys.stderr)
 
             def progress(done: int, total: int) -> None:
                 assert bar is not None
@@ -105,7 +109,7 @@ async def _run(
             date_format=date_format,
             encoding=encoding,
             org_domains=org_domains,
-            progress=_Lines(),
+            progress=_Lines("checked" if dry_run else "processed"),
         )
     finally:
         if bar is not None:

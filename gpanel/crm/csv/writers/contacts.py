@@ -1,8 +1,12 @@
 """Contacts and leads from a CSV chunk.
 
 A row matches a stored contact by external id, then by any of its addresses; an address that
-belongs to another contact fails that row. The file's addresses replace the contact's list
-(in the file's order) only when the row has any.
+belongs to another contact fails that row. A row matched by address only may give the contact
+its external id, but never replace another one: a row whose address belongs to a contact with a
+different external id is a different person, and fails (it used to rename that contact). A row
+that would create a contact with neither a name nor an address fails too (a row with only an
+external id can only update). The file's addresses replace the contact's list (in the file's
+order) only when the row has any.
 """
 
 from __future__ import annotations
@@ -46,13 +50,38 @@ async def write_contacts(
             )
         )
         owner_of.update(dict(found.all()))
+    holders = set(owner_of.values())
+    ext_of: dict[int, str | None] = (
+        dict(
+            (
+                await conn.execute(
+                    select(contacts.c.id, contacts.c.external_id).where(contacts.c.id.in_(holders))
+                )
+            ).all()
+        )
+        if holders
+        else {}
+    )
     accepted: list[tuple[int | None, ContactRow]] = []
     for r in rows:
         target = by_ext.get(r.external_id) if r.external_id else None
         owners = {owner_of[e] for e in r.emails if e in owner_of}
         if target is None and len(owners) == 1:
-            target = owners.pop()
-            owners = set()
+            holder = owners.pop()
+            theirs = ext_of.get(holder)
+            if r.external_id and theirs and theirs != r.external_id:
+                clash = next(e for e in r.emails if owner_of.get(e) == holder)
+                reason = (
+                    f"{clash} belongs to contact {holder}, whose external id is {theirs}, "
+                    f"not {r.external_id}"
+                )
+                out.failed.append(RowIssue(r.line, "email", reason))
+                continue
+            target = holder
+        if target is None and not r.emails and not (r.first_name or r.last_name):
+            reason = "a new contact needs a name or an email address"
+            out.failed.append(RowIssue(r.line, "email", reason))
+            continue
         others = owners - {target} if target is not None else owners
         if others:
             clash = next(e for e in r.emails if owner_of.get(e) in others)

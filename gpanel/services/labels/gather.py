@@ -41,6 +41,25 @@ from gpanel.services.labels.plan import (
 _SKIP = frozenset({"SPAM", "TRASH", "DRAFT"})
 
 
+# Each check is a metadata get (20 units in the 2026 regime): 100 fit in one minute of a
+# background job's share of the per-user budget (docs/gmail-facts.md, "Quota").
+MAX_CHECKS_PER_RUN = 100
+
+
+@dataclass
+class HitChecks:
+    """How many search hits one run may read to check, and what it had to leave.
+
+    A touched hit left unchecked is not changed in Gmail; `left` says how many, so the run can
+    keep its cursor and finish them next time. A preview keeps them, unchecked, in its counts.
+    """
+
+    limit: int | None = MAX_CHECKS_PER_RUN
+    drop_unchecked: bool = True
+    used: int = 0
+    left: int = 0
+
+
 @dataclass(frozen=True)
 class Who:
     """What the CRM says about a sender."""
@@ -123,6 +142,7 @@ async def by_search(
     label_ids: Mapping[Category, str],
     lookalike: frozenset[str],
     whole_labels: bool,
+    checks: HitChecks | None = None,
 ) -> dict[str, Facts]:
     """Facts for the mail of the given addresses (keyed by the category their contact is in;
     None: contacts with no category). With `whole_labels`, every message carrying a category
@@ -194,7 +214,15 @@ async def by_search(
             message_id in inbox,
         )
     return await _check_hits_before_changes(
-        engine, mb, facts, set(expected), since=since, today=today, fold=fold, label_ids=label_ids
+        engine,
+        mb,
+        facts,
+        set(expected),
+        checks or HitChecks(limit=None),
+        since=since,
+        today=today,
+        fold=fold,
+        label_ids=label_ids,
     )
 
 
@@ -203,6 +231,7 @@ async def _check_hits_before_changes(
     mb: MailboxClient,
     facts: dict[str, Facts],
     hits: set[str],
+    checks: HitChecks,
     *,
     since: dt.datetime,
     today: dt.date,
@@ -215,16 +244,22 @@ async def _check_hits_before_changes(
     also finds `ann@x.com.evil.example` and a display name spelling the address, and a loose
     search finds `joann@x.com`. A hit whose facts already match (nothing to change) costs
     nothing; the rest cost one metadata get each, and a sender who only looks like a contact
-    gets no label and keeps its place in the inbox.
+    gets no label and keeps its place in the inbox. Beyond `checks.limit` the remaining touched
+    hits are left for a later run (or, in a preview, counted unchecked).
     """
     unchecked = {i: f for i, f in facts.items() if i in hits and not f.checked}
     plan = plan_changes(unchecked, label_ids)
-    touched = {i for change in plan.changes for i in change.ids}
+    touched = sorted({i for change in plan.changes for i in change.ids})
     if not touched:
         return facts
+    room = len(touched) if checks.limit is None else max(0, checks.limit - checks.used)
+    now, later = touched[:room], touched[room:]
+    checks.used += len(now)
+    checks.left += len(later)
     checked = await by_ids(
-        engine, mb, touched, since=since, today=today, fold=fold, label_ids=label_ids
+        engine, mb, now, since=since, today=today, fold=fold, label_ids=label_ids
     )
-    out = {i: f for i, f in facts.items() if i not in touched}
+    drop = set(now) | (set(later) if checks.drop_unchecked else set())
+    out = {i: f for i, f in facts.items() if i not in drop}
     out.update(checked)
     return out

@@ -24,6 +24,7 @@ from gpanel.services.accounts.sessions import CurrentUser
 from gpanel.services.context import AppContext
 from gpanel.services.labels import crm as labels_crm
 from gpanel.services.labels import state as labels_state
+from gpanel.services.labels.gather import HitChecks
 from gpanel.services.labels.plan import ORDER, from_queries, label_names, plan_changes, window_start
 from gpanel.services.labels.run import full_facts
 from gpanel.services.sharing.policy import can_open_record
@@ -103,7 +104,9 @@ async def preview(
             # A label that does not exist yet gets a stand-in id no message can carry.
             label_ids.setdefault(c, existing.get(names[c].casefold(), f"(new) {names[c]}"))
     today = org_today(ctx.settings.org_timezone, moment)
-    facts = await full_facts(ctx, mb, since=since, today=today, label_ids=label_ids)
+    # A preview changes nothing, so hits beyond the check limit are counted unchecked.
+    checks = HitChecks(drop_unchecked=False)
+    facts = await full_facts(ctx, mb, since=since, today=today, label_ids=label_ids, checks=checks)
     plan = plan_changes(facts, label_ids)
     out = Preview(since=since, leave_inbox=len(plan.archive), modify_calls=plan.modify_calls)
     for c in ORDER:

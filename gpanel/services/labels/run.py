@@ -40,7 +40,7 @@ from gpanel.services.accounts import mailboxes
 from gpanel.services.context import AppContext
 from gpanel.services.labels import crm as labels_crm
 from gpanel.services.labels import state as labels_state
-from gpanel.services.labels.gather import by_ids, by_search
+from gpanel.services.labels.gather import HitChecks, by_ids, by_search
 from gpanel.services.labels.plan import (
     COLOURS,
     ORDER,
@@ -65,6 +65,7 @@ class LabelRunReport:
     reason: str = ""  # why a full pass, why skipped, or the error in plain words
     new_messages: int = 0
     contacts_rechecked: int = 0
+    left: int = 0  # search hits not yet checked: unchanged, the cursor kept for the next run
     modified: int = 0
     archived: int = 0
     modify_calls: int = 0
@@ -95,9 +96,10 @@ async def full_facts(
     since: dt.datetime,
     today: dt.date,
     label_ids: Mapping[Category, str],
+    checks: HitChecks | None = None,
 ) -> dict[str, Facts]:
     """Every message in the window from a categorised contact, and every message carrying a
-    category label, with what it should carry."""
+    category label, with what it should carry (search hits checked as `checks` allows)."""
     async with ctx.engine.connect() as conn:
         cats = await labels_crm.categories(conn, today)
         addresses = await labels_crm.addresses_of(conn, cats)
@@ -115,6 +117,7 @@ async def full_facts(
         label_ids=label_ids,
         lookalike=lookalikes(known),
         whole_labels=True,
+        checks=checks,
     )
 
 
@@ -126,6 +129,7 @@ async def contact_facts(
     since: dt.datetime,
     today: dt.date,
     label_ids: Mapping[Category, str],
+    checks: HitChecks | None = None,
 ) -> dict[str, Facts]:
     """The mail of these contacts only, with what it should carry now."""
     async with ctx.engine.connect() as conn:
@@ -146,6 +150,7 @@ async def contact_facts(
         label_ids=label_ids,
         lookalike=lookalikes(known),
         whole_labels=False,
+        checks=checks,
     )
 
 
@@ -218,6 +223,7 @@ async def _run(
         gaps = await labels_crm.crm_gaps(conn)
     full_reason = ""
     history = None
+    checks = HitChecks()
     if job.history_id is None or job.run_at is None:
         full_reason = "first run"
     else:
@@ -233,7 +239,9 @@ async def _run(
     if full_reason:
         cursor = str((await mb.profile())["historyId"])
         label_ids = await ensure_labels(mb, label_names(settings.label_names), job.label_ids)
-        facts = await full_facts(ctx, mb, since=since, today=today, label_ids=label_ids)
+        facts = await full_facts(
+            ctx, mb, since=since, today=today, label_ids=label_ids, checks=checks
+        )
         report.kind, report.reason = "full", full_reason
     else:
         assert history is not None and job.run_at is not None
@@ -248,7 +256,13 @@ async def _run(
             if changed:
                 facts.update(
                     await contact_facts(
-                        ctx, mb, changed, since=since, today=today, label_ids=label_ids
+                        ctx,
+                        mb,
+                        changed,
+                        since=since,
+                        today=today,
+                        label_ids=label_ids,
+                        checks=checks,
                     )
                 )
             rest = [i for i in new_ids if i not in facts]
@@ -271,6 +285,16 @@ async def _run(
     await apply_plan(ctx, mb, job.mailbox_id, plan, started)
     report.modified, report.archived = plan.messages, len(plan.archive)
     report.modify_calls, report.moves = plan.modify_calls, _moves(plan)
+    if checks.left:
+        # Search hits still to be checked were left unchanged: keep the cursor (and the
+        # reason for a full pass) so the next run takes them up; what was done stays done.
+        report.left = checks.left
+        log.info(
+            "label run for mailbox %s: %d messages left for the next run",
+            job.mailbox_id,
+            checks.left,
+        )
+        return
     await labels_state.save_run(
         ctx.engine,
         job.mailbox_id,

@@ -34,11 +34,21 @@ _LEGACY: Final = {
     "gmail.users.threads.modify": 10,
     "gmail.users.watch": 100,
     "gmail.users.stop": 50,
+    # Sending (Google's quota page): drafts and send-as.
+    "gmail.users.drafts.create": 10,
+    "gmail.users.drafts.update": 15,
+    "gmail.users.drafts.get": 5,
+    "gmail.users.drafts.list": 5,
+    "gmail.users.drafts.send": 100,
+    "gmail.users.drafts.delete": 10,
+    "gmail.users.settings.sendAs.list": 1,
+    "gmail.users.settings.sendAs.get": 1,
 }
 
 _2026_CHANGES: Final = {
     "gmail.users.messages.get": 20,
     "gmail.users.messages.attachments.get": 20,
+    "gmail.users.drafts.get": 20,
     # Reported by peers, not confirmed by Google: budget for the dearer figure.
     "gmail.users.threads.get": 40,
 }

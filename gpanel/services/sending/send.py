@@ -13,6 +13,7 @@ draft sent later. Nothing of the message is stored or logged: ids, the mailbox a
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import secrets
@@ -231,8 +232,11 @@ async def send(
     compose = parse_request(body)
     mailbox = await own_mailbox(ctx, viewer)
     gmail = ctx.gmail.mailbox(mailbox.key)
-    alias = _pick_alias(await aliases(ctx, gmail), compose.sender, mailbox.email)
-    original = await _answered(ctx, viewer, mailbox, compose)
+    # The aliases and the answered thread are independent reads: one round trip, not two.
+    found, original = await asyncio.gather(
+        aliases(ctx, gmail), _answered(ctx, viewer, mailbox, compose)
+    )
+    alias = _pick_alias(found, compose.sender, mailbox.email)
     threading = None
     if original is not None:
         threading = _reply_fill(compose, original, {mailbox.email.lower(), alias.email})

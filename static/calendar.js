@@ -16,8 +16,8 @@
 
   function slot() { return panel.querySelector(".calendar-slot"); }
 
-  function summary(doc) {
-    var line = doc.querySelector(".meeting-summary");
+  function summary(root) {
+    var line = root.querySelector(".meeting-summary");
     var heading = document.querySelector("main h1, h1");
     if (!line || !heading) { return; }
     var old = document.getElementById("record-meetings");
@@ -44,7 +44,7 @@
         }
         var doc = new DOMParser().parseFromString(pair[1], "text/html");
         target.replaceChildren.apply(target, Array.prototype.slice.call(doc.body.childNodes));
-        summary(doc);
+        summary(target);  // the fragment's nodes now live in the page, not in `doc`
       })
       .finally(function () { panel.removeAttribute("aria-busy"); });
   }

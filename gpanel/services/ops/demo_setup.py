@@ -20,6 +20,7 @@ from gpanel.services.accounts import mailboxes
 from gpanel.services.accounts.google_oauth import GoogleOAuth, relax_oauthlib
 from gpanel.services.accounts.sessions import CurrentUser
 from gpanel.services.accounts.vault import TokenVault
+from gpanel.services.calendar.demo import add_calendar_through_emulator
 from gpanel.services.sharing import rules as sharing
 from gpanel.services.sharing.policy import Audience, Detail, Sharing
 from gpanel.settings import Settings
@@ -81,6 +82,10 @@ async def connect_demo_mailboxes(
             # refresh tokens stored before: connect again (the same row and mailbox id), or
             # every mailbox of a restarted demo would need reconnecting.
             await connect_through_emulator(engine, settings, emulator_url, user)
+        if await mailboxes.for_user(engine, user.id) is not None:
+            # The demo's meetings show on records: every connected rep adds their calendar
+            # too, through the same incremental consent (again after a restart, as above).
+            await add_calendar_through_emulator(engine, settings, emulator_url, user)
         choice = DEMO_SHARING[rep.key]
         if choice.audience is Audience.SELECTED:
             choice = Sharing(

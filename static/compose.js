@@ -34,6 +34,27 @@
     return { status: response.status, data };
   }
 
+  async function postForm(body, files) {
+    // Attachments: a multipart/form-data body, the JSON as the "message" part.
+    const data = new FormData();
+    data.append("message", JSON.stringify(body));
+    for (const file of files) data.append("file", file, file.name);
+    const headers = { "X-CSRF-Token": csrf, "Idempotency-Key": form.dataset.idempotencyKey };
+    const response = await fetch("/api/mail/send", { method: "POST", headers, body: data, credentials: "same-origin" });
+    let answer = {};
+    try { answer = await response.json(); } catch (e) { answer = {}; }
+    return { status: response.status, data: answer };
+  }
+
+  // Drag and drop onto the form adds the files to the picker.
+  form.addEventListener("dragover", (event) => event.preventDefault());
+  form.addEventListener("drop", (event) => {
+    event.preventDefault();
+    if (event.dataTransfer && event.dataTransfer.files.length) {
+      $("compose-files").files = event.dataTransfer.files;
+    }
+  });
+
   function currentMissing() {
     // Fields still written as {{...}} in what the user will send.
     const text = [$("compose-subject") ? $("compose-subject").value : "", $("compose-text").value].join("\n");
@@ -83,7 +104,17 @@
     }
     $("compose-send").disabled = true;
     $("compose-status").textContent = "Sending…";
-    const { status, data } = await post("/api/mail/send", body, { "Idempotency-Key": form.dataset.idempotencyKey });
+    const files = $("compose-files").files;
+    const total = Array.from(files).reduce((n, f) => n + f.size, 0);
+    if (total > 35 * 1024 * 1024) {
+      $("compose-send").disabled = false;
+      $("compose-status").textContent = "";
+      showErrors([{ field: "attachments", message: "Gmail takes at most 35 MB in all; remove or shrink files." }]);
+      return;
+    }
+    const { status, data } = files.length
+      ? await postForm(body, files)
+      : await post("/api/mail/send", body, { "Idempotency-Key": form.dataset.idempotencyKey });
     $("compose-send").disabled = false;
     if (status === 200 || status === 201) {
       $("compose-status").textContent = data.draft_id

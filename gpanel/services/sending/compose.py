@@ -57,6 +57,22 @@ class RecordRef:
     id: int
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file to attach: its name, its media type and its bytes (held in memory only)."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+def check_attachment(item: Attachment, fld: str, errors: list[dict[str, str]]) -> None:
+    if _has_break(item.filename) or _has_break(item.content_type) or not item.filename.strip():
+        errors.append({"field": fld, "message": "needs a file name without line breaks"})
+    if not re.fullmatch(r"[A-Za-z0-9.+-]+/[A-Za-z0-9.+-]+", item.content_type):
+        errors.append({"field": fld, "message": "has no valid media type"})
+
+
 @dataclass
 class Compose:
     """A validated send request (addresses as `(name, email)`)."""
@@ -73,6 +89,7 @@ class Compose:
     template_id: int | None = None
     send_at: dt.datetime | None = None
     errors: list[dict[str, str]] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
 
     @property
     def recipients(self) -> list[tuple[str, str]]:
@@ -237,6 +254,8 @@ def final_checks(compose: Compose) -> None:
         )
     if _has_break(compose.subject):
         errors.append({"field": "subject", "message": "must not contain a line break"})
+    for i, item in enumerate(compose.attachments):
+        check_attachment(item, f"attachments[{i}]", errors)
     for key in ("subject", "text", "html"):
         if "{{" in getattr(compose, key):
             errors.append({"field": key, "message": "still holds a merge field ({{...}})"})
@@ -301,6 +320,9 @@ def build_message(
     msg.set_content(text or "")
     if html:
         msg.add_alternative(html, subtype="html")
+    for item in compose.attachments:
+        main, _, sub = item.content_type.partition("/")
+        msg.add_attachment(item.data, maintype=main, subtype=sub, filename=item.filename)
     return msg.as_bytes()
 
 

@@ -32,6 +32,7 @@ from gpanel.services.context import AppContext
 from gpanel.services.records.access import Forbidden
 from gpanel.services.sending import keys, later, merge
 from gpanel.services.sending.compose import (
+    Attachment,
     Compose,
     Invalid,
     Threading,
@@ -219,10 +220,30 @@ def _reply_fill(compose: Compose, original: MessageView, own: set[str]) -> Threa
     return Threading(h.message_id, tuple(r for r in refs if r))
 
 
+async def _forwarded_files(gmail: MailboxClient, original: MessageView) -> list[Attachment]:
+    """A forward carries the original's attachments and inline images (read live, kept in
+    memory for this send only)."""
+    out = []
+    for part in original.attachments:
+        data = part.data
+        if data is None and part.attachment_id:
+            data = await gmail.get_attachment(original.id, part.attachment_id)
+        if data is not None:
+            out.append(
+                Attachment(part.filename, part.mime_type or "application/octet-stream", data)
+            )
+    return out
+
+
 async def send(
-    ctx: AppContext, viewer: CurrentUser, body: dict[str, Any], idempotency_key: str | None
+    ctx: AppContext,
+    viewer: CurrentUser,
+    body: dict[str, Any],
+    idempotency_key: str | None,
+    attachments: list[Attachment] | None = None,
 ) -> Result:
-    """Send (or schedule) the request of `body`; Invalid, Refused or GmailError otherwise."""
+    """Send (or schedule) the request of `body` with `attachments`; Invalid, Refused or
+    GmailError otherwise."""
     if idempotency_key is not None:
         if not idempotency_key.strip() or len(idempotency_key) > keys.MAX_KEY:
             raise Refused(400, "Idempotency-Key must be 1 to 200 characters.")
@@ -230,6 +251,7 @@ async def send(
         if first is not None:
             return await _replay(ctx, first)
     compose = parse_request(body)
+    compose.attachments = list(attachments or [])
     mailbox = await own_mailbox(ctx, viewer)
     gmail = ctx.gmail.mailbox(mailbox.key)
     # The aliases and the answered thread are independent reads: one round trip, not two.
@@ -240,6 +262,8 @@ async def send(
     threading = None
     if original is not None:
         threading = _reply_fill(compose, original, {mailbox.email.lower(), alias.email})
+        if compose.reply_to is not None and compose.reply_to.mode == "forward":
+            compose.attachments += await _forwarded_files(gmail, original)
     await _apply_template(ctx, viewer, compose, alias)
     final_checks(compose)
     rfc_id = new_message_id(alias.email, secrets.token_hex(12))

@@ -4,7 +4,8 @@ Session (with CSRF, checked by the guard middleware) or an API token with the `m
 scope (web/guard/scopes.py). Bad input answers 422 `{"errors": [{"field", "message"}]}`, with
 `"missing": [...]` when merge fields have no value. `POST /api/mail/send` reads the
 `Idempotency-Key` header: a repeat returns the first answer (200 instead of 201) and sends
-nothing. Nothing of a message is logged here.
+nothing. Attachments come as `multipart/form-data` file parts beside a `message` JSON part,
+held in memory for the send only. Nothing of a message is logged here.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -19,8 +21,11 @@ from gpanel.crm.errors import RecordNotFound
 from gpanel.gmail import GmailError
 from gpanel.services.records.access import Forbidden
 from gpanel.services.sending import later, merge, send, templates
-from gpanel.services.sending.compose import Invalid
+from gpanel.services.sending.compose import Attachment, Invalid
 from gpanel.web.guard.viewer import ctx_of, require_user
+
+# Gmail's 35 MB cap on the message, plus room for the base64 of the form parts' framing.
+MAX_REQUEST_BYTES = 36_700_160
 
 
 def _errors(status: int, errors: list[dict[str, str]], **extra: Any) -> JSONResponse:
@@ -62,14 +67,46 @@ async def aliases(request: Request) -> Response:
     return JSONResponse([a.as_json() for a in found])
 
 
+async def _multipart(request: Request) -> tuple[dict[str, Any], list[Attachment]] | JSONResponse:
+    """A `message` JSON part and file parts (attachments), read into memory for this send."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_REQUEST_BYTES:
+        return _errors(413, [{"field": "attachments", "message": "larger than Gmail's 35 MB"}])
+    async with request.form(max_files=100, max_fields=10) as form:
+        message = form.get("message")
+        if not isinstance(message, str):
+            return _errors(422, [{"field": "message", "message": "a JSON part is required"}])
+        try:
+            body = json.loads(message)
+        except ValueError:
+            return _errors(400, [{"field": "message", "message": "the part is not JSON"}])
+        if not isinstance(body, dict):
+            return _errors(400, [{"field": "message", "message": "must be a JSON object"}])
+        files = []
+        for name, value in form.multi_items():
+            if name != "message" and isinstance(value, UploadFile):
+                data = await value.read()
+                media = (value.content_type or "application/octet-stream").split(";")[0]
+                files.append(Attachment(value.filename or "attachment", media.strip(), data))
+    return body, files
+
+
 async def send_mail(request: Request) -> Response:
     viewer = require_user(request)
-    body = await _json(request)
-    if isinstance(body, JSONResponse):
-        return body
+    files: list[Attachment] = []
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        parsed = await _multipart(request)
+        if isinstance(parsed, JSONResponse):
+            return parsed
+        body, files = parsed
+    else:
+        read = await _json(request)
+        if isinstance(read, JSONResponse):
+            return read
+        body = read
     key = request.headers.get("idempotency-key")
     try:
-        result = await send.send(ctx_of(request), viewer, body, key)
+        result = await send.send(ctx_of(request), viewer, body, key, files)
     except send.Refused as exc:
         return _refused(exc)
     except Invalid as exc:

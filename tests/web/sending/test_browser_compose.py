@@ -3,9 +3,10 @@
 From a contact, Ben opens the compose page (To prefilled with the contact's address), adds a
 seeded colleague in Cc, picks a template, sees the missing merge field named before sending,
 fills it, sends: the message is in Carla's emulator mailbox with the rendered subject. Then in
-a thread of his, Ben clicks Reply all and sends: the reply is in Carla's mailbox in the same
-thread as the original, with In-Reply-To and References of the message answered. No console
-error and no inline script (the CSP would report it as a console error).
+a thread of his, Ben clicks Reply all, attaches a PDF and sends: the reply is in Carla's
+mailbox in the same thread as the original, with In-Reply-To and References of the message
+answered and the PDF attached. No console error and no inline script (the CSP would report it
+as a console error).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from gpanel.store.migrate import upgrade
 from tests.support.needs import CHROMIUM
 from tests.support.stack import run_stack
 from tests.web.sending.kit import messages, parsed, post
-from tests.web.thread_support import BEN, CARLA, PAT, World, build_world, mail
+from tests.web.thread_support import BEN, CARLA, PAT, PDF, World, build_world, mail
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 pytestmark = [pytest.mark.browser]
@@ -84,6 +85,10 @@ def test_compose_with_a_template_then_reply_all(world: World) -> None:
             page.click('[data-reply="reply_all"]')
             page.wait_for_url("**mode=reply_all**")
             page.fill("#compose-text", "Thanks, both of you.")
+            page.set_input_files(
+                "#compose-files",
+                files=[{"name": "quote.pdf", "mimeType": "application/pdf", "buffer": PDF}],
+            )
             page.click("#compose-send")
             page.locator("#compose-status", has_text="Sent.").wait_for(timeout=15_000)
         finally:
@@ -99,5 +104,7 @@ def test_compose_with_a_template_then_reply_all(world: World) -> None:
     head = parsed(reply.raw)
     assert head["In-Reply-To"] == rfc_id and rfc_id in head["References"]
     assert PAT in head["To"] and CARLA in head["Cc"]
+    (part,) = list(head.iter_attachments())
+    assert (part.get_filename(), part.get_payload(decode=True)) == ("quote.pdf", PDF)
     original_here = next(m for m in box.messages.values() if parsed(m.raw)["Subject"] == "Pricing")
     assert reply.thread_id == original_here.thread_id  # the same thread in Carla's mailbox

@@ -126,7 +126,38 @@
     }
   });
 
+  // "1 new email": while the page is open, /records/.../news (server-sent events) counts the
+  // mail MailMagnet found since the stream began; the button reloads the panel and starts a
+  // fresh count. The banner's text is built here from a number only.
+  var news = null;
+  var banner = null;
+  function watch() {
+    if (!window.EventSource || panel.getAttribute("data-embed") === "1") { return; }
+    if (news) { news.close(); }
+    news = new EventSource(base.replace(/\/panel$/, "/news"));
+    news.addEventListener("news", function (event) {
+      var n = 0;
+      try { n = Number(JSON.parse(event.data).count) || 0; } catch (e) { return; }
+      if (!banner) {
+        banner = document.createElement("button");
+        banner.type = "button";
+        banner.className = "panel-news";
+        banner.setAttribute("aria-live", "polite");
+        banner.addEventListener("click", function () {
+          banner.hidden = true;
+          load("").then(watch);
+        });
+        var heading = panel.querySelector("h2");
+        panel.insertBefore(banner, heading ? heading.nextSibling : panel.firstChild);
+      }
+      banner.textContent = n + " new email" + (n === 1 ? "" : "s") + " — show";
+      banner.hidden = n === 0;
+    });
+  }
+
   if (panel.getAttribute("data-loaded") !== "1") {
-    load("");
+    load("").then(watch);
+  } else {
+    watch();
   }
 }());

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 
 class MagnetHub:
@@ -32,6 +32,24 @@ class MagnetHub:
                 waiting.discard(event)
                 if not waiting:
                     del self._waiting[mailbox_id]
+
+    @contextlib.contextmanager
+    def subscribe_many(self, mailbox_ids: Iterable[int]) -> Iterator[asyncio.Event]:
+        """One event set whenever any of the mailboxes changes (an open record page watches
+        every mailbox it shows)."""
+        event = asyncio.Event()
+        ids = set(mailbox_ids)
+        for mailbox_id in ids:
+            self._waiting.setdefault(mailbox_id, set()).add(event)
+        try:
+            yield event
+        finally:
+            for mailbox_id in ids:
+                waiting = self._waiting.get(mailbox_id)
+                if waiting is not None:
+                    waiting.discard(event)
+                    if not waiting:
+                        del self._waiting[mailbox_id]
 
     def publish(self, mailbox_id: int) -> None:
         for event in self._waiting.get(mailbox_id, ()):

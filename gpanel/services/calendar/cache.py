@@ -11,6 +11,7 @@ written anywhere: event titles, descriptions and attendees never leave memory.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import time
 from collections import OrderedDict
@@ -35,6 +36,8 @@ class CalendarCache:
     max_age_seconds: float = 600.0
     max_entries: int = 500
     _entries: OrderedDict[str, Entry] = field(default_factory=OrderedDict)
+    # One read per calendar however many viewers ask at once (the others wait for it).
+    _locks: dict[str, asyncio.Lock] = field(default_factory=dict)
     full_reads: int = 0
     sync_reads: int = 0
 
@@ -48,6 +51,13 @@ class CalendarCache:
         self, key: str, calls: CalendarCalls, window: tuple[dt.datetime, dt.datetime]
     ) -> list[dict[str, Any]]:
         """The calendar's events in `window`, from memory when fresh enough."""
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            return await self._events(key, calls, window)
+
+    async def _events(
+        self, key: str, calls: CalendarCalls, window: tuple[dt.datetime, dt.datetime]
+    ) -> list[dict[str, Any]]:
         now = time.monotonic()
         entry = self._entries.get(key)
         if entry is not None and (
@@ -61,7 +71,8 @@ class CalendarCache:
         self._entries[key] = entry
         self._entries.move_to_end(key)
         while len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
+            dropped, _ = self._entries.popitem(last=False)
+            self._locks.pop(dropped, None)
         return list(entry.events.values())
 
     async def _full(
@@ -82,7 +93,38 @@ class CalendarCache:
             return None
         self.sync_reads += 1
         for event in page.items:
-            entry.events[event["id"]] = event
+            merged = _merge(entry.events.get(event["id"]), event, entry.window)
+            if merged is None:
+                entry.events.pop(event["id"], None)
+            else:
+                entry.events[event["id"]] = merged
         entry.sync_token = page.next_sync_token or entry.sync_token
         entry.fetched_at = now
         return entry
+
+
+def _merge(
+    old: dict[str, Any] | None, change: dict[str, Any], window: tuple[dt.datetime, dt.datetime]
+) -> dict[str, Any] | None:
+    """The entry's event after one sync change, or None when it leaves the entry.
+
+    Google reports a deleted event as its id and `status: cancelled` alone: the event known
+    before stays, marked cancelled (one never seen is dropped). A changed event moved outside
+    the window leaves it, since a sync read has no window of its own.
+    """
+    if "start" not in change:
+        return {**old, "status": change.get("status", "cancelled")} if old else None
+    start = change["start"].get("dateTime") or change["start"].get("date", "")
+    end = (change.get("end") or change["start"]).get("dateTime") or (
+        change.get("end") or change["start"]
+    ).get("date", "")
+    begin, finish = _moment(start), _moment(end)
+    if finish <= window[0] or begin >= window[1]:
+        return None
+    return change
+
+
+def _moment(text: str) -> dt.datetime:
+    if len(text) == 10:
+        return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))

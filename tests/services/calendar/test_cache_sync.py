@@ -5,6 +5,7 @@ calendars read them concurrently (the slowest calendar's time, not the sum)."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import time
 from collections.abc import AsyncIterator
@@ -105,6 +106,19 @@ async def test_fresh_stale_and_expired_entries(world: World) -> None:
     cache._entries[key].sync_token = "CPbogus"  # a token Google no longer knows
     got = sorted(e["summary"] for e in await cache.events(key, calls, span))
     assert got == ["First", "Second"] and cache.full_reads == 2
+
+
+async def test_concurrent_viewers_share_one_read(world: World) -> None:
+    """Five views of one cold calendar at once: one events.list, the same events for all."""
+    carla = REPS[2].email
+    _seed(world.emu, carla, "Shared", 2)
+    key, cache = world.keys[carla], world.ctx.calendar
+    calls = calendar_calls(world.ctx.gmail, key)
+    span = window(dt.datetime.now(dt.UTC))
+    world.emu.control.delete("/_emulator/log")
+    got = await asyncio.gather(*(cache.events(key, calls, span) for _ in range(5)))
+    assert [[e["summary"] for e in g] for g in got] == [["Shared"]] * 5
+    assert len(_calls(world.emu)) == 1 and cache.full_reads == 1
 
 
 async def test_calendars_are_read_concurrently(world: World) -> None:

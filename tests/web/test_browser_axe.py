@@ -3,10 +3,10 @@ Chromium) with no serious or critical violation, and the thread list works from 
 
 A rep (Ben) signs in through the emulator's consent
 page; his Gmail is connected and holds a thread with Pat of Acme. axe runs on the home, contact,
-company, deal, record list, search, thread, mailbox, sharing, admin, label settings, label
-view, notifications, API tokens, disconnect confirmation, "why isn't my email here?" answer
-and (signed out) sign-in pages, and as Alice the admin page. The keyboard test tabs to a thread link in the record panel and
-presses Enter, and lands on the thread view.
+company, deal, record list, search, thread, mailbox, sharing, label settings, label view,
+notifications, API tokens, disconnect confirmation, "why isn't my email here?" answer and
+(signed out) sign-in pages, and as Alice on the admin page. The keyboard test tabs to a thread
+link in the record panel, presses Enter, and lands on the thread view.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from starlette.routing import BaseRoute, Route
 from gpanel.services.accounts import mailboxes
 from gpanel.services.magnet import notifications as notes
 from gpanel.services.ops import job_state
+from gpanel.services.sending import later as send_later
 from gpanel.services.sharing import rules as sharing
 from gpanel.services.sharing.policy import Feature
 from gpanel.web.guard.viewer import ctx_of, require_user
@@ -43,10 +44,13 @@ async def page(request: Request) -> Response:
     if box is not None:
         items = await notes.list_notifications(ctx, box)
         items = await notes.with_live_subjects(ctx, user, box, items)
+    # Sending: scheduled messages that did not go (services/sending/later.py) are told here.
+    unsent = await send_later.unsent(ctx.engine, user.id)
     return render(
         request,
         "notifications/index.html",
         {
+            "unsent": unsent,
             "mailbox": box,
             "state": state,
             "items": items,

@@ -88,6 +88,23 @@ async def list_for(engine: AsyncEngine, user_id: int) -> list[Scheduled]:
         return [_of(r) for r in (await conn.execute(query)).all()]
 
 
+async def unsent(engine: AsyncEngine, user_id: int, days: int = 7) -> list[Scheduled]:
+    """The user's scheduled messages that did not go (draft deleted, mailbox gone) lately:
+    what the notifications page tells the owner."""
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+    query = (
+        select(scheduled_sends)
+        .where(
+            scheduled_sends.c.user_id == user_id,
+            scheduled_sends.c.state.in_(("gone", "failed")),
+            scheduled_sends.c.send_at >= since,
+        )
+        .order_by(scheduled_sends.c.send_at.desc())
+    )
+    async with engine.connect() as conn:
+        return [_of(r) for r in (await conn.execute(query)).all()]
+
+
 async def cancel(engine: AsyncEngine, user_id: int, draft_id: str) -> bool:
     """Take back a waiting send of the user's; False when it already went (or is not theirs)."""
     async with engine.begin() as conn:

@@ -4,7 +4,8 @@ Pins down: a template with merge fields renders for a contact with every missing
 sending it with a missing value is 422 `{"missing": [...]}` and nothing is sent; a fallback
 fills a blank; only admins and managers share, a shared draft stays its owner's; send later
 waits as a Gmail draft and the `send_due` job sends its latest version (edited in Gmail
-meanwhile); a draft deleted in Gmail is not sent and the row says `gone`; undo send cancels in
+meanwhile); a draft deleted in Gmail is not sent, the row says `gone` and the
+notifications page tells the owner; undo send cancels in
 time; an API token needs the `mail:send` scope."""
 
 from __future__ import annotations
@@ -116,6 +117,9 @@ def test_send_later_sends_the_latest_draft_and_a_deleted_one_is_not_sent(world: 
     assert states == {first.json()["draft_id"]: "sent", second.json()["draft_id"]: "gone"}
     listed = world.ben.get("/api/mail/scheduled").json()
     assert {x["state"] for x in listed} == {"sent", "gone"}
+    # The owner is told on the notifications page (the sent one is not mentioned).
+    page = world.ben.get("/notifications")
+    assert "1 scheduled message did not go" in page.text and "draft deleted" in page.text
 
 
 def test_undo_send_takes_the_message_back(world: World) -> None:

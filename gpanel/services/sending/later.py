@@ -25,7 +25,8 @@ from gpanel.gmail import GmailError, NotFound
 from gpanel.gmail import sending as gsend
 from gpanel.services.accounts import mailboxes
 from gpanel.services.context import AppContext
-from gpanel.store.tables import scheduled_sends
+from gpanel.services.sharing.rules import gmail_withdrawn_for
+from gpanel.store.tables import scheduled_sends, users
 
 log = logging.getLogger("gpanel.sending")
 
@@ -130,9 +131,16 @@ async def _set(engine: AsyncEngine, row_id: int, expect: str, **values: Any) -> 
     return bool(result.rowcount)
 
 
+async def _withdrawn(ctx: AppContext, user_id: int) -> bool:
+    """The admin no longer allows this owner's Gmail: gpanel neither reads nor sends it."""
+    async with ctx.engine.connect() as conn:
+        role = await conn.scalar(select(users.c.role).where(users.c.id == user_id))
+    return bool(await gmail_withdrawn_for(ctx.engine, [(user_id, str(role or ""))]))
+
+
 async def _send_one(ctx: AppContext, row: Scheduled) -> str:
     mailbox = await mailboxes.get(ctx.engine, row.mailbox_id)
-    if mailbox is None or mailbox.status != "connected":
+    if mailbox is None or mailbox.status != "connected" or await _withdrawn(ctx, mailbox.user_id):
         await _set(ctx.engine, row.id, "sending", state="failed")
         return "failed"
     gmail = ctx.gmail.mailbox(mailbox.key)

@@ -44,6 +44,7 @@ from gpanel.services.sending.compose import (
     reply_subject,
 )
 from gpanel.services.sending.templates import TemplateRefused, get_template
+from gpanel.services.sharing.rules import gmail_withdrawn_for
 from gpanel.services.threads.gate import ThreadNotFound, authorize_thread, load_thread
 
 log = logging.getLogger("gpanel.sending")
@@ -100,6 +101,8 @@ async def own_mailbox(ctx: AppContext, viewer: CurrentUser) -> mailboxes.Mailbox
         raise Refused(409, "Connect your Gmail to send from gpanel.")
     if not mailbox.can_modify:
         raise Refused(403, "gpanel may only read your mailbox. Reconnect it to send mail.")
+    if await gmail_withdrawn_for(ctx.engine, [(viewer.id, viewer.role)]):
+        raise Refused(403, "Your admin no longer allows gpanel to use your Gmail.")
     return mailbox
 
 

@@ -2,14 +2,22 @@
 message reaches the recipient's mailbox with gpanel's Message-ID; header injection, bad
 addresses and more than 500 recipients are refused before Gmail; only verified aliases send
 (with their sanitised signature); a user without a connected mailbox, or replying into a
-colleague's mailbox, is refused; reply all joins the thread with the right headers."""
+colleague's mailbox, is refused; reply all joins the thread with the right headers; an admin
+withdrawing Gmail stops sending, scheduled sends included."""
 
 from __future__ import annotations
 
+import datetime as dt
+import time
+
 import pytest
 
+from gpanel.jobs.runner import run_global_job
+from gpanel.services.sharing import rules as sharing
+from gpanel.services.sharing.policy import Feature
+from gpanel.store.tables import scheduled_sends
 from tests.support.stack import Stack
-from tests.web.sending.kit import SALES, give_aliases, messages, parsed, post
+from tests.web.sending.kit import SALES, give_aliases, messages, parsed, post, with_ctx
 from tests.web.thread_support import BEN, CARLA, PAT, World, build_world, mail
 
 SEND = "/api/mail/send"
@@ -131,3 +139,22 @@ def test_reply_all_joins_the_thread_with_gmail_headers(world: World) -> None:
     carla_box = world.stack.emulator.state.mailbox(CARLA)
     (thread,) = carla_box.threads.values()
     assert len(thread) == 2  # the original and the reply, one thread
+
+
+def test_an_admin_withdrawing_gmail_stops_sending(world: World) -> None:
+    """Once the admin withdraws "may connect Gmail" from Ben, his send is 403 and nothing goes;
+    a message he scheduled before is not sent either (its row says failed)."""
+    soon = (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)).isoformat()
+    waiting = post(world, SEND, {"to": [CARLA], "subject": "Later", "text": "x", "send_at": soon})
+    assert waiting.status_code == 201, waiting.text
+    uid = world.user_ids[BEN]
+    with_ctx(
+        world.stack,
+        lambda ctx: sharing.set_feature(ctx.engine, "user", uid, Feature.CONNECT_GMAIL, False),
+    )
+    answer = post(world, SEND, {"to": [CARLA], "subject": "Hi", "text": "x"})
+    assert answer.status_code == 403, answer.text
+    time.sleep(1.2)
+    with_ctx(world.stack, lambda ctx: run_global_job(ctx, "send_due"))
+    assert messages(world.stack, BEN, "SENT") == [] and messages(world.stack, CARLA) == []
+    assert [r.state for r in world.stack.rows(scheduled_sends)] == ["failed"]

@@ -25,7 +25,12 @@ def test_the_tab_on_each_record_kind(stack: Stack) -> None:
     the header lines name the last and the next meeting."""
     world = build(stack, connect=["carla"])
     carla = EMAIL["carla"]
-    assert add_calendar(world, "carla").status_code == 200
+    status = 'id="calendar-status"'
+    before = seen(world.client("carla").get("/mailbox"))
+    assert status in before and 'Not added. <a href="/mailbox/calendar/connect">' in before
+    added = add_calendar(world, "carla")
+    assert added.status_code == 200 and added.url.path == "/mailbox"
+    assert "Added" in seen(added).split(status, 1)[1][:200]
     (box,) = [r for r in stack.rows(mailboxes) if r.email == carla]
     assert (
         CAL_READ in box.scopes.split()

@@ -7,8 +7,10 @@ in the inbox. `plan_changes` turns those facts into batchModify groups (same add
 sets, at most 1000 ids each) and the ids it takes out of the inbox, by the rules of
 docs/behaviour.md, "Category labels": the right label is added and the other two removed; a message
 that newly gets a category label leaves the inbox (a move between labels too, so it never returns
-there); other labels stay. The search helpers build `from:(a OR b) after:<epoch>` queries and find
-addresses that Gmail's substring-like `from:` matching could confuse with another contact's address.
+there); a message gpanel took out of the inbox (its id in `label_archived`) that loses every
+category label goes back to the inbox; other labels stay. The search helpers build
+`from:(a OR b) after:<epoch>` queries and find addresses that Gmail's substring-like `from:`
+matching could confuse with another contact's address.
 """
 
 from __future__ import annotations
@@ -75,6 +77,8 @@ class LabelChange:
 class Plan:
     changes: list[LabelChange] = field(default_factory=list)
     archive: list[str] = field(default_factory=list)
+    # Ids gpanel had archived that lose every category label: INBOX comes back.
+    restore: list[str] = field(default_factory=list)
     # (from, to) category pairs -> messages; None stands for "no category label".
     moves: Counter[tuple[Category | None, Category | None]] = field(default_factory=Counter)
     per_contact: Counter[int] = field(default_factory=Counter)
@@ -98,9 +102,14 @@ class Plan:
 
 
 def plan_changes(
-    facts: Mapping[str, Facts], label_ids: Mapping[Category, str], sample_size: int = 5
+    facts: Mapping[str, Facts],
+    label_ids: Mapping[Category, str],
+    sample_size: int = 5,
+    archived: Collection[str] = frozenset(),
 ) -> Plan:
-    """The batchModify calls that make every message match its facts' target."""
+    """The batchModify calls that make every message match its facts' target. `archived`:
+    the ids gpanel took out of the inbox, which get INBOX back when no category label is
+    left on them (mail the user archived themselves is never put back)."""
     groups: dict[tuple[tuple[str, ...], tuple[str, ...]], list[str]] = {}
     plan = Plan()
     for message_id in sorted(facts):
@@ -112,6 +121,9 @@ def plan_changes(
             if f.in_inbox:
                 remove.append(INBOX)
                 plan.archive.append(message_id)
+        elif f.target is None and f.holds and not f.in_inbox and message_id in archived:
+            add.append(INBOX)
+            plan.restore.append(message_id)
         if not add and not remove:
             continue
         groups.setdefault((tuple(add), tuple(remove)), []).append(message_id)

@@ -157,11 +157,14 @@ async def contact_facts(
 async def apply_plan(
     ctx: AppContext, mb: MailboxClient, mailbox_id: int, plan: Plan, when: dt.datetime
 ) -> None:
-    """Record the ids leaving the inbox, then send the batchModify calls (disjoint id sets)."""
+    """Record the ids leaving the inbox, then send the batchModify calls (disjoint id sets),
+    then forget the ids put back in the inbox (after: a crash in between leaves them listed,
+    and the next run or undo only puts INBOX on them again)."""
     await labels_state.record_archived(ctx.engine, mailbox_id, plan.archive, when)
     await asyncio.gather(
         *(mb.batch_modify(c.ids, add=c.add, remove=c.remove) for c in plan.changes)
     )
+    await labels_state.forget_restored(ctx.engine, mailbox_id, plan.restore)
 
 
 def _moves(plan: Plan) -> dict[str, int]:
@@ -281,7 +284,8 @@ async def _run(
         else:
             label_ids = dict(job.label_ids)
         report.kind = "incremental"
-    plan = plan_changes(facts, label_ids) if facts else Plan()
+    archived = await labels_state.archived_among(ctx.engine, job.mailbox_id, facts)
+    plan = plan_changes(facts, label_ids, archived=archived) if facts else Plan()
     await apply_plan(ctx, mb, job.mailbox_id, plan, started)
     report.modified, report.archived = plan.messages, len(plan.archive)
     report.modify_calls, report.moves = plan.modify_calls, _moves(plan)

@@ -226,3 +226,35 @@ async def archived_count(engine: AsyncEngine, mailbox_id: int) -> int:
 
 async def forget_archived(conn: AsyncConnection, mailbox_id: int) -> None:
     await conn.execute(delete(label_archived).where(label_archived.c.mailbox_id == mailbox_id))
+
+
+async def archived_among(engine: AsyncEngine, mailbox_id: int, ids: Iterable[str]) -> set[str]:
+    """Which of these message ids gpanel took out of the inbox (read in chunks of 500)."""
+    wanted = sorted(set(ids))
+    found: set[str] = set()
+    async with engine.connect() as conn:
+        for n in range(0, len(wanted), 500):
+            found.update(
+                await conn.scalars(
+                    select(label_archived.c.message_id).where(
+                        label_archived.c.mailbox_id == mailbox_id,
+                        label_archived.c.message_id.in_(wanted[n : n + 500]),
+                    )
+                )
+            )
+    return found
+
+
+async def forget_restored(engine: AsyncEngine, mailbox_id: int, ids: Iterable[str]) -> None:
+    """Forget ids a run put back in the inbox: undo has nothing left to return for them."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return
+    async with engine.begin() as conn:
+        for n in range(0, len(wanted), 500):
+            await conn.execute(
+                delete(label_archived).where(
+                    label_archived.c.mailbox_id == mailbox_id,
+                    label_archived.c.message_id.in_(wanted[n : n + 500]),
+                )
+            )

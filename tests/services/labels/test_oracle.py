@@ -94,7 +94,9 @@ def check(world: World, model: Model, now: dt.datetime) -> None:
         if target is not None:
             model.ever_labelled.add(m.id)
         expected = m.original - {"INBOX"} - set(ours.values())
-        if "INBOX" in m.original and m.id not in model.ever_labelled:
+        # Labelled mail leaves the inbox; mail gpanel took out that loses every category
+        # label goes back (mail that was never in the inbox stays out).
+        if "INBOX" in m.original and target is None:
             expected.add("INBOX")
         if target is not None:
             expected.add(ours[target])
@@ -181,9 +183,11 @@ async def build(world: World, rng: random.Random) -> Model:
 
 
 async def test_labels_follow_the_crm_across_runs(db_url: str, emulator: RunningEmulator) -> None:
-    """First run labels everything; CRM edits and new mail move only what they should (mail
-    never returns to the inbox); a run with no change makes exactly one Gmail call; a deleted
-    deal and a new month in the org's time zone are both caught by a full pass."""
+    """First run labels everything; CRM edits and new mail move only what they should (a
+    move between labels keeps mail out of the inbox; mail gpanel archived that loses every
+    category label goes back to the inbox and off the undo list); a run with no change makes
+    exactly one Gmail call; a deleted deal and a new month in the org's time zone are both
+    caught by a full pass."""
     rng = random.Random(20260331)
     # This test follows the incremental path across runs: keep a week's worth of history, as
     # Google does, rather than the tests' small default (expiry has its own tests).
@@ -295,3 +299,20 @@ async def test_labels_follow_the_crm_across_runs(db_url: str, emulator: RunningE
         assert fifth.modified > 0
         check(world, model, APRIL)
         assert (await load_job(world.ctx.engine, world.mailbox_id)).org_month == "2026-04"
+
+        # Some labelled mail lost every label along the way and went back to the inbox; the
+        # undo list holds exactly the mail that is labelled and was in the inbox.
+        def target(m: GMessage) -> str | None:
+            owner = model.owner(m.address)
+            return model.category(owner, APRIL) if owner is not None and m.in_window else None
+
+        back = [
+            m
+            for m in model.messages
+            if "INBOX" in m.original and m.id in model.ever_labelled and target(m) is None
+        ]
+        assert back, "no labelled mail lost its labels: the restore path was not exercised"
+        async with world.ctx.engine.connect() as conn:
+            rows = set((await conn.execute(select(label_archived.c.message_id))).scalars())
+        held = {m.id for m in model.messages if "INBOX" in m.original and target(m) is not None}
+        assert rows == held

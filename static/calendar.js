@@ -1,6 +1,7 @@
 // The calendar tab: loads the meetings fragment into a record page's #calendar-panel, switches
-// between upcoming and past in place, sends the browser's time zone, and copies the "last
-// meeting / next meeting" line under the record's heading. The HTML comes from gpanel's own
+// between upcoming and past (and, on a deal, with or without its company) in place, sends the
+// browser's time zone, and copies the "last meeting / next meeting" line under the record's
+// heading. The HTML comes from gpanel's own
 // templates (already escaped); nothing here builds markup from data. Without JavaScript the
 // tab's own page works.
 (function () {
@@ -27,8 +28,9 @@
     heading.insertAdjacentElement("afterend", copy);
   }
 
-  function load(when) {
+  function load(when, company) {
     var url = base + "?fragment=1&when=" + encodeURIComponent(when) + "&tz=" + encodeURIComponent(zone);
+    if (company) { url += "&company=1"; }
     panel.setAttribute("aria-busy", "true");
     return fetch(url, { credentials: "same-origin" })
       .then(function (resp) { return resp.text().then(function (t) { return [resp, t]; }); })
@@ -53,8 +55,8 @@
     var link = event.target.closest ? event.target.closest("a.calendar-switch") : null;
     if (!link) { return; }
     event.preventDefault();
-    load(link.getAttribute("data-when"));
+    load(link.getAttribute("data-when"), link.getAttribute("data-company") === "1");
   });
 
-  load("upcoming");
+  load("upcoming", false);
 })();

@@ -3,6 +3,7 @@
 `view.record_threads` builds the panel; `inputs` reads what it needs from gpanel's database,
 `fetch` reads one mailbox's share from Gmail through `content_cache` (mail in process memory,
 bounded, validated by historyId), and `rules` decides per thread what shows and which rule hid
-the rest. `unlinks` stores what users say about threads (unlink, private, block), ids only;
+the rest; `gate` is the one gate every path that shows mail passes (may this thread be shown,
+at what detail). `unlinks` stores what users say about threads (unlink, private, block), ids only;
 `why` answers "Why isn't my email here?" with the same rules.
 """

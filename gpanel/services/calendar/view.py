@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from gpanel.crm.addresses import record_addresses
 from gpanel.crm.models import RecordType
@@ -81,12 +82,20 @@ class CalendarView:
     not_added: list[str] = field(default_factory=list)
 
 
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
 def viewer_zone(name: str | None, default: str) -> ZoneInfo:
-    for candidate in (name, default, "UTC"):
-        if candidate:
+    """The asked zone if it is a known IANA name, else the default, else UTC. Only names from
+    the zone list reach ZoneInfo: it reads files by name, and a directory name ("Europe") or an
+    over-long one raises an OSError rather than ZoneInfoNotFoundError."""
+    for candidate in (name, default):
+        if candidate and candidate in _zones():
             try:
                 return ZoneInfo(candidate)
-            except (ZoneInfoNotFoundError, ValueError):
+            except (ZoneInfoNotFoundError, ValueError, OSError):
                 continue
     return ZoneInfo("UTC")
 

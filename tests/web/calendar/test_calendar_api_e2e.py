@@ -1,7 +1,8 @@
 """The events endpoint in the JSON API (real HTTP, both engines): an API token needs mail:read
 (a CRM-only token is refused before any handler runs, with the scope named), a mail:read
 token gets the tab's rows; the OpenAPI document lists the operation with its query
-parameters and scope; a bad `when` is a 400."""
+parameters and scope; a bad `when` is a 400; a `tz` that is no zone name falls back to the
+organisation's zone."""
 
 from __future__ import annotations
 
@@ -30,6 +31,9 @@ def test_events_need_mail_read_and_are_documented(stack: Stack) -> None:
         assert [e["title"] for e in allowed.json()["events"]] == ["API meeting"]
         bad = api.get(path, params={"when": "later"}, headers={"Authorization": f"Bearer {mail}"})
         assert bad.status_code == 400
+        for zone in ("Europe", "x" * 300, "../../etc/passwd"):  # not zone names: the org's zone
+            odd = api.get(path, params={"tz": zone}, headers={"Authorization": f"Bearer {mail}"})
+            assert odd.status_code == 200 and odd.json()["time_zone"] == stack.settings.org_timezone
         doc = api.get("/api/openapi.json").json()
     operation = doc["paths"]["/api/records/{type}/{id}/events"]["get"]
     assert {p["name"] for p in operation["parameters"] if p["in"] == "query"} == {

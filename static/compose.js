@@ -55,6 +55,11 @@
     }
   });
 
+  function htmlToText(html) {
+    const doc = new DOMParser().parseFromString(html.replace(/<br\s*\/?>/gi, "\n").replace(/<\/p>/gi, "\n"), "text/html");
+    return (doc.body.textContent || "").trim();
+  }
+
   function currentMissing() {
     // Fields still written as {{...}} in what the user will send.
     const text = [$("compose-subject") ? $("compose-subject").value : "", $("compose-text").value].join("\n");
@@ -73,7 +78,8 @@
       const { status, data } = await post("/api/mail/render", { template_id: templateId, record });
       if (status !== 200) { showErrors(data.errors); return; }
       if ($("compose-subject")) $("compose-subject").value = data.subject;
-      $("compose-text").value = data.text;
+      // A template written only as HTML still fills the plain-text editor.
+      $("compose-text").value = data.text || htmlToText(data.html || "");
       showMissing(data.missing);
     });
   }

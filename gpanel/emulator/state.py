@@ -13,6 +13,7 @@ methods here; nothing in this module speaks HTTP.
 
 from __future__ import annotations
 
+import email.utils
 import itertools
 import threading
 import time
@@ -171,7 +172,7 @@ class Mailbox:
 
     def send_raw(self, raw: bytes, thread_id: str | None = None) -> Message:
         """What messages.send does: label SENT here, deliver to recipient mailboxes here too."""
-        raw = add_missing_headers(raw, self.owner, self.name)
+        raw = self._sendable_from(add_missing_headers(raw, self.owner, self.name))
         summary = summarize(raw)
         recipients = summary.recipient_addresses()
         if not recipients:
@@ -185,6 +186,18 @@ class Mailbox:
             if other is not None:
                 other.insert_raw(delivered, ("INBOX", "UNREAD"), sent.internal_date_ms)
         return sent
+
+    def _sendable_from(self, raw: bytes) -> bytes:
+        """Gmail sends as the primary address unless From is a verified send-as alias; any
+        other From is replaced by the primary address, as Gmail does."""
+        _, address = email.utils.parseaddr(summarize(raw).sender)
+        allowed = {self.owner.lower()} | {k for k, a in self.aliases.items() if a.verified}
+        if address.lower() in allowed:
+            return raw
+        primary = email.utils.formataddr((self.name, self.owner)).encode("utf-8")
+        stripped = strip_header(raw, "From")
+        newline = b"\r\n" if b"\r\n" in stripped[:2000] else b"\n"
+        return b"From: " + primary + newline + stripped
 
     def _thread_for(self, summary: Summary, thread_id: str | None) -> str | None:
         """The thread a new message joins, by Gmail's rules, or None for a new thread."""

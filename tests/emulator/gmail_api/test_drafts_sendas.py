@@ -147,3 +147,30 @@ def test_send_as_lists_primary_and_aliases(emulator: RunningEmulator) -> None:
         assert one["signature"] == "<b>S</b>" and one["displayName"] == "Sales"
         assert gmail.get("/settings/sendAs/nobody@acme.example").status_code == 404
     assert {"gmail.users.settings.sendAs.list", "gmail.users.settings.sendAs.get"} <= CHECKED
+
+
+def test_send_from_an_unverified_address_goes_as_the_primary(emulator: RunningEmulator) -> None:
+    """Gmail replaces a From that is not a verified send-as alias by the primary address; a
+    verified alias is kept."""
+    emulator.control.post(
+        "/_emulator/users",
+        json={
+            "email": ANN,
+            "name": "Ann Acme",
+            "aliases": [
+                {"email": "sales@acme.example", "name": "Sales"},
+                {"email": "old@acme.example", "verified": False},
+            ],
+        },
+    ).raise_for_status()
+    emulator.add_user(BOB, "Bob")
+    with client_for(emulator, emulator.token(ANN)) as gmail:
+        for sender, expected in (
+            ("Sales <sales@acme.example>", "sales@acme.example"),
+            ("Old <old@acme.example>", ANN),
+            ("Someone <someone@else.example>", ANN),
+        ):
+            raw = make_mail(subject=sender, sender=sender, to=BOB)
+            sent = gmail.post("/messages/send", json={"raw": _b64(raw)}).json()
+            message = emulator.state.mailbox(ANN).get(sent["id"])
+            assert expected in message.summary.sender, (sender, message.summary.sender)

@@ -36,7 +36,11 @@ async def _renew_watch(ctx: AppContext, mailbox_id: int) -> object:
 
 async def _purge(ctx: AppContext) -> object:
     # "Who looked at my mail" keeps its rows exactly as long as MailMagnet keeps its hits.
-    return {"hits": await magnet.purge_hits(ctx), "opens": await opened_by.purge_opens(ctx)}
+    return {
+        "hits": await magnet.purge_hits(ctx),
+        "opens": await opened_by.purge_opens(ctx),
+        "sends": await send_later.purge(ctx),  # old idempotency keys, finished sends
+    }
 
 
 MAILBOX_JOBS: dict[str, MailboxJob] = {

@@ -18,7 +18,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gpanel.gmail import GmailError, NotFound
@@ -26,7 +26,7 @@ from gpanel.gmail import sending as gsend
 from gpanel.services.accounts import mailboxes
 from gpanel.services.context import AppContext
 from gpanel.services.sharing.rules import gmail_withdrawn_for
-from gpanel.store.tables import scheduled_sends, users
+from gpanel.store.tables import scheduled_sends, send_keys, users
 
 log = logging.getLogger("gpanel.sending")
 
@@ -181,6 +181,25 @@ async def _recover_stale(ctx: AppContext, now: dt.datetime) -> None:
         except GmailError:
             continue
         await _set(ctx.engine, row.id, "sending", state="waiting")
+
+
+KEEP_KEYS = dt.timedelta(days=7)  # a client retrying later than this is a new send
+KEEP_DONE = dt.timedelta(days=30)  # finished scheduled sends, for the owner's list
+
+
+async def purge(ctx: AppContext) -> int:
+    """Forget idempotency keys past a week and finished scheduled sends past a month (the
+    hourly purge job); waiting sends are kept whatever their age."""
+    now = dt.datetime.now(dt.UTC)
+    async with ctx.engine.begin() as conn:
+        keys = await conn.execute(delete(send_keys).where(send_keys.c.created_at < now - KEEP_KEYS))
+        done = await conn.execute(
+            delete(scheduled_sends).where(
+                scheduled_sends.c.state.in_(("sent", "gone", "failed", "cancelled")),
+                scheduled_sends.c.send_at < now - KEEP_DONE,
+            )
+        )
+    return int(keys.rowcount or 0) + int(done.rowcount or 0)
 
 
 async def send_due(ctx: AppContext) -> dict[str, int]:

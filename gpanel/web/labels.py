@@ -35,6 +35,7 @@ from gpanel.web.templating import render
 
 VIEW_RETRY = RetryPolicy(max_tries=3, base=0.25, cap=2.0, deadline=8.0, max_retry_after=3.0)
 THREADS_PER_PAGE = 15
+PREVIEW_FIRST = "Look at the preview first: it shows what would move, then turn labels on there."
 _KEYS = {c.value: c for c in ORDER}
 
 
@@ -76,6 +77,10 @@ async def page(request: Request, **extra: Any) -> Response:
 
 async def enable(request: Request) -> Response:
     ctx, user = ctx_of(request), require_user(request)
+    form = await request.form()
+    if _first_time(await labels.availability(ctx, user)) and form.get("previewed") != "1":
+        # The first time, the button is on the preview page only: see what moves, then agree.
+        return await page(request, error=PREVIEW_FIRST, status_code=400)
     try:
         job = await labels.enable(ctx, user)
     except labels.LabelsRefused as exc:
@@ -109,15 +114,61 @@ async def undo(request: Request) -> Response:
     return await page(request, undone=done)
 
 
+SAMPLE_HEADERS = ["From", "To", "Cc", "Bcc", "Subject", "Date", "Message-ID"]
+
+
+async def _examples(
+    request: Request, mb: MailboxClient, box: Mailbox, ids: list[str]
+) -> dict[str, dict[str, str]]:
+    """Subject, sender and date of each sample message, read live now (never kept), for the
+    threads the panel's gate shows the viewer; a sample it hides (a private thread, a blocked
+    sender) or one deleted since is left out."""
+    if not ids:
+        return {}
+    got = await mb.batch_get_messages(ids, format="metadata", metadata_headers=SAMPLE_HEADERS)
+    messages = {i: m for i, m in got.items() if isinstance(m, dict)}
+    thread_ids = sorted({str(m.get("threadId", "")) for m in messages.values()} - {""})
+    threads = await mb.batch_get_threads(
+        thread_ids, format="metadata", metadata_headers=SAMPLE_HEADERS
+    )
+    gate = await open_mailbox(ctx_of(request), require_user(request), box.id)
+    shown = {
+        t_id
+        for t_id, t in threads.items()
+        if isinstance(t, dict) and gate.judge(thread_meta(box.id, t)).shown
+    }
+    return {
+        i: {
+            "subject": header(m, "Subject") or "(no subject)",
+            "sender": header(m, "From"),
+            "date": header(m, "Date"),
+        }
+        for i, m in messages.items()
+        if str(m.get("threadId", "")) in shown
+    }
+
+
 async def preview_page(request: Request) -> Response:
     found, box = await _mine(request)
+    mb = _client(request, box)
     try:
-        result = await preview(
-            ctx_of(request), _client(request, box), box.id, viewer=require_user(request)
-        )
+        result = await preview(ctx_of(request), mb, box.id, viewer=require_user(request))
+        samples = [i for row in result.labels for i in row.samples]
+        examples = await _examples(request, mb, box, samples)
     except GmailError as exc:
         return await page(request, error=exc.user_message, status_code=502)
-    return render(request, "labels/preview.html", {"preview": result, "found": found})
+    return render(
+        request,
+        "labels/preview.html",
+        {"preview": result, "found": found, "examples": examples, "first": _first_time(found)},
+    )
+
+
+def _first_time(found: labels.Availability) -> bool:
+    """Labels never ran for this mailbox (no label ids known; turning off keeps them): the
+    preview must be seen before enabling."""
+    job = found.job
+    return job is None or (not job.enabled and not job.label_ids)
 
 
 NO_SUCH_MESSAGE = "No message with that id in your mailbox."

@@ -62,7 +62,9 @@ def test_label_run_leaves_a_colleagues_mail_alone(stack: Stack) -> None:
     colleague = stack.emulator.insert(REP, raw(COLLEAGUE, "Lunch on Friday"))["id"]
     before = set(stack.emulator.state.mailbox(REP).messages[colleague].label_ids)
     asyncio.run(with_ctx(setup))
-    on = browser.post("/settings/labels/enable", data={"csrf_token": csrf(browser)})
+    on = browser.post(
+        "/settings/labels/enable", data={"csrf_token": csrf(browser), "previewed": "1"}
+    )
     assert on.status_code == 200, on.text[:300]
     # Turning labels on asks the app's scheduler for a run; run it here if none came.
     deadline = time.monotonic() + 20

@@ -45,7 +45,9 @@ def test_switch_preview_run_view_explain_undo(stack: Stack) -> None:
     (box,) = stack.rows(mailboxes)
     page = browser.get("/settings/labels")
     assert "Your admin has not turned on category labels" in seen(page)
-    refused = browser.post("/settings/labels/enable", data={"csrf_token": csrf(browser)})
+    refused = browser.post(
+        "/settings/labels/enable", data={"csrf_token": csrf(browser), "previewed": "1"}
+    )
     assert refused.status_code == 403
 
     today = dt.datetime.now(dt.UTC).date()
@@ -93,7 +95,9 @@ def test_switch_preview_run_view_explain_undo(stack: Stack) -> None:
         x.name for x in stack.emulator.state.mailbox(REP).labels.all()
     }
 
-    on = browser.post("/settings/labels/enable", data={"csrf_token": csrf(browser)})
+    on = browser.post(
+        "/settings/labels/enable", data={"csrf_token": csrf(browser), "previewed": "1"}
+    )
     assert on.status_code == 200 and "Labels are on" in seen(on)
     # Turning labels on asks the app's scheduler for a run; run it here if none came.
     deadline = time.monotonic() + 20

@@ -52,7 +52,7 @@ def test_the_label_view_hides_what_the_panel_hides(stack: Stack) -> None:
         "/api/blocks", json={"pattern": "@vendor.example"}, headers={"X-CSRF-Token": token}
     )
     assert made.status_code == 201
-    on = browser.post("/settings/labels/enable", data={"csrf_token": token})
+    on = browser.post("/settings/labels/enable", data={"csrf_token": token, "previewed": "1"})
     assert on.status_code == 200
     assert with_ctx(stack, lambda ctx: run_labels(ctx, box.id)).status == "done"
     view = seen(browser.get("/labels?label=closing_this_month"))

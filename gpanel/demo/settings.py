@@ -10,6 +10,19 @@ from gpanel.demo.cast import ORG_DOMAIN, REPS
 
 DEMO_CLIENT_ID = "gpanel-demo.apps.emulator"
 DEMO_CLIENT_SECRET = "gpanel-demo-secret"
+# Gmail push in the demo goes the production way: the emulator's Pub/Sub push signs an OIDC
+# token for this service account and audience, and gpanel's /push/gmail verifies it.
+DEMO_PUBSUB_TOPIC = "projects/gpanel-demo/topics/gmail"
+DEMO_PUSH_SERVICE_ACCOUNT = "gmail-push@gpanel-demo.iam.gserviceaccount.com"
+
+
+def demo_push_environment(base_url: str) -> dict[str, str]:
+    """The push settings `gpanel demo` adds (the tests' stacks leave push off unless asked)."""
+    return {
+        "GPANEL_PUBSUB_TOPIC": DEMO_PUBSUB_TOPIC,
+        "GPANEL_PUBSUB_AUDIENCE": f"{base_url}/push/gmail",
+        "GPANEL_PUBSUB_SERVICE_ACCOUNT": DEMO_PUSH_SERVICE_ACCOUNT,
+    }
 
 
 def demo_environment(*, host: str, port: int, emulator_port: int, data_dir: str) -> dict[str, str]:

@@ -129,8 +129,11 @@ async def switch(request: Request) -> Response:
     enable = str(form.get("enabled", "")) == "on"
     await job_state.set_magnet_enabled(ctx.engine, box.id, enable)
     if enable:
-        # Take the starting point now rather than at the next tick.
+        # Take the starting point now rather than at the next tick, and ask Gmail to push
+        # at once too: until the watch exists, new mail waits for the next poll.
         await job_state.trigger(ctx, "magnet", box.id)
+        if ctx.settings.pubsub_topic:
+            await job_state.trigger(ctx, "renew_watch", box.id)
     ctx.magnet_hub.publish(box.id)
     return RedirectResponse("/notifications?notice=" + ("on" if enable else "off"), status_code=303)
 

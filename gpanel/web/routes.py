@@ -28,6 +28,7 @@ from gpanel.web import (
 )
 from gpanel.web import sending as sending_web
 from gpanel.web.api import crm as crm_api
+from gpanel.web.api import docs as api_docs
 
 _MODULES = (
     home,
@@ -39,6 +40,7 @@ _MODULES = (
     admin,
     api_tokens,
     crm_api,
+    api_docs,
     records,
     threads,
     panel,

@@ -40,6 +40,11 @@ MAIL_OPERATIONS = (
     ("/api/templates/{template_id}", "patch", "Change a template"),
     ("/api/templates/{template_id}", "delete", "Delete a template"),
 )
+# The document itself and the page that draws it: (path, method, summary).
+META_OPERATIONS = (
+    ("/api/openapi.json", "get", "This OpenAPI document"),
+    ("/api/docs", "get", "This document as a readable page (Swagger UI, served locally)"),
+)
 # Query parameters of the mail operations that take some: (path, name, schema, description).
 QUERY_PARAMETERS = (
     (
@@ -94,6 +99,12 @@ def add_security(doc: dict[str, Any]) -> dict[str, Any]:
             "summary": summary,
             "parameters": params,
             "responses": {"200": {"description": "OK"}, "403": {"description": "Not allowed"}},
+        }
+    for path, method, summary in META_OPERATIONS:
+        paths.setdefault(path, {})[method] = {
+            "tags": ["api"],
+            "summary": summary,
+            "responses": {"200": {"description": "OK"}},
         }
     for path, item in paths.items():
         for method, operation in item.items():

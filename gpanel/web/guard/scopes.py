@@ -35,6 +35,7 @@ def _rule(path: str, methods: frozenset[str] | set[str], scope: str) -> Rule:
 
 RULES: tuple[Rule, ...] = (
     _rule(r"/api/openapi\.json", _READ, PUBLIC),
+    _rule(r"/api/docs", _READ, PUBLIC),  # the page drawing the document above
     _rule(_CRM, _READ, "crm:read"),
     _rule(_CRM, _WRITE, "crm:write"),
     _rule(r"/api/threads/\d+/[^/]+", _READ, "mail:read"),

@@ -11,6 +11,7 @@ Google answers for a calendar not shared with the caller. Control routes under
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from typing import Any
 
@@ -217,7 +218,9 @@ def _validate(body: dict[str, Any]) -> None:
 def _add_meet(body: dict[str, Any]) -> None:
     if "createRequest" not in body.get("conferenceData", {}):
         return
-    code = "emu-" + str(abs(hash(str(body.get("start")))) % 10**8)
+    # Deterministic per request id and start, like the rest of the emulator's ids.
+    seed = f"{body['conferenceData']['createRequest'].get('requestId')}{body.get('start')}"
+    code = "emu-" + hashlib.sha256(seed.encode()).hexdigest()[:10]
     link = f"https://meet.google.com/{code}"
     body["hangoutLink"] = link
     body["conferenceData"] = {

@@ -1,4 +1,5 @@
-"""The home page, the expectations page, and the health check."""
+"""The home page (a rep's day: unread mail from customers, threads waiting for a reply, deals
+closing this month, all read live), the expectations page, and the health check."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from gpanel.services.accounts import mailboxes
+from gpanel.services.magnet.day import rep_day
 from gpanel.services.sharing import rules as sharing
 from gpanel.services.sharing.policy import Feature
 from gpanel.web.guard.viewer import ctx_of, viewer_of
@@ -20,9 +22,10 @@ async def home(request: Request) -> Response:
     ctx = ctx_of(request)
     box = await mailboxes.for_user(ctx.engine, viewer.id)
     features = await sharing.features_for(ctx.engine, viewer.id, viewer.role)
-    return render(
-        request, "home.html", {"mailbox": box, "may_connect": features[Feature.CONNECT_GMAIL]}
-    )
+    # The rep's day, read live (services/magnet/day.py); Gmail withdrawn: nothing of the mailbox.
+    may_connect = features[Feature.CONNECT_GMAIL]
+    day = await rep_day(ctx, viewer, box if may_connect else None)
+    return render(request, "home.html", {"mailbox": box, "may_connect": may_connect, "day": day})
 
 
 async def expectations(request: Request) -> Response:

@@ -28,6 +28,7 @@ from gpanel.store.tables import (
     contacts,
     magnet_hits,
     mailboxes,
+    private_labels,
     private_threads,
     unlinks,
     users,
@@ -109,6 +110,15 @@ async def rule_inputs(
             )
         )
     ).all()
+    labelled: dict[int, frozenset[str]] = {}
+    for r in (
+        await conn.execute(
+            select(private_labels.c.mailbox_id, private_labels.c.label_id).where(
+                private_labels.c.mailbox_id.in_(mailbox_ids)
+            )
+        )
+    ).all():
+        labelled[r.mailbox_id] = labelled.get(r.mailbox_id, frozenset()) | {r.label_id}
     return RuleInputs(
         viewer=viewer.person,
         record=match,
@@ -118,6 +128,7 @@ async def rule_inputs(
         user_blocks=per_user,
         unlinked=frozenset((r.mailbox_id, r.thread_id) for r in unlinked),
         private=frozenset((r.mailbox_id, r.thread_id) for r in private),
+        private_labels=labelled,
     )
 
 

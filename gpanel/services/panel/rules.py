@@ -16,7 +16,8 @@ agree. The rules, in the order they are checked (docs/behaviour.md, "Record-cont
 5. internal-only: every participant is inside the org's own domains (the owner still sees it);
 6. unlinked from this record (sticks: later replies in the same Gmail thread stay hidden);
 7. the sharing policy (`policy.thread_detail`), which also hides private threads from
-   everyone but the owner.
+   everyone but the owner: a thread marked private, or carrying one of the Gmail labels the
+   owner named private (`private_labels`, for example "Personal").
 """
 
 from __future__ import annotations
@@ -252,6 +253,8 @@ class RuleInputs:
     user_blocks: Mapping[int, tuple[str, ...]] = field(default_factory=dict)  # user id -> rules
     unlinked: frozenset[tuple[int, str]] = frozenset()  # (mailbox id, thread id) on this record
     private: frozenset[tuple[int, str]] = frozenset()
+    # mailbox id -> the Gmail label ids its owner keeps private: such threads are private.
+    private_labels: Mapping[int, frozenset[str]] = field(default_factory=dict)
 
     def blocks_for(self, owner_id: int) -> tuple[str, ...]:
         """Org-wide rules, the viewer's own and the mailbox owner's own."""
@@ -295,7 +298,9 @@ def evaluate(thread: ThreadMeta, owner: MailboxOwner, inputs: RuleInputs) -> Ver
     key = (thread.mailbox_id, thread.thread_id)
     if inputs.record is not None and key in inputs.unlinked:
         return Verdict(Reason.UNLINKED)
-    is_private = key in inputs.private
+    is_private = key in inputs.private or bool(
+        inputs.private_labels.get(thread.mailbox_id, frozenset()).intersection(thread.label_ids)
+    )
     detail = thread_detail(
         inputs.viewer, owner.owner, owner.sharing, record_access=True, thread_private=is_private
     )

@@ -94,6 +94,18 @@ private_threads = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
+# --- Private labels (revision 0010_private_labels) ---------------------------------------------
+# Gmail labels whose threads the mailbox's owner never shows to anyone else ("Personal"): the
+# label's id and the name it had when chosen (names only, so the page can list them), no mail.
+private_labels = Table(
+    "private_labels",
+    metadata,
+    Column("mailbox_id", Integer, ForeignKey("mailboxes.id", ondelete="CASCADE"), primary_key=True),
+    Column("label_id", String(64), primary_key=True),
+    Column("label_name", String(NAME_LEN), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
 # --- Parked mailboxes (revision 0006_parked_mailboxes) -----------------------------------------
 # What a default disconnect keeps for the same Google account to find again: the reserved mailbox
 # id (thread links stay valid), the account's stable id `sub`, and ids only in `kept` (private

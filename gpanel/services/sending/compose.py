@@ -43,6 +43,16 @@ class Invalid(Exception):
         self.missing = missing or []
 
 
+class Refused(Exception):
+    """Not sendable by this viewer as asked: `status` and plain words."""
+
+    def __init__(self, status: int, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.field = field
+
+
 @dataclass(frozen=True)
 class ReplyTo:
     mailbox_id: int

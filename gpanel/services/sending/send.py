@@ -21,11 +21,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from gpanel.crm.errors import RecordNotFound
-from gpanel.crm.models import RecordType
 from gpanel.gmail import GmailError, MailboxClient, SendLimitExceeded
 from gpanel.gmail import sending as gsend
 from gpanel.gmail.errors import BadResponse, Unavailable
-from gpanel.mail.message import MessageView
 from gpanel.services.accounts import mailboxes
 from gpanel.services.accounts.sessions import CurrentUser
 from gpanel.services.context import AppContext
@@ -35,29 +33,18 @@ from gpanel.services.sending.compose import (
     Attachment,
     Compose,
     Invalid,
-    Threading,
     build_message,
     clean_html,
     final_checks,
     new_message_id,
     parse_request,
-    reply_subject,
 )
+from gpanel.services.sending.compose import Refused as Refused
+from gpanel.services.sending.reply import answered, forwarded_files, reply_fill
 from gpanel.services.sending.templates import TemplateRefused, get_template
 from gpanel.services.sharing.rules import gmail_withdrawn_for
-from gpanel.services.threads.gate import ThreadNotFound, authorize_thread, load_thread
 
 log = logging.getLogger("gpanel.sending")
-
-
-class Refused(Exception):
-    """Not sendable by this viewer as asked: `status` and plain words."""
-
-    def __init__(self, status: int, message: str, field: str = "") -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.field = field
 
 
 @dataclass(frozen=True)
@@ -171,73 +158,6 @@ async def _apply_template(
         raise Invalid(errors, missing=missing)
 
 
-async def _answered(
-    ctx: AppContext, viewer: CurrentUser, mailbox: mailboxes.Mailbox, compose: Compose
-) -> MessageView | None:
-    """The message a reply answers, from a thread the sender's own mailbox holds."""
-    reply = compose.reply_to
-    if reply is None:
-        return None
-    if reply.mailbox_id != mailbox.id:
-        raise Refused(403, "You can only reply from your own mailbox.", "reply_to.mailbox_id")
-    try:
-        if compose.record is not None:
-            grant = await authorize_thread(
-                ctx,
-                viewer,
-                RecordType(compose.record.type),
-                compose.record.id,
-                mailbox.id,
-                reply.thread_id,
-            )
-            thread = grant.thread
-        else:
-            thread = await load_thread(ctx, mailbox, reply.thread_id)
-    except ThreadNotFound:
-        raise Refused(404, "No such thread in your mailbox.", "reply_to.thread_id") from None
-    for message in thread.messages:
-        if message.id == reply.message_id and message.thread_id == reply.thread_id:
-            return message
-    raise Refused(404, "No such message in that thread.", "reply_to.message_id")
-
-
-def _reply_fill(compose: Compose, original: MessageView, own: set[str]) -> Threading:
-    """Recipients and subject of a reply, reply all or forward, and its threading headers."""
-    assert compose.reply_to is not None
-    mode = compose.reply_to.mode
-    h = original.headers
-    if mode != "forward" and not compose.to:
-        source = h.reply_to.addresses or h.from_.addresses
-        compose.to = [(a.name, a.email.lower()) for a in source if a.email]
-        if mode == "reply_all":
-            seen = {e for _, e in compose.to} | own
-            for a in (*h.to.addresses, *h.cc.addresses):
-                if a.email and a.email.lower() not in seen:
-                    compose.cc.append((a.name, a.email.lower()))
-                    seen.add(a.email.lower())
-        if not compose.to:  # answering one's own message: to its recipients
-            compose.to = [(a.name, a.email.lower()) for a in h.to.addresses if a.email]
-    # Gmail threads a reply only with the same subject, so it is set, not taken from input.
-    compose.subject = reply_subject(h.subject, mode)
-    refs = tuple(dict.fromkeys((*h.references, h.message_id)))
-    return Threading(h.message_id, tuple(r for r in refs if r))
-
-
-async def _forwarded_files(gmail: MailboxClient, original: MessageView) -> list[Attachment]:
-    """A forward carries the original's attachments and inline images (read live, kept in
-    memory for this send only)."""
-    out = []
-    for part in original.attachments:
-        data = part.data
-        if data is None and part.attachment_id:
-            data = await gmail.get_attachment(original.id, part.attachment_id)
-        if data is not None:
-            out.append(
-                Attachment(part.filename, part.mime_type or "application/octet-stream", data)
-            )
-    return out
-
-
 async def send(
     ctx: AppContext,
     viewer: CurrentUser,
@@ -259,14 +179,14 @@ async def send(
     gmail = ctx.gmail.mailbox(mailbox.key)
     # The aliases and the answered thread are independent reads: one round trip, not two.
     found, original = await asyncio.gather(
-        aliases(ctx, gmail), _answered(ctx, viewer, mailbox, compose)
+        aliases(ctx, gmail), answered(ctx, viewer, mailbox, compose)
     )
     alias = _pick_alias(found, compose.sender, mailbox.email)
     threading = None
     if original is not None:
-        threading = _reply_fill(compose, original, {mailbox.email.lower(), alias.email})
+        threading = reply_fill(compose, original, {mailbox.email.lower(), alias.email})
         if compose.reply_to is not None and compose.reply_to.mode == "forward":
-            compose.attachments += await _forwarded_files(gmail, original)
+            compose.attachments += await forwarded_files(gmail, original)
     await _apply_template(ctx, viewer, compose, alias)
     final_checks(compose)
     rfc_id = new_message_id(alias.email, secrets.token_hex(12))

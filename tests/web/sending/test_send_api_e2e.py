@@ -16,7 +16,7 @@ from gpanel.jobs.runner import run_global_job
 from gpanel.services.sharing import rules as sharing
 from gpanel.services.sharing.policy import Feature
 from gpanel.store.tables import scheduled_sends
-from tests.support.stack import Stack
+from tests.support.stack import Stack, csrf
 from tests.web.sending.kit import SALES, give_aliases, messages, parsed, post, with_ctx
 from tests.web.thread_support import BEN, CARLA, PAT, World, build_world, mail
 
@@ -94,8 +94,6 @@ def test_only_verified_aliases_send_with_a_sanitised_signature(world: World) -> 
 
 def test_no_mailbox_and_a_colleagues_mailbox_are_refused(world: World) -> None:
     """Carla has no connected mailbox: 409. Once connected, replying into Ben's mailbox: 403."""
-    from tests.support.stack import csrf
-
     body = {"to": [PAT], "subject": "x", "text": "x"}
     answer = world.carla.post(SEND, json=body, headers={"X-CSRF-Token": csrf(world.carla)})
     assert answer.status_code == 409
@@ -158,3 +156,26 @@ def test_an_admin_withdrawing_gmail_stops_sending(world: World) -> None:
     with_ctx(world.stack, lambda ctx: run_global_job(ctx, "send_due"))
     assert messages(world.stack, BEN, "SENT") == [] and messages(world.stack, CARLA) == []
     assert [r.state for r in world.stack.rows(scheduled_sends)] == ["failed"]
+
+
+def test_a_reply_outside_a_record_is_judged_by_the_gate(world: World) -> None:
+    """Without a record, the gate on Ben's own mailbox decides: once he blocks Pat's domain the
+    thread is not shown to him in gpanel, and a reply into it is 404 (nothing sent)."""
+    raw, _ = mail(f"Pat <{PAT}>", BEN, "Pricing", "Hello")
+    created = world.insert(raw)
+    reply = {
+        "text": "x",
+        "reply_to": {
+            "mailbox_id": world.mailbox_id,
+            "thread_id": created["threadId"],
+            "message_id": created["id"],
+            "mode": "reply",
+        },
+    }
+    blocked = world.ben.post(
+        "/api/blocks", json={"pattern": "@acme.example"}, headers={"X-CSRF-Token": csrf(world.ben)}
+    )
+    assert blocked.status_code == 201, blocked.text
+    answer = post(world, SEND, reply)
+    assert answer.status_code == 404, answer.text
+    assert messages(world.stack, BEN, "SENT") == []

@@ -10,6 +10,8 @@ Routes (record type is `contact`, `company` or `deal`; the plural is accepted to
   one part's bytes (`part` is Gmail's partId, e.g. `p1`, `p0.2`), `?inline=1&t=<token>` for
   `cid:` images inside the message frame;
 - `POST /records/{type}/{id}/threads/{mailbox_id}/{thread_id}/relink` undoes an unlink;
+- `POST /records/{type}/{id}/threads/{mailbox_id}/{thread_id}/add-contact` form field `email`
+  (and optional `first_name`, `last_name`): an unknown participant becomes a contact;
 - `GET  /api/threads/{mailbox_id}/{thread_id}?record_type=&record_id=` the same data as JSON,
   `POST /api/threads/{mailbox_id}/{thread_id}/actions?record_type=&record_id=` JSON actions;
 - `GET  /img?u=<url>&s=<signature>` the image proxy (`frame`, with the frame's links).
@@ -24,7 +26,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from gpanel.web.threads import actions, attachments, frame, page
+from gpanel.web.threads import actions, add_contact, attachments, frame, page
 
 _PAGE = "/records/{type}/{id:int}/threads/{mailbox_id:int}/{thread_id}"
 _API = "/api/threads/{mailbox_id:int}/{thread_id}"
@@ -33,6 +35,7 @@ routes: list[BaseRoute] = [
     Route(_PAGE, page.thread_page, name="thread_page"),
     Route(_PAGE + "/actions", actions.thread_action, methods=["POST"], name="thread_action"),
     Route(_PAGE + "/relink", actions.relink, methods=["POST"], name="thread_relink"),
+    Route(_PAGE + "/add-contact", add_contact.add_contact, methods=["POST"], name="thread_add"),
     Route(
         _PAGE + "/attachments/{message_id}/{part}", attachments.attachment, name="thread_attachment"
     ),

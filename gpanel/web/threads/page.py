@@ -16,8 +16,9 @@ from gpanel.services.threads.actions import (
     Action,
 )
 from gpanel.services.threads.view import ThreadPage
-from gpanel.web.guard.viewer import require_user
+from gpanel.web.guard.viewer import ctx_of, require_user
 from gpanel.web.templating import render
+from gpanel.web.threads.add_contact import record_company, unknown_people
 from gpanel.web.threads.grant import (
     api_record,
     base_url,
@@ -38,6 +39,7 @@ async def thread_page(request: Request) -> Response:
     base = base_url(grant.record_type, record_id, mailbox_id, thread_id)
     shown = shown_images(request)
     done = request.query_params.get("done", "")
+    company = await record_company(request, grant.record_type, record_id)
     return render(
         request,
         "threads/thread.html",
@@ -48,6 +50,10 @@ async def thread_page(request: Request) -> Response:
             "record_word": grant.record_type.value,
             "shown": shown,
             "done": _done_words(done),
+            "unknown": unknown_people(page, ctx_of(request).settings.own_domains, company),
+            "added": request.query_params.get("added", "").isdigit()
+            and int(request.query_params["added"]),
+            "add_error": request.query_params.get("error", "")[:300],
             "images_query": lambda message_id: (
                 "?" + urlencode({"images": ",".join(sorted(shown | {message_id}))})
             ),

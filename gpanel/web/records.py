@@ -64,7 +64,15 @@ async def record_detail(request: Request) -> Response:
     except records.Forbidden:
         raise HTTPException(403, "You do not have access to this record.") from None
     return render(
-        request, f"records/{page.record_type.value}.html", {"page": page, "r": page.record}
+        request,
+        f"records/{page.record_type.value}.html",
+        {
+            "page": page,
+            "r": page.record,
+            # After an edit on the page (web/record_edit.py): what was saved or refused.
+            "saved": request.query_params.get("notice") == "saved",
+            "edit_error": request.query_params.get("error", "")[:300],
+        },
     )
 
 

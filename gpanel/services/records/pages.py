@@ -41,6 +41,7 @@ class RecordPage:
     category: str | None = None
     category_deal: Deal | None = None
     closed_stages: frozenset[str] = frozenset()
+    stages: tuple[str, ...] = ()  # every stage in pipeline order, for the deal's edit form
 
 
 async def _owner(conn: AsyncConnection, owner_id: int | None) -> User | None:
@@ -65,6 +66,7 @@ async def record_page(
         assert isinstance(record, Company | Contact | Deal)
         page = RecordPage(record_type, record, owner=await _owner(conn, record.owner_id))
         page.closed_stages = await _closed(conn)
+        page.stages = tuple(s.name for s in await list_stages(conn))
         if isinstance(record, Company):
             page.contacts = await contacts.list_contacts(conn, company_id=record.id, limit=500)
             page.deals = await deals.list_deals(conn, company_id=record.id, limit=500)

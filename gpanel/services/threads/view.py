@@ -35,6 +35,7 @@ from gpanel.mail.frame import srcdoc_document
 from gpanel.mail.headers import AddressList
 from gpanel.mail.image_policy import ALLOWED_CONTENT_TYPES
 from gpanel.mail.message import MessageView
+from gpanel.mail.quotes import fold_quotes
 from gpanel.mail.render import body_source, finish_body
 from gpanel.mail.sanitize import SanitizedHtml
 from gpanel.mail.template import BodyTemplate, fill_template, make_template
@@ -239,15 +240,21 @@ def _body(
     twin = view.text_body if view.html_body is not None else None
     if twin is not None and len(twin.text) <= MAX_TEXT_VERSION_CHARS:
         text = twin.text
+    # Quoted earlier messages fold away; the frame's height is estimated on what shows.
+    folded, visible = fold_quotes(result.html)
+    shown_chars = len(source.text) if source else 0
+    if visible < len(result.html):
+        shown_chars = shown_chars * visible // max(1, len(result.html))
     return BodyItem(
-        srcdoc=srcdoc_document(result.html, links.origin, links.image_paths),
+        srcdoc=srcdoc_document(folded, links.origin, links.image_paths),
         html=result.html,
         text=text,
         truncated=bool(source and source.truncated),
         remote_images=result.has_remote_images,
         blocked_images=result.blocked_remote_images,
         images_shown=show_images and result.has_remote_images,
-        height=_height(result.html, len(source.text) if source else 0),
+        height=_height(result.html[:visible], shown_chars)
+        + (30 if visible < len(result.html) else 0),
         too_large=result.over_budget,
     )
 

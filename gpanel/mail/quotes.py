@@ -1,0 +1,45 @@
+"""Folding quoted text: the earlier messages a reply carries, collapsed behind "Show quoted text".
+
+Works on HTML that `sanitize_html` already produced (html5ever's serialisation: every element
+closed, attribute values quoted), so the quote's end is found by counting its own tag. The
+first quote block is wrapped in `<details><summary>` (no script: details opens by itself
+inside the sandboxed frame): Gmail's `<div class="gmail_quote">`, Apple Mail's and
+Thunderbird's `<blockquote type="cite">`, Outlook's `<div id="divRplyFwdMsg">` block is left as
+it is (its quote has no closing marker). A quote with nothing written before it (a forward
+with no words) stays open: folding it would hide the whole message. Pure function.
+"""
+
+from __future__ import annotations
+
+import re
+
+_START = re.compile(r'<(div) class="[^"]*\bgmail_quote\b[^"]*"|<(blockquote)\b[^>]*type="cite"')
+_TAG = re.compile(r"<(/?)(div|blockquote)\b[^>]*>", re.IGNORECASE)
+_TEXT = re.compile(r"<[^>]*>|&nbsp;|\s")
+
+SUMMARY = '<summary style="cursor:pointer;color:#555;font-size:12px">Show quoted text</summary>'
+
+
+def fold_quotes(html: str) -> tuple[str, int]:
+    """(the HTML with its first quote folded, the index where the visible part ends)."""
+    start = _START.search(html)
+    if start is None or not _TEXT.sub("", html[: start.start()]):
+        return html, len(html)
+    name = start.group(1) or start.group(2)
+    depth = 0
+    for tag in _TAG.finditer(html, start.start()):
+        if tag.group(2).lower() != name:
+            continue
+        depth += -1 if tag.group(1) else 1
+        if depth == 0:
+            end = tag.end()
+            folded = (
+                html[: start.start()]
+                + '<details class="gpanel-quote">'
+                + SUMMARY
+                + html[start.start() : end]
+                + "</details>"
+                + html[end:]
+            )
+            return folded, start.start()
+    return html, len(html)

@@ -37,10 +37,12 @@ async def record_list(request: Request) -> Response:
         )
     except InvalidRecord:
         raise HTTPException(400, "That page link is not valid.") from None
+    names = await record_pages.list_names(ctx_of(request).engine, list(page.items))
     return render(
         request,
         "records/list.html",
         {
+            "names": names,
             "kind": kind.plural,
             "title": kind.heading,
             "items": page.items,

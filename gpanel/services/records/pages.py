@@ -97,3 +97,26 @@ async def search(
         hits = await search_records(conn, text, limit)
         allowed = await openable_owners(conn, viewer, (h.owner_id for h in hits))
     return [h for h in hits if h.owner_id in allowed]
+
+
+@dataclass(frozen=True)
+class ListNames:
+    """Names for a list page's owner and company columns, by id."""
+
+    owners: dict[int, str]
+    companies: dict[int, str]
+
+
+async def list_names(engine: AsyncEngine, items: list[Company | Contact | Deal]) -> ListNames:
+    """The owners' and companies' names of one page of records (a page is at most 200)."""
+    owner_ids = {i.owner_id for i in items if i.owner_id is not None}
+    company_ids = {
+        i.company_id for i in items if isinstance(i, Contact | Deal) and i.company_id is not None
+    }
+    async with engine.connect() as conn:
+        users = await people.get_users(conn, owner_ids) if owner_ids else {}
+        found = [await companies.get_company(conn, cid) for cid in sorted(company_ids)]
+    return ListNames(
+        {uid: u.name or u.email for uid, u in users.items()},
+        {c.id: c.name for c in found if c is not None},
+    )

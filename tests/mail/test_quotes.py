@@ -5,6 +5,7 @@ stays outside, and a message that is nothing but a quote is left open."""
 from __future__ import annotations
 
 from gpanel.mail.quotes import fold_quotes
+from gpanel.mail.sanitize import text_to_html
 
 
 def test_gmail_quote_folds_with_its_nested_blocks() -> None:
@@ -31,3 +32,15 @@ def test_a_message_that_is_only_a_quote_stays_open() -> None:
     """Nothing written before the quote (a bare forward): folding would hide everything."""
     html = '<div class="gmail_quote">Forwarded message</div>'
     assert fold_quotes(html) == (html, len(html))
+
+
+def test_plain_text_quote_folds_with_its_attribution() -> None:
+    """In plain-text mail the "On ... wrote:" line and the ">" lines after it fold."""
+    html = text_to_html("Hi\n\nSpeak soon.\n\nOn Tue, Carla wrote:\n> a\n>\n> b\n")
+    folded, visible = fold_quotes(html)
+    assert '<details class="gpanel-quote">' in folded
+    assert folded.index("<details") < folded.index("On Tue, Carla wrote:")
+    assert "Speak soon." in folded[: folded.index("<details")]
+    assert visible == html.index("On Tue")
+    lone = text_to_html("> just one quoted line\n")
+    assert fold_quotes(lone) == (lone, len(lone))

@@ -4,9 +4,10 @@ Chromium) with no serious or critical violation, and the thread list works from 
 A rep (Ben) signs in through the emulator's consent
 page; his Gmail is connected and holds a thread with Pat of Acme. axe runs on the home, contact,
 company, deal, record list, search, thread, mailbox, sharing, label settings, label view,
-notifications, API tokens, disconnect confirmation, blocks, "why isn't my email here?" answer and
-(signed out) sign-in pages, and as Alice on the admin page. The keyboard test tabs to a thread
-link in the record panel, presses Enter, and lands on the thread view.
+notifications, API tokens, disconnect confirmation, blocks, private labels, API docs, "why
+isn't my email here?" answer and (signed out) sign-in pages, and as Alice on the admin page.
+The keyboard test tabs to a thread link in the record panel, presses Enter, and lands on the
+thread view.
 """
 
 from __future__ import annotations
@@ -117,6 +118,8 @@ def test_every_main_page_has_no_serious_axe_violation(world: World) -> None:
                 "/settings/api-tokens",
                 "/mailbox/disconnect",
                 "/mailbox/blocks",
+                "/mailbox/private-labels",
+                "/api/docs",
             ):
                 answer = page.goto(base + path)
                 assert answer is not None and answer.status == 200, (path, answer)

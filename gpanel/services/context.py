@@ -3,11 +3,11 @@
 `AppContext` holds every object the process shares: the settings, the database engine, the
 outbound HTTP client, the token vault and broker, the Gmail client and its quota budget, the
 mail content cache and the panel reader on it, the image proxy, the sanitising pool and its
-cache of bodies, the calendar events cache, MailMagnet's event hub, the registration point of the running scheduler
-(`JobTriggers`) and the observer of job runs. All of them are built in `open_context()`, in
-that one place, and closed there when the app stops; nothing here is global and nothing is
-made on first use. Tests hand in their own image proxy or observer through `open_context`'s
-arguments.
+cache of bodies, the calendar events cache, MailMagnet's event hub, the registration point
+of the running scheduler (`JobTriggers`) and the observer of job runs. All of them are built
+in `open_context()`, in that one place, and closed there when the app stops; nothing here is
+global and nothing is made on first use. Tests hand in their own image proxy or observer
+through `open_context`'s arguments.
 """
 
 from __future__ import annotations

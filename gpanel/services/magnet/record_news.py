@@ -2,7 +2,7 @@
 
 A record page's panel is read live from Gmail when the page loads. While it stays open, every
 MailMagnet run that stores hits publishes the mailbox id on the `MagnetHub`; the page's
-server-sent-event stream (`web/record_news.py`) wakes and asks `new_mail_count` how many
+server-sent-event stream (`web/records/news.py`) wakes and asks `new_mail_count` how many
 messages arrived since the page loaded from the record's addresses, in the mailboxes the
 viewer may see on this record. The count passes the same gate as the panel (`open_record`:
 record access, sharing, private threads, block lists), so the banner never counts mail the

@@ -1,2 +1,2 @@
-"""Record pages, lists and search over real HTTP (gpanel/web/records.py), and which addresses
+"""Record pages, lists and search over real HTTP (gpanel/web/records/), and which addresses
 count as a record's."""

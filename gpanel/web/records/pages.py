@@ -71,7 +71,7 @@ async def record_detail(request: Request) -> Response:
         {
             "page": page,
             "r": page.record,
-            # After an edit on the page (web/record_edit.py): what was saved or refused.
+            # After an edit on the page (web/records/edit.py): what was saved or refused.
             "saved": request.query_params.get("notice") == "saved",
             "edit_error": request.query_params.get("error", "")[:300],
         },

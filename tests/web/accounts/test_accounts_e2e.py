@@ -35,7 +35,7 @@ def test_sign_in_then_connect_then_test_connection(stack: Stack) -> None:
     """The first admin signs in through Google's consent, connects Gmail with gmail.modify,
     and the connection test proves the token, the scope and Gmail itself."""
     browser = stack.sign_in(ADMIN)
-    assert "Hello, Alice" in browser.get("/").text
+    assert "Your day, Alice" in browser.get("/").text
     page = stack.connect(browser, ADMIN)
     assert page.url.path == "/mailbox" and "Your Gmail is connected" in page.text
     report = browser.post("/mailbox/test", data={"csrf_token": csrf(browser)})

@@ -70,6 +70,7 @@ def test_the_document_covers_every_api_route(stack: Stack) -> None:
     assert documented - served == set(), "documented operations the app does not serve"
 
 
+@pytest.mark.browser
 def test_the_api_page_renders_every_operation_locally(stack: Stack) -> None:
     """Swagger UI at /api/docs lists every operation, loaded only from gpanel, CSP intact."""
     doc = httpx.get(stack.url + "/api/openapi.json").json()

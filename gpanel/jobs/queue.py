@@ -30,7 +30,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import procrastinate
-from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate.exceptions import AlreadyEnqueued, UniqueViolation
+from procrastinate.jobs import Status
 
 from gpanel.jobs.embedded import tick_seconds
 from gpanel.jobs.runner import run_global_job, run_mailbox_job
@@ -192,7 +193,16 @@ async def retry_stalled(ctx: AppContext, queue_app: QueueApp) -> int:
     )
     for job in stalled:
         log.warning("retrying job %s (%s) of a stalled worker", job.id, job.task_name)
-        await manager.retry_job(job)
+        try:
+            await manager.retry_job(job)
+        except UniqueViolation:
+            # A run with the same queueing lock is already waiting (a push or a tick deferred
+            # it while this one hung). Handing this one back would break the one-waiting rule,
+            # and leaving it "doing" would hold its lock for ever, so the waiting run never
+            # starts. The waiting run does the same idempotent work: close this one as failed.
+            log.warning("job %s already has a run waiting; closing it as failed", job.id)
+            assert job.id is not None
+            await manager.finish_job_by_id_async(job.id, Status.FAILED, delete_job=False)
     return len(stalled)
 
 

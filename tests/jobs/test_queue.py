@@ -15,9 +15,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from gpanel.crm.people import create_user
+from gpanel.jobs.queue import defer_run, deferring
 from gpanel.services.accounts.sessions import CurrentUser
 from gpanel.services.context import AppContext, open_context
 from gpanel.services.magnet import run as magnet
@@ -132,11 +134,18 @@ async def _count_is(ctx: AppContext, n: int) -> bool:
     return len(await _hit_ids(ctx)) == n
 
 
+@pytest.mark.parametrize("push_while_stuck", [False, True], ids=["alone", "push-waiting"])
 async def test_worker_killed_mid_run_is_retried_without_loss_or_duplicates(
-    pg_url: str, emulator: RunningEmulator, workers: list[Workers], tmp_path: Path
+    pg_url: str,
+    emulator: RunningEmulator,
+    workers: list[Workers],
+    tmp_path: Path,
+    push_while_stuck: bool,
 ) -> None:
     """SIGKILL a worker while its MailMagnet run waits on Gmail; a second worker retries the
-    stalled run: every hit is stored once."""
+    stalled run: every hit is stored once. With a push's run already waiting for the same
+    mailbox (same queueing lock), the stalled run cannot go back to the queue: it is closed and
+    the waiting run does the work, instead of both waiting on each other for ever."""
     async with fleet(pg_url, emulator, 1) as f:
         ((box_id, address),) = f.boxes.items()
         pool = Workers(pg_url, emulator.url, tmp_path / "runs.jsonl")
@@ -167,6 +176,9 @@ async def test_worker_killed_mid_run_is_retried_without_loss_or_duplicates(
             return started is not None and started > inserted_at and time.time() - started > 1
 
         await _until(stuck)
+        if push_while_stuck:
+            async with deferring(f.ctx) as queue_app:
+                await defer_run(queue_app, "magnet", box_id)  # False if a push beat us to it
         os.kill(first.pid, signal.SIGKILL)
         first.wait()
         emulator.control.delete("/_emulator/faults")

@@ -85,6 +85,8 @@ mailbox_jobs = Table(
     Column("labels_history_id", String(32)),
     Column("labels_run_at", DateTime(timezone=True)),
     Column("label_ids", JSON, nullable=False),  # category -> Gmail label id
+    # When labelled mail leaves the inbox: at_once | once_read | never (revision 0011).
+    Column("labels_inbox_mode", String(16), nullable=False, server_default="at_once"),
     Column("last_error", String(500)),
     Column("last_error_at", DateTime(timezone=True)),
 )

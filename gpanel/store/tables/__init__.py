@@ -1,7 +1,8 @@
 """gpanel's database schema, as SQLAlchemy Core tables on one `MetaData`, by concept: `crm`
 (people, companies, contacts, deals, imports), `accounts` (sessions, mailboxes, rules, tokens),
 `mail_state` (unlinks, blocks, MailMagnet, jobs, label state, quota), `sending` (send keys,
-sends waiting as drafts, templates); `base` holds the metadata.
+sends waiting as drafts, templates), `team` (team mailboxes and their threads' assignments);
+`base` holds the metadata.
 
 The same definitions run on SQLite (the embedded default) and PostgreSQL. They describe the
 schema for queries; the Alembic revisions in `migrations/versions/` are what create and change
@@ -52,6 +53,15 @@ from gpanel.store.tables.mail_state import (
     unlinks,
 )
 from gpanel.store.tables.sending import mail_templates, scheduled_sends, send_keys
+from gpanel.store.tables.team import (
+    TEAM_EVENT_KINDS,
+    TEAM_STATUSES,
+    team_mailbox_dispatchers,
+    team_mailbox_teams,
+    team_mailboxes,
+    team_thread_events,
+    team_threads,
+)
 
 __all__ = [
     "CONTACT_KINDS",
@@ -61,6 +71,8 @@ __all__ = [
     "NAME_LEN",
     "NAMING_CONVENTION",
     "ROLES",
+    "TEAM_EVENT_KINDS",
+    "TEAM_STATUSES",
     "api_tokens",
     "blocked_addresses",
     "companies",
@@ -87,6 +99,11 @@ __all__ = [
     "sharing_rules",
     "sharing_settings",
     "stages",
+    "team_mailbox_dispatchers",
+    "team_mailbox_teams",
+    "team_mailboxes",
+    "team_thread_events",
+    "team_threads",
     "teams",
     "thread_views",
     "unlinks",

@@ -64,6 +64,8 @@ users = Table(
     Column("role", String(16), nullable=False),
     Column("team_id", Integer, ForeignKey("teams.id", ondelete="SET NULL"), index=True),
     Column("active", Boolean, nullable=False),
+    # A team mailbox's owner (revision 0012_team_mailboxes): never signs in, never a person.
+    Column("team_account", Boolean, nullable=False, server_default="0"),
     *_timestamps(),
     CheckConstraint("role IN ('admin', 'manager', 'rep')", name="role"),
 )

@@ -52,13 +52,15 @@ from gpanel.store.tables.mail_state import (
     thread_views,
     unlinks,
 )
-from gpanel.store.tables.sending import mail_templates, scheduled_sends, send_keys
+from gpanel.store.tables.sending import follow_ups, mail_templates, scheduled_sends, send_keys
 from gpanel.store.tables.team import (
     TEAM_EVENT_KINDS,
+    TEAM_NOTIFICATION_KINDS,
     TEAM_STATUSES,
     team_mailbox_dispatchers,
     team_mailbox_teams,
     team_mailboxes,
+    team_notifications,
     team_thread_events,
     team_threads,
 )
@@ -72,6 +74,7 @@ __all__ = [
     "NAMING_CONVENTION",
     "ROLES",
     "TEAM_EVENT_KINDS",
+    "TEAM_NOTIFICATION_KINDS",
     "TEAM_STATUSES",
     "api_tokens",
     "blocked_addresses",
@@ -82,6 +85,7 @@ __all__ = [
     "deal_contacts",
     "deals",
     "feature_rules",
+    "follow_ups",
     "gmail_quota",
     "import_runs",
     "label_archived",
@@ -102,6 +106,7 @@ __all__ = [
     "team_mailbox_dispatchers",
     "team_mailbox_teams",
     "team_mailboxes",
+    "team_notifications",
     "team_thread_events",
     "team_threads",
     "teams",

@@ -22,6 +22,8 @@ disconnecting forgets all of the team data.
   mailbox after assignment, closed, opened by the assignee for the "New" badge).
 - `team_thread_events`: append-only history (who did what, to whom, which status, when), from
   which response and resolution times are computed.
+- `team_notifications`: the bell's team entries for one person (assigned, reassigned, overdue,
+  new mail, returned when a member left), ids and times only, until read.
 """
 
 from __future__ import annotations
@@ -151,3 +153,30 @@ team_thread_events = Table(
     Column("at", DateTime(timezone=True), nullable=False),
 )
 Index("ix_team_thread_events_box_at", team_thread_events.c.team_mailbox_id, team_thread_events.c.at)
+
+# assigned | reassigned (taken away from you) | overdue | new_mail | returned (a member left)
+TEAM_NOTIFICATION_KINDS = ("assigned", "reassigned", "overdue", "new_mail", "returned")
+
+team_notifications = Table(
+    "team_notifications",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "team_mailbox_id",
+        Integer,
+        ForeignKey("team_mailboxes.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column(
+        "team_thread_id",
+        Integer,
+        ForeignKey("team_threads.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("kind", String(16), nullable=False),
+    Column("actor_id", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("read_at", DateTime(timezone=True)),
+)
+Index("ix_team_notifications_user", team_notifications.c.user_id, team_notifications.c.read_at)

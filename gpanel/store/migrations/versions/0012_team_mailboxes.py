@@ -1,5 +1,5 @@
 """Team mailboxes: `users.team_account`, `team_mailboxes`, `team_mailbox_teams`,
-`team_mailbox_dispatchers`, `team_threads` and `team_thread_events`
+`team_mailbox_dispatchers`, `team_threads`, `team_thread_events` and `team_notifications`
 (gpanel/store/tables/team.py describes them).
 
 Ids, statuses and times only; nothing of the mail. Deleting the mailbox deletes every row.
@@ -143,9 +143,32 @@ def upgrade() -> None:
         "ix_team_thread_events_team_thread_id", "team_thread_events", ["team_thread_id"]
     )
     op.create_index("ix_team_thread_events_box_at", "team_thread_events", ["team_mailbox_id", "at"])
+    op.create_table(
+        "team_notifications",
+        sa.Column("id", sa.Integer, nullable=False),
+        sa.Column("user_id", sa.Integer, nullable=False),
+        sa.Column("team_mailbox_id", sa.Integer, nullable=False),
+        sa.Column("team_thread_id", sa.Integer, nullable=False),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("actor_id", sa.Integer),
+        sa.Column("at", _TZ, nullable=False),
+        sa.Column("read_at", _TZ),
+        sa.PrimaryKeyConstraint("id", name="pk_team_notifications"),
+        _user_fk("team_notifications", "user_id", "CASCADE"),
+        _user_fk("team_notifications", "actor_id", "SET NULL"),
+        _box_fk("team_notifications"),
+        sa.ForeignKeyConstraint(
+            ["team_thread_id"],
+            ["team_threads.id"],
+            ondelete="CASCADE",
+            name="fk_team_notifications_team_thread_id_team_threads",
+        ),
+    )
+    op.create_index("ix_team_notifications_user", "team_notifications", ["user_id", "read_at"])
 
 
 def downgrade() -> None:
+    op.drop_table("team_notifications")
     op.drop_table("team_thread_events")
     op.drop_table("team_threads")
     op.drop_table("team_mailbox_dispatchers")

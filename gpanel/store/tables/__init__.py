@@ -1,8 +1,9 @@
 """gpanel's database schema, as SQLAlchemy Core tables on one `MetaData`, by concept: `crm`
 (people, companies, contacts, deals, imports), `accounts` (sessions, mailboxes, rules, tokens),
 `mail_state` (unlinks, blocks, MailMagnet, jobs, label state, quota), `sending` (send keys,
-sends waiting as drafts, templates), `team` (team mailboxes and their threads' assignments);
-`base` holds the metadata.
+sends waiting as drafts, templates), `team` (team mailboxes and their threads' assignments),
+`team_extras` (their label rules by recipient, lead capture, thread arrival times); `base`
+holds the metadata.
 
 The same definitions run on SQLite (the embedded default) and PostgreSQL. They describe the
 schema for queries; the Alembic revisions in `migrations/versions/` are what create and change
@@ -64,6 +65,12 @@ from gpanel.store.tables.team import (
     team_thread_events,
     team_threads,
 )
+from gpanel.store.tables.team_extras import (
+    team_extras_runs,
+    team_label_rules,
+    team_lead_seen,
+    team_thread_times,
+)
 
 __all__ = [
     "CONTACT_KINDS",
@@ -103,11 +110,15 @@ __all__ = [
     "sharing_rules",
     "sharing_settings",
     "stages",
+    "team_extras_runs",
+    "team_label_rules",
+    "team_lead_seen",
     "team_mailbox_dispatchers",
     "team_mailbox_teams",
     "team_mailboxes",
     "team_notifications",
     "team_thread_events",
+    "team_thread_times",
     "team_threads",
     "teams",
     "thread_views",

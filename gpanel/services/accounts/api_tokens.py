@@ -172,6 +172,7 @@ async def resolve_grant(engine: AsyncEngine, token: str) -> TokenGrant | None:
             api_tokens.c.token_hash == _hash(token),
             api_tokens.c.revoked_at.is_(None),
             users.c.active.is_(True),
+            users.c.team_account.is_(False),
         )
     )
     async with engine.begin() as conn:

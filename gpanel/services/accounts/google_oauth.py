@@ -49,6 +49,8 @@ PURPOSE_SCOPES: dict[str, tuple[str, ...]] = {
     "connect": CONNECT_SCOPES,
     "calendar": (*_IDENTITY, CALENDAR_READONLY),
     "calendar_write": (*_IDENTITY, CALENDAR_EVENTS),
+    # An admin connecting a team mailbox (services.team_mailboxes): the same grant as "connect".
+    "team": CONNECT_SCOPES,
 }
 # Where Google sends each flow back to.
 CALLBACK_PATHS = {
@@ -56,6 +58,7 @@ CALLBACK_PATHS = {
     "connect": "/mailbox/callback",
     "calendar": "/mailbox/calendar/callback",
     "calendar_write": "/mailbox/calendar/callback",
+    "team": "/team-mailboxes/callback",
 }
 FLOW_COOKIE = "gpanel_oauth"
 FLOW_MAX_AGE = 600  # ten minutes to get through Google's consent screen

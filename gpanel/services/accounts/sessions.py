@@ -78,6 +78,11 @@ async def _find_or_admit(
     row = (await conn.execute(select(users).where(users.c.email == email))).first()
     first_admin = email == settings.first_admin_email.strip().lower()
     if row is not None:
+        if row.team_account:
+            raise SignInRefused(
+                f"{email} is a team mailbox in gpanel; nobody signs in with it. Sign in with "
+                "your own account."
+            )
         if not row.active:
             raise SignInRefused(
                 f"The gpanel account for {email} is deactivated. Ask an admin to reactivate it."
@@ -149,6 +154,7 @@ async def load_session(engine: AsyncEngine, session_id: str) -> CurrentUser | No
             sessions.c.revoked_at.is_(None),
             sessions.c.expires_at > _now(),
             users.c.active.is_(True),
+            users.c.team_account.is_(False),
         )
     )
     async with engine.connect() as conn:
@@ -190,8 +196,13 @@ class PersonRefused(Exception):
 
 
 async def list_people(engine: AsyncEngine) -> list[User]:
+    """Every person (team mailboxes' accounts are not people: left out)."""
     async with engine.connect() as conn:
-        return await people.list_users(conn, limit=10_000)
+        found = await people.list_users(conn, limit=10_000)
+        accounts = set(
+            (await conn.scalars(select(users.c.id).where(users.c.team_account.is_(True)))).all()
+        )
+    return [u for u in found if u.id not in accounts]
 
 
 async def list_teams(engine: AsyncEngine) -> list[Team]:

@@ -295,7 +295,11 @@ async def share_choices(engine: AsyncEngine, user_id: int) -> tuple[list[User], 
         people = (
             await conn.execute(
                 select(users)
-                .where(users.c.active.is_(True), users.c.id != user_id)
+                .where(
+                    users.c.active.is_(True),
+                    users.c.team_account.is_(False),
+                    users.c.id != user_id,
+                )
                 .order_by(users.c.name)
             )
         ).all()

@@ -13,12 +13,13 @@ from gpanel.services.context import AppContext
 from gpanel.services.labels import run as labels_run
 from gpanel.services.magnet import run as magnet
 from gpanel.services.sending import later as send_later
+from gpanel.services.team_mailboxes import extras as team_extras
 from gpanel.services.threads import opened_by
 
 MailboxJob = Callable[[AppContext, int], Awaitable[object]]
 GlobalJob = Callable[[AppContext], Awaitable[object]]
 
-MAILBOX_JOB_NAMES = ("magnet", "labels", "renew_watch")
+MAILBOX_JOB_NAMES = ("magnet", "labels", "renew_watch", "team_extras")
 GLOBAL_JOB_NAMES = ("purge", "send_due")
 
 
@@ -34,6 +35,11 @@ async def _renew_watch(ctx: AppContext, mailbox_id: int) -> object:
     return await magnet.renew_watch(ctx, mailbox_id)
 
 
+async def _team_extras(ctx: AppContext, mailbox_id: int) -> object:
+    # A team mailbox's label rules by recipient and leads from its mail.
+    return await team_extras.run_team_extras(ctx, mailbox_id)
+
+
 async def _purge(ctx: AppContext) -> object:
     # "Who looked at my mail" keeps its rows exactly as long as MailMagnet keeps its hits.
     return {
@@ -47,6 +53,7 @@ MAILBOX_JOBS: dict[str, MailboxJob] = {
     "magnet": _magnet,
     "labels": _labels,
     "renew_watch": _renew_watch,
+    "team_extras": _team_extras,
 }
 
 

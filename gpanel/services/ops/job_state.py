@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from gpanel.services.context import AppContext
 from gpanel.services.sharing.policy import Feature, feature_allowed
 from gpanel.services.sharing.rules import gmail_withdrawn
+from gpanel.services.team_mailboxes.extras import due_mailboxes as team_extras_due
 from gpanel.settings import Settings
 from gpanel.store.tables import feature_rules, mailbox_jobs, mailboxes, users
 
@@ -182,7 +183,9 @@ async def due(
       checks are never more than a poll interval apart and new mail shows within one);
     - labels: switched on, the owner allowed labels, last run a labels interval ago;
     - renew_watch: a Pub/Sub topic is configured and the mailbox's watch is missing or older
-      than a day.
+      than a day;
+    - team_extras: a team mailbox's label rules and lead capture, on their own state
+      (`services.team_mailboxes.extras.due_mailboxes`).
     A mailbox whose last job failed waits one poll interval before any retry, so a mailbox that
     keeps failing costs one attempt per interval, not one per scheduler tick. Mailboxes that
     need reconnecting, those of deactivated users and those of people the admin no longer
@@ -239,6 +242,7 @@ async def due(
             and _older(r.labels_run_at, now - labels_every)
         ):
             out["labels"].append(r.mailbox_id)
+    out["team_extras"] = await team_extras_due(engine, settings, now)  # team label rules, leads
     return Due(out)
 
 

@@ -21,6 +21,7 @@ from gpanel.web import (
     push,
     records,
     sharing,
+    team_mailboxes,
     threads,
 )
 from gpanel.web import sending as sending_web
@@ -44,6 +45,7 @@ _MODULES = (
     notifications,
     push,
     sending_web,
+    team_mailboxes,
 )
 
 

@@ -248,3 +248,14 @@ async def return_leavers(ctx: AppContext, access: Access, states: list[ThreadSta
                 await store.add_event(conn, state, "unassigned", actor_id=None, status="unassigned")
                 await store.notify(conn, state, "returned", box.dispatcher_ids, None)
     return moved
+
+
+async def get(ctx: AppContext, access: Access, thread_id: str) -> ThreadState:
+    """The thread's state, for a member (NotFound if gpanel never listed it)."""
+    return await _state(ctx, access, thread_id)
+
+
+async def names(ctx: AppContext, access: Access) -> dict[int, str]:
+    """The members of the mailbox by id (the assignee picker), by name."""
+    found = await store.people(ctx.engine, access.members)
+    return dict(sorted(found.items(), key=lambda kv: kv[1].casefold()))

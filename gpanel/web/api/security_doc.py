@@ -39,6 +39,24 @@ MAIL_OPERATIONS = (
     ("/api/templates/{template_id}", "get", "One template"),
     ("/api/templates/{template_id}", "patch", "Change a template"),
     ("/api/templates/{template_id}", "delete", "Delete a template"),
+    ("/api/team-mailboxes", "get", "The team mailboxes you belong to, with their options"),
+    (
+        "/api/team-mailboxes/{box_id}/threads",
+        "get",
+        "A team inbox, live from Gmail, newest first: threads with status, assignee, version, "
+        "New and overdue; counts per status and the banner",
+    ),
+    (
+        "/api/team-mailboxes/{box_id}/threads/{thread_id}/assign",
+        "post",
+        'Assign a thread: {"user_id": id or null, "version": the version you saw (optional)}; '
+        "409 with who holds it when someone changed it first",
+    ),
+    (
+        "/api/team-mailboxes/{box_id}/threads/{thread_id}/status",
+        "post",
+        '{"status": "assigned" | "in_progress" | "to_handle" | "closed", "version": optional}',
+    ),
 )
 # The document itself and the page that draws it: (path, method, summary).
 META_OPERATIONS = (
@@ -64,6 +82,27 @@ QUERY_PARAMETERS = (
         "company",
         {"type": "boolean"},
         "On a deal: include the company's addresses and domains",
+    ),
+    (
+        "/api/team-mailboxes/{box_id}/threads",
+        "status",
+        {
+            "type": "string",
+            "enum": ["unassigned", "assigned", "in_progress", "to_handle", "closed", "overdue"],
+        },
+        "Only threads of this status (overdue: computed from the response time)",
+    ),
+    (
+        "/api/team-mailboxes/{box_id}/threads",
+        "assignee",
+        {"type": "integer"},
+        "Only threads assigned to this user id",
+    ),
+    (
+        "/api/team-mailboxes/{box_id}/threads",
+        "show",
+        {"type": "string", "enum": ["all", "mine", "unassigned", "overdue"]},
+        "A filter of the team inbox",
     ),
 )
 _EXAMPLES = {"type": "contact", "action": "unlink", "thread_id": "t1", "draft_id": "r1"}

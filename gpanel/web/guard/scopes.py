@@ -55,6 +55,11 @@ RULES: tuple[Rule, ...] = (
     _rule(r"/api/mail/(?:send|render)", {"POST"}, "mail:send"),
     _rule(r"/api/mail/scheduled/[^/]+/cancel", {"POST"}, "mail:send"),
     _rule(r"/api/templates(?:/\d+)?", _READ | _WRITE, "mail:send"),
+    # Team mailboxes (web/team_mailboxes): the team inbox reads, assigning and statuses act.
+    _rule(r"/api/team-mailboxes(?:/\d+/threads)?", _READ, "mail:read"),
+    _rule(
+        r"/api/team-mailboxes/\d+/threads/[0-9A-Za-z_-]+/(?:assign|status)", {"POST"}, "mail:act"
+    ),
 )
 
 

@@ -2,8 +2,8 @@
 (people, companies, contacts, deals, imports), `accounts` (sessions, mailboxes, rules, tokens),
 `mail_state` (unlinks, blocks, MailMagnet, jobs, label state, quota), `sending` (send keys,
 sends waiting as drafts, templates), `team` (team mailboxes and their threads' assignments),
-`team_extras` (their label rules by recipient, lead capture, thread arrival times); `base`
-holds the metadata.
+`team_extras` (their label rules by recipient and lead capture); `base` holds the
+metadata.
 
 The same definitions run on SQLite (the embedded default) and PostgreSQL. They describe the
 schema for queries; the Alembic revisions in `migrations/versions/` are what create and change
@@ -69,7 +69,6 @@ from gpanel.store.tables.team_extras import (
     team_extras_runs,
     team_label_rules,
     team_lead_seen,
-    team_thread_times,
 )
 
 __all__ = [
@@ -118,7 +117,6 @@ __all__ = [
     "team_mailboxes",
     "team_notifications",
     "team_thread_events",
-    "team_thread_times",
     "team_threads",
     "teams",
     "thread_views",

@@ -1,6 +1,7 @@
 """The team mailboxes' extras (revision 0014_team_extras): label rules by recipient, the state
 of the background pass that applies them and captures leads, the addresses already turned
-into leads, and each thread's arrival time for the figures.
+into leads. (A thread's arrival time for the figures is `team_threads.first_seen_at`, which the
+team inbox takes from Gmail's own message times.)
 
 Ids, addresses the admin typed, label names and times only; nothing of the mail. Every row
 hangs off a `team_mailboxes` (or `team_threads`) row by a cascading key, so disconnecting the
@@ -14,7 +15,6 @@ mailbox forgets all of it.
 - `team_lead_seen`: the SHA-256 of each sender address the pass has turned into a lead (or
   found already known when it looked), so an address becomes a lead once, even after the lead
   is deleted; the hash, not the address, is kept.
-- `team_thread_times`: when a thread's first message arrived (Gmail's internalDate), read once.
 """
 
 from __future__ import annotations
@@ -81,16 +81,4 @@ team_lead_seen = Table(
     ),
     Column("contact_id", Integer, ForeignKey("contacts.id", ondelete="SET NULL")),
     Column("created_at", DateTime(timezone=True), nullable=False),
-)
-
-team_thread_times = Table(
-    "team_thread_times",
-    metadata,
-    Column(
-        "team_thread_id",
-        Integer,
-        ForeignKey("team_threads.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    Column("arrived_at", DateTime(timezone=True), nullable=False),
 )

@@ -1,9 +1,9 @@
 """Team mailboxes' extras: label rules by recipient (`team_label_rules`), the background pass's
-cursor (`team_extras_runs`), the addresses already turned into leads, as hashes
-(`team_lead_seen`), and each thread's arrival time for the figures (`team_thread_times`).
+cursor (`team_extras_runs`) and the addresses already turned into leads, as hashes
+(`team_lead_seen`).
 
 Addresses the admin typed, label names, ids and times only; nothing of the mail. Every row
-cascades from its team mailbox (or team thread), so disconnecting forgets it.
+cascades from its team mailbox, so disconnecting forgets it.
 
 Revision ID: 0014_team_extras
 Revises: 0013_follow_ups
@@ -84,22 +84,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("address_sha256", name="pk_team_lead_seen"),
     )
     op.create_index("ix_team_lead_seen_team_mailbox_id", "team_lead_seen", ["team_mailbox_id"])
-    op.create_table(
-        "team_thread_times",
-        sa.Column("team_thread_id", sa.Integer, nullable=False),
-        sa.Column("arrived_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["team_thread_id"],
-            ["team_threads.id"],
-            ondelete="CASCADE",
-            name="fk_team_thread_times_team_thread_id_team_threads",
-        ),
-        sa.PrimaryKeyConstraint("team_thread_id", name="pk_team_thread_times"),
-    )
 
 
 def downgrade() -> None:
-    op.drop_table("team_thread_times")
     op.drop_index("ix_team_lead_seen_team_mailbox_id", table_name="team_lead_seen")
     op.drop_table("team_lead_seen")
     op.drop_table("team_extras_runs")

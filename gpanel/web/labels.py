@@ -24,7 +24,7 @@ from gpanel.services.accounts.mailboxes import Mailbox
 from gpanel.services.labels import state as labels_state
 from gpanel.services.labels import switch as labels
 from gpanel.services.labels.explain import explain_contact, explain_message
-from gpanel.services.labels.plan import ORDER, TITLES, header, label_names
+from gpanel.services.labels.plan import ORDER, TITLES, InboxMode, header, label_names
 from gpanel.services.labels.preview import preview
 from gpanel.services.labels.undo import undo_labels
 from gpanel.services.ops import job_state
@@ -37,6 +37,11 @@ VIEW_RETRY = RetryPolicy(max_tries=3, base=0.25, cap=2.0, deadline=8.0, max_retr
 THREADS_PER_PAGE = 15
 PREVIEW_FIRST = "Look at the preview first: it shows what would move, then turn labels on there."
 _KEYS = {c.value: c for c in ORDER}
+INBOX_MODES = (
+    (InboxMode.AT_ONCE, "At once", "as soon as it is labelled (as Zoho does)"),
+    (InboxMode.ONCE_READ, "Once read", "it stays in the inbox until you have read it"),
+    (InboxMode.NEVER, "Never", "labels only; your inbox stays as it is"),
+)
 
 
 async def _mine(request: Request) -> tuple[labels.Availability, Mailbox]:
@@ -69,6 +74,8 @@ async def page(request: Request, **extra: Any) -> Response:
             "minutes": ctx.settings.labels_interval_seconds // 60,
             "backfill_days": ctx.settings.labels_backfill_days,
             "notice": request.query_params.get("notice"),
+            "mode": found.job.inbox_mode if found.job else InboxMode.AT_ONCE,
+            "modes": INBOX_MODES,
             **extra,
         },
         status_code=status,
@@ -87,6 +94,19 @@ async def enable(request: Request) -> Response:
         return await page(request, error=str(exc), status_code=403)
     await job_state.trigger(ctx, "labels", job.mailbox_id)
     return RedirectResponse("/settings/labels?notice=on", status_code=303)
+
+
+async def inbox_mode(request: Request) -> Response:
+    """The owner's choice of when labelled mail leaves the inbox (their own mailbox only)."""
+    _, box = await _mine(request)
+    form = await request.form()
+    chosen = str(form.get("mode", ""))
+    if chosen not in {m.value for m in InboxMode}:
+        return await page(
+            request, error="Choose when labelled mail leaves the inbox.", status_code=400
+        )
+    await labels_state.set_inbox_mode(ctx_of(request).engine, box.id, InboxMode(chosen))
+    return RedirectResponse("/settings/labels?notice=mode", status_code=303)
 
 
 async def disable(request: Request) -> Response:
@@ -302,6 +322,7 @@ routes: list[BaseRoute] = [
     Route("/settings/labels", page, name="labels"),
     Route("/settings/labels/enable", enable, methods=["POST"]),
     Route("/settings/labels/disable", disable, methods=["POST"]),
+    Route("/settings/labels/inbox-mode", inbox_mode, methods=["POST"]),
     Route("/settings/labels/undo", confirm_undo),
     Route("/settings/labels/undo", undo, methods=["POST"]),
     Route("/settings/labels/preview", preview_page),

@@ -6,8 +6,8 @@ Three ways in, each costing in proportion to what it covers:
   carry a category label or sit in the inbox comes from the same searches restricted with
   `labelIds`, or, in a full pass, from listing each category label once for the whole mailbox
   (so labels on mail that no longer belongs to any categorised contact are found and removed).
-- `by_ids`: new messages from history, read with one batch of metadata gets (From, labelIds,
-  internalDate).
+- `by_ids`: new (or, for "once read", just read) messages from history, read with one batch
+  of metadata gets (From, labelIds, internalDate).
 - hits of a lookalike address, ids two categories both claim, and every other hit a plan
   would change are checked the same way against their own From header, so `from:ann@x.com`
   never labels `joann@x.com`'s mail, nor `ann@x.com.evil.example`'s, nor a display name's.
@@ -30,6 +30,7 @@ from gpanel.services.labels import crm as labels_crm
 from gpanel.services.labels.plan import (
     INBOX,
     ORDER,
+    UNREAD,
     Facts,
     from_queries,
     header,
@@ -126,7 +127,12 @@ async def by_ids(
         if target is None and not held:
             continue
         facts[message_id] = Facts(
-            target, held, INBOX in labels, person.contact_id if person else None, checked=True
+            target,
+            held,
+            INBOX in labels,
+            person.contact_id if person else None,
+            checked=True,
+            unread=UNREAD in labels,
         )
     return facts
 

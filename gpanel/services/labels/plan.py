@@ -5,10 +5,12 @@ A run gathers, per message id, `Facts`: the category the message should be under
 category label at all), which of the three category labels it carries now, and whether it is
 in the inbox. `plan_changes` turns those facts into batchModify groups (same add and remove
 sets, at most 1000 ids each) and the ids it takes out of the inbox, by the rules of
-docs/behaviour.md, "Category labels": the right label is added and the other two removed; a message
-that newly gets a category label leaves the inbox (a move between labels too, so it never returns
-there); a message gpanel took out of the inbox (its id in `label_archived`) that loses every
-category label goes back to the inbox; other labels stay. The search helpers build
+docs/behaviour.md, "Category labels": the right label is added and the other two removed; when
+a labelled message leaves the inbox is the mailbox's `InboxMode`: at once (a message that newly
+gets a category label leaves, a move between labels too, so it never returns there), once read
+(the same, but an unread message stays until the run that sees it read: `just_read`), or never;
+a message gpanel took out of the inbox (its id in `label_archived`) that loses every category
+label goes back to the inbox, in every mode; other labels stay. The search helpers build
 `from:(a OR b) after:<epoch>` queries and find addresses that Gmail's substring-like `from:`
 matching could confuse with another contact's address.
 """
@@ -20,6 +22,7 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from email.utils import getaddresses
+from enum import StrEnum
 
 from gpanel.crm.categories import Category
 from gpanel.crm.emails import normalise_email
@@ -31,6 +34,25 @@ ORDER = (Category.CLOSING_THIS_MONTH, Category.OPEN_DEALS, Category.CUSTOMERS)
 MAX_IDS_PER_MODIFY = 1000
 MAX_QUERY_LENGTH = 1500
 INBOX = "INBOX"
+UNREAD = "UNREAD"
+
+
+class InboxMode(StrEnum):
+    """When labelled mail leaves the inbox (`mailbox_jobs.labels_inbox_mode`)."""
+
+    AT_ONCE = "at_once"  # Zoho's behaviour, the default
+    ONCE_READ = "once_read"
+    NEVER = "never"
+
+    @classmethod
+    def parse(cls, value: object) -> InboxMode:
+        """A stored or submitted value; anything unknown is the default."""
+        try:
+            return cls(str(value))
+        except ValueError:
+            return cls.AT_ONCE
+
+
 # Colours from Gmail's fixed label palette (background, text).
 COLOURS: Mapping[Category, dict[str, str]] = {
     Category.CLOSING_THIS_MONTH: {"backgroundColor": "#fb4c2f", "textColor": "#ffffff"},
@@ -64,6 +86,8 @@ class Facts:
     # True when read from the message's own headers (`gather.by_ids`), not inferred from a
     # search hit: Gmail's search matches words, so a hit alone never proves the sender.
     checked: bool = False
+    # Carries UNREAD (known for checked facts only; a search hit counts as read).
+    unread: bool = False
 
 
 @dataclass(frozen=True)
@@ -106,21 +130,38 @@ def plan_changes(
     label_ids: Mapping[Category, str],
     sample_size: int = 5,
     archived: Collection[str] = frozenset(),
+    mode: InboxMode = InboxMode.AT_ONCE,
+    just_read: Collection[str] = frozenset(),
 ) -> Plan:
     """The batchModify calls that make every message match its facts' target. `archived`:
     the ids gpanel took out of the inbox, which get INBOX back when no category label is
-    left on them (mail the user archived themselves is never put back)."""
+    left on them (mail the user archived themselves is never put back). `mode` says when
+    labelled mail leaves the inbox; `just_read`: ids the run saw being read since the last one
+    (in `ONCE_READ`, a labelled one still in the inbox leaves it now)."""
     groups: dict[tuple[tuple[str, ...], tuple[str, ...]], list[str]] = {}
     plan = Plan()
     for message_id in sorted(facts):
         f = facts[message_id]
         add: list[str] = []
         remove = [label_ids[c] for c in ORDER if c in f.holds and c is not f.target]
+        leaves = (
+            f.in_inbox
+            and mode is not InboxMode.NEVER
+            and not (mode is InboxMode.ONCE_READ and f.unread)
+        )
         if f.target is not None and f.target not in f.holds:
             add.append(label_ids[f.target])
-            if f.in_inbox:
+            if leaves:
                 remove.append(INBOX)
                 plan.archive.append(message_id)
+        elif (
+            f.target is not None
+            and mode is InboxMode.ONCE_READ
+            and message_id in just_read
+            and leaves
+        ):
+            remove.append(INBOX)
+            plan.archive.append(message_id)
         elif f.target is None and f.holds and not f.in_inbox and message_id in archived:
             add.append(INBOX)
             plan.restore.append(message_id)

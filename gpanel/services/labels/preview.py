@@ -107,7 +107,7 @@ async def preview(
     # A preview changes nothing, so hits beyond the check limit are counted unchecked.
     checks = HitChecks(drop_unchecked=False)
     facts = await full_facts(ctx, mb, since=since, today=today, label_ids=label_ids, checks=checks)
-    plan = plan_changes(facts, label_ids)
+    plan = plan_changes(facts, label_ids, mode=job.inbox_mode)
     out = Preview(since=since, leave_inbox=len(plan.archive), modify_calls=plan.modify_calls)
     for c in ORDER:
         out.labels.append(

@@ -6,6 +6,9 @@ What it costs depends on what changed since the last run:
 - nothing: one `history.list` from the stored cursor, and no other Gmail call;
 - new mail: the new ids from that history call, one batch of metadata gets for their From
   header, then batchModify for those that need a label;
+- mail read, when the mailbox's labelled mail leaves the inbox "once read": the same history
+  call also asks for `labelRemoved`, and a message it shows losing UNREAD while it carried a
+  category label and INBOX is read again (in the same batch of gets) and leaves the inbox;
 - CRM changes (contacts or deals with `updated_at` after the last run): the affected contacts'
   mail is searched (`from:(a OR b) after:<window>`) and moved to its new label;
 - a full pass over the window when there is no cursor yet (first run after enabling), when
@@ -43,8 +46,11 @@ from gpanel.services.labels import state as labels_state
 from gpanel.services.labels.gather import HitChecks, by_ids, by_search
 from gpanel.services.labels.plan import (
     COLOURS,
+    INBOX,
     ORDER,
+    UNREAD,
     Facts,
+    InboxMode,
     Plan,
     label_names,
     lookalikes,
@@ -53,6 +59,25 @@ from gpanel.services.labels.plan import (
 
 log = logging.getLogger("gpanel.labels")
 HISTORY_TYPES = ("messageAdded",)
+# "Once read" also needs to see mail being read: UNREAD removed.
+HISTORY_TYPES_ONCE_READ = ("messageAdded", "labelRemoved")
+
+
+def read_in_inbox(records: list[dict[str, object]], label_ids: Mapping[Category, str]) -> list[str]:
+    """Ids that history shows losing UNREAD while they carried INBOX and a category label
+    (the message's labels as the record gives them, after the change)."""
+    categories = set(label_ids.values())
+    found: list[str] = []
+    for record in records:
+        removed = record.get("labelsRemoved")
+        for item in removed if isinstance(removed, list) else []:
+            message = item.get("message") if isinstance(item, dict) else None
+            if not isinstance(message, dict) or UNREAD not in (item.get("labelIds") or []):
+                continue
+            labels = set(message.get("labelIds") or [])
+            if INBOX in labels and labels & categories and "id" in message:
+                found.append(str(message["id"]))
+    return list(dict.fromkeys(found))
 
 
 @dataclass
@@ -227,11 +252,14 @@ async def _run(
     full_reason = ""
     history = None
     checks = HitChecks()
+    mode = job.inbox_mode
+    just_read: list[str] = []
+    types = HISTORY_TYPES_ONCE_READ if mode is InboxMode.ONCE_READ else HISTORY_TYPES
     if job.history_id is None or job.run_at is None:
         full_reason = "first run"
     else:
         try:
-            history = await mb.history_all(job.history_id, history_types=HISTORY_TYPES)
+            history = await mb.history_all(job.history_id, history_types=types)
         except HistoryExpired:
             full_reason = "Gmail's change history expired"
         if not full_reason and job.org_month != month:
@@ -252,9 +280,11 @@ async def _run(
         async with ctx.engine.connect() as conn:
             changed = await labels_crm.changed_contacts(conn, job.run_at)
         new_ids = history.message_ids_added
+        if mode is InboxMode.ONCE_READ:
+            just_read = read_in_inbox(history.records, job.label_ids)
         report.new_messages, report.contacts_rechecked = len(new_ids), len(changed)
         facts = {}
-        if new_ids or changed:
+        if new_ids or changed or just_read:
             label_ids = await ensure_labels(mb, label_names(settings.label_names), job.label_ids)
             if changed:
                 facts.update(
@@ -268,7 +298,8 @@ async def _run(
                         checks=checks,
                     )
                 )
-            rest = [i for i in new_ids if i not in facts]
+            # Just read: judged on the message as it is now (its From, labels and UNREAD).
+            rest = [i for i in dict.fromkeys([*new_ids, *just_read]) if i not in facts]
             if rest:
                 facts.update(
                     await by_ids(
@@ -285,7 +316,11 @@ async def _run(
             label_ids = dict(job.label_ids)
         report.kind = "incremental"
     archived = await labels_state.archived_among(ctx.engine, job.mailbox_id, facts)
-    plan = plan_changes(facts, label_ids, archived=archived) if facts else Plan()
+    plan = (
+        plan_changes(facts, label_ids, archived=archived, mode=mode, just_read=just_read)
+        if facts
+        else Plan()
+    )
     await apply_plan(ctx, mb, job.mailbox_id, plan, started)
     report.modified, report.archived = plan.messages, len(plan.archive)
     report.modify_calls, report.moves = plan.modify_calls, _moves(plan)

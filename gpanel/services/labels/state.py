@@ -2,7 +2,8 @@
 
 `mailbox_jobs` is shared with MailMagnet (one row per mailbox; `services.job_state` owns the
 row and MailMagnet's columns). This module reads and writes only the label columns
-(`labels_enabled`, `labels_since`, `labels_history_id`, `labels_run_at`, `label_ids`) and the
+(`labels_enabled`, `labels_since`, `labels_history_id`, `labels_run_at`, `label_ids`,
+`labels_inbox_mode`: when labelled mail leaves the inbox, the owner's setting) and the
 shared `last_error` pair, whose messages it prefixes with `ERROR_PREFIX` so a successful run
 clears only its own. `label_ids` is a JSON object: the three category names mapped to Gmail
 label ids, plus `crm_gaps`, two integers (deals and contacts missing below their highest id)
@@ -23,6 +24,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gpanel.crm.categories import Category
+from gpanel.services.labels.plan import InboxMode
 from gpanel.services.ops import job_state
 from gpanel.store.tables import label_archived, mailbox_jobs
 from gpanel.store.upsert import upsert
@@ -48,6 +50,7 @@ class LabelJob:
     last_error: str | None = None
     last_error_at: dt.datetime | None = None
     exists: bool = False
+    inbox_mode: InboxMode = InboxMode.AT_ONCE
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
@@ -76,6 +79,7 @@ def _job(row: Any) -> LabelJob:
         last_error=row.last_error,
         last_error_at=_aware(row.last_error_at),
         exists=True,
+        inbox_mode=InboxMode.parse(row.labels_inbox_mode),
     )
 
 
@@ -127,6 +131,18 @@ async def set_enabled(engine: AsyncEngine, mailbox_id: int, since: dt.datetime) 
                 labels_run_at=None,
                 label_ids=_label_json(job.label_ids),
             )
+        )
+
+
+async def set_inbox_mode(engine: AsyncEngine, mailbox_id: int, mode: InboxMode) -> None:
+    """When this mailbox's labelled mail leaves the inbox, from the next run on (mail already
+    labelled keeps its place; mail gpanel archived that loses its labels still comes back)."""
+    async with engine.begin() as conn:
+        await job_state.ensure_row(conn, mailbox_id)
+        await conn.execute(
+            update(mailbox_jobs)
+            .where(mailbox_jobs.c.mailbox_id == mailbox_id)
+            .values(labels_inbox_mode=mode.value)
         )
 
 

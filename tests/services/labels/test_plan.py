@@ -9,6 +9,7 @@ import datetime as dt
 from gpanel.crm.categories import Category
 from gpanel.services.labels.plan import (
     Facts,
+    InboxMode,
     from_queries,
     lookalikes,
     plan_changes,
@@ -77,3 +78,27 @@ def test_lookalikes_and_senders() -> None:
     assert sender_address('"Ann, Sales" <ANN@X.example>', fold=False) == "ann@x.example"
     assert sender_address("j.o.e+tag@gmail.com", fold=True) == "joe@gmail.com"
     assert sender_address("undisclosed", fold=False) is None
+
+
+def test_inbox_modes_decide_who_leaves_the_inbox() -> None:
+    """At once: every newly labelled inbox message leaves. Once read: only read ones, and a
+    labelled one seen being read; an unread one stays. Never: none. A message gpanel archived
+    that lost its category comes back in every mode."""
+    facts = {
+        "read": Facts(CTM, frozenset(), True),
+        "unread": Facts(CTM, frozenset(), True, unread=True),
+        "now_read": Facts(CTM, frozenset({CTM}), True),
+        "kept": Facts(CTM, frozenset({CTM}), True),  # read long ago, the user's inbox choice
+        "lost": Facts(None, frozenset({OPEN}), False),
+    }
+    leaving = {
+        InboxMode.AT_ONCE: ["read", "unread"],
+        InboxMode.ONCE_READ: ["now_read", "read"],
+        InboxMode.NEVER: [],
+    }
+    for mode, expected in leaving.items():
+        plan = plan_changes(facts, IDS, archived={"lost"}, mode=mode, just_read={"now_read"})
+        assert plan.archive == expected, mode
+        assert plan.restore == ["lost"], mode
+    assert InboxMode.parse("never") is InboxMode.NEVER
+    assert InboxMode.parse("sometimes") is InboxMode.AT_ONCE

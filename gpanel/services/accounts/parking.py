@@ -8,9 +8,11 @@ should find again are first copied into one `parked_mailboxes` row for the owner
   keep working after a reconnect: the reconnected mailbox is inserted with the same id;
 - the Google account's stable id (`sub`): only the same Google account gets the ids back (an
   address can be deleted and created again as another account);
-- ids only: private thread ids, unlinked thread ids with their record and who unlinked, the
-  message ids labels took out of the inbox (so labels undo still returns them), and the
-  MailMagnet and labels switches with the label ids. Never a subject, body or recipient.
+- ids only: private thread ids, the private labels (Gmail label id and the name it had when
+  chosen, as `private_labels` holds them), unlinked thread ids with their record and who
+  unlinked, the message ids labels took out of the inbox (so labels undo still returns them),
+  and the MailMagnet and labels switches with the label ids and when labelled mail leaves the
+  inbox. Never a subject, body or recipient.
 
 Cursors are not kept: a restored MailMagnet starts from "now" and labels run a full pass.
 The row goes when the user is deleted (foreign key cascade), when it is restored, or when
@@ -30,6 +32,7 @@ from gpanel.store.tables import (
     mailbox_jobs,
     mailboxes,
     parked_mailboxes,
+    private_labels,
     private_threads,
     unlinks,
     users,
@@ -53,6 +56,9 @@ async def park(conn: AsyncConnection, mailbox: Row[Any], now: dt.datetime) -> No
             select(private_threads.c.thread_id).where(private_threads.c.mailbox_id == mid)
         )
     ).scalars()
+    labels = (
+        await conn.execute(select(private_labels).where(private_labels.c.mailbox_id == mid))
+    ).all()
     unlinked = (await conn.execute(select(unlinks).where(unlinks.c.mailbox_id == mid))).all()
     archived = (
         await conn.execute(select(label_archived).where(label_archived.c.mailbox_id == mid))
@@ -62,6 +68,7 @@ async def park(conn: AsyncConnection, mailbox: Row[Any], now: dt.datetime) -> No
     ).first()
     kept: dict[str, Any] = {
         "private": list(private),
+        "private_labels": [[x.label_id, x.label_name, _iso(x.created_at)] for x in labels],
         "unlinks": [
             [u.thread_id, u.record_type, u.record_id, u.user_id, _iso(u.created_at)]
             for u in unlinked
@@ -74,6 +81,7 @@ async def park(conn: AsyncConnection, mailbox: Row[Any], now: dt.datetime) -> No
             "labels_enabled": bool(jobs.labels_enabled),
             "labels_since": _iso(jobs.labels_since),
             "label_ids": dict(jobs.label_ids or {}),
+            "labels_inbox_mode": jobs.labels_inbox_mode,
         },
     }
     await forget(conn, mailbox.user_id)
@@ -143,6 +151,15 @@ async def restore(conn: AsyncConnection, user_id: int, mailbox_id: int, now: dt.
                 mailbox_id=mailbox_id, thread_id=thread_id, created_at=now
             )
         )
+    for label_id, label_name, created in kept.get("private_labels", []):
+        await conn.execute(
+            insert(private_labels).values(
+                mailbox_id=mailbox_id,
+                label_id=label_id,
+                label_name=label_name,
+                created_at=_time(created, now),
+            )
+        )
     living = set((await conn.execute(select(users.c.id))).scalars())
     for thread_id, record_type, record_id, by, created in kept.get("unlinks", []):
         await conn.execute(
@@ -172,5 +189,6 @@ async def restore(conn: AsyncConnection, user_id: int, mailbox_id: int, now: dt.
                 if jobs.get("labels_since")
                 else None,
                 label_ids=dict(jobs.get("label_ids") or {}),
+                labels_inbox_mode=str(jobs.get("labels_inbox_mode") or "at_once"),
             )
         )

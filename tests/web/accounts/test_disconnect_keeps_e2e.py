@@ -1,7 +1,8 @@
 """What disconnecting keeps and forgets, over real HTTP on both database engines.
 
-- By default a disconnect parks ids only (private marks, unlinks, labels-undo message ids, the
-  MailMagnet and labels switches); reconnecting the same Google account restores them under the
+- By default a disconnect parks ids only (private marks, private labels, unlinks, labels-undo
+  message ids, the MailMagnet and labels switches and when labelled mail leaves the inbox);
+  reconnecting the same Google account restores them under the
   same mailbox id, so thread links stay valid.
 - "Forget everything" keeps nothing: a reconnect starts from nothing.
 - A colleague connecting while a mailbox is parked never takes the parked id (SQLite hands out
@@ -15,7 +16,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
 from gpanel.services.ops import job_state
 from gpanel.store.tables import (
@@ -23,6 +24,7 @@ from gpanel.store.tables import (
     mailbox_jobs,
     mailboxes,
     parked_mailboxes,
+    private_labels,
     private_threads,
     unlinks,
 )
@@ -31,8 +33,8 @@ from tests.web.thread_support import ALICE, BEN, CARLA, PAT, World, build_world,
 
 
 def _marks(world: World) -> tuple[str, str]:
-    """Ben's mailbox with one private thread, one unlinked thread, one message labels took out
-    of the inbox, and MailMagnet on."""
+    """Ben's mailbox with one private thread, one private label, one unlinked thread, one message
+    labels took out of the inbox, MailMagnet on and labelled mail leaving the inbox "never"."""
     private_raw, _ = mail(PAT, BEN, "Secret subject words", "body words")
     unlinked_raw, _ = mail(PAT, BEN, "Unlinked subject words", "body words")
     private = world.insert(private_raw)
@@ -43,6 +45,19 @@ def _marks(world: World) -> tuple[str, str]:
     async def go(engine: Any) -> None:
         await job_state.set_magnet_enabled(engine, world.mailbox_id, True)
         async with engine.begin() as conn:
+            await conn.execute(
+                update(mailbox_jobs)
+                .where(mailbox_jobs.c.mailbox_id == world.mailbox_id)
+                .values(labels_inbox_mode="never")
+            )
+            await conn.execute(
+                insert(private_labels).values(
+                    mailbox_id=world.mailbox_id,
+                    label_id="Label_77",
+                    label_name="Personal",
+                    created_at=dt.datetime.now(dt.UTC),
+                )
+            )
             await conn.execute(
                 insert(label_archived).values(
                     mailbox_id=world.mailbox_id,
@@ -74,6 +89,7 @@ def test_default_disconnect_keeps_ids_and_reconnect_restores_them(stack: Stack) 
     assert len(stack.rows(mailboxes)) == 1  # asking changes nothing
     assert "kept only the ids" in _disconnect(world)
     assert stack.rows(mailboxes) == [] and stack.rows(private_threads) == []
+    assert stack.rows(private_labels) == []
     (parked,) = stack.rows(parked_mailboxes)
     assert parked.mailbox_id == world.mailbox_id
     kept = json.dumps(parked.kept)
@@ -88,8 +104,12 @@ def test_default_disconnect_keeps_ids_and_reconnect_restores_them(stack: Stack) 
         (unlinked_thread, "contact", world.contact_id)
     ]
     assert len(stack.rows(label_archived)) == 1
+    assert [(r.mailbox_id, r.label_id, r.label_name) for r in stack.rows(private_labels)] == [
+        (world.mailbox_id, "Label_77", "Personal")
+    ]
     (jobs,) = stack.rows(mailbox_jobs)
     assert jobs.magnet_enabled and jobs.magnet_history_id is None
+    assert jobs.labels_inbox_mode == "never"
     assert stack.rows(parked_mailboxes) == []
     assert world.ben.get(world.url(private_thread)).status_code == 200
 
@@ -102,7 +122,7 @@ def test_forget_everything_keeps_nothing(stack: Stack) -> None:
     assert stack.rows(parked_mailboxes) == []
     stack.connect(world.ben, BEN)
     assert len(stack.rows(mailboxes)) == 1
-    for table in (private_threads, unlinks, label_archived, mailbox_jobs):
+    for table in (private_threads, private_labels, unlinks, label_archived, mailbox_jobs):
         assert stack.rows(table) == [], table.name
 
 

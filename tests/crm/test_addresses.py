@@ -58,3 +58,41 @@ async def test_record_addresses_per_record_type(engine: AsyncEngine) -> None:
         with pytest.raises(RecordNotFound):
             await record_addresses(conn, RecordType.COMPANY, 99999)
     assert tom.id and bystander.id
+
+
+async def test_linked_records_count_only_when_openable(engine: AsyncEngine) -> None:
+    """`openable` leaves out linked records by owner: a deal's contacts and company, a
+    company's contacts; the record's own addresses are the caller's to authorise."""
+    async with engine.begin() as conn:
+        mine = await f.user(conn, email="me@org.example")
+        theirs = await f.user(conn, email="them@org.example")
+        hidden_co = await f.company(conn, domains=["hidden.example"], owner_id=theirs.id)
+        open_co = await f.company(conn, domains=["open.example"], owner_id=mine.id)
+        hidden = await f.contact(conn, emails=["h@hidden.example"], owner_id=theirs.id)
+        shown = await f.contact(conn, emails=["s@open.example"], owner_id=mine.id)
+        on_open = await f.contact(
+            conn, company_id=open_co.id, emails=["x@else.example"], owner_id=theirs.id
+        )
+        deal = await f.deal(
+            conn,
+            "Proposal",
+            None,
+            company_id=hidden_co.id,
+            primary_contact_id=hidden.id,
+            roles=[(shown.id, "Advisor")],
+        )
+
+    async def only_mine(owners: set[int | None]) -> set[int | None]:
+        return {o for o in owners if o == mine.id}
+
+    async with engine.connect() as conn:
+        found = await record_addresses(
+            conn, RecordType.DEAL, deal.id, include_company=True, openable=only_mine
+        )
+        assert found == RecordAddresses(frozenset({"s@open.example"}), frozenset())
+        company = await record_addresses(conn, RecordType.COMPANY, open_co.id, openable=only_mine)
+        assert company == RecordAddresses(frozenset(), frozenset({"open.example"}))
+        everyone = await record_addresses(conn, RecordType.DEAL, deal.id, include_company=True)
+        assert everyone.emails == {"s@open.example", "h@hidden.example"}
+        assert everyone.domains == {"hidden.example"}
+    assert on_open.id

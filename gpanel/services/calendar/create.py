@@ -49,7 +49,12 @@ async def create_meeting(
         record = await records.load_record(conn, record_type, record_id)
         await records.authorise(conn, viewer, record)
         found = await record_addresses(
-            conn, record_type, record_id, include_company, org_domains=ctx.settings.own_domains
+            conn,
+            record_type,
+            record_id,
+            include_company,
+            org_domains=ctx.settings.own_domains,
+            openable=records.owner_filter(conn, viewer),
         )
     box = await mailboxes.for_user(ctx.engine, viewer.id)
     if box is None or not can_write(box):

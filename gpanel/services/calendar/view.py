@@ -203,7 +203,12 @@ async def _record_match(
         record = await records.load_record(conn, record_type, record_id)
         await records.authorise(conn, viewer, record)
         found = await record_addresses(
-            conn, record_type, record_id, include_company, org_domains=ctx.settings.own_domains
+            conn,
+            record_type,
+            record_id,
+            include_company,
+            org_domains=ctx.settings.own_domains,
+            openable=records.owner_filter(conn, viewer),
         )
     return RecordMatch.of(found.emails, found.domains, ctx.settings.fold_gmail_addresses)
 

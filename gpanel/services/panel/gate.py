@@ -88,7 +88,12 @@ async def load_context(
     record = await records.load_record(conn, record_type, record_id)
     await records.authorise(conn, viewer, record)
     found = await record_addresses(
-        conn, record_type, record_id, include_company, org_domains=settings.own_domains
+        conn,
+        record_type,
+        record_id,
+        include_company,
+        org_domains=settings.own_domains,
+        openable=records.owner_filter(conn, viewer),
     )
     match = RecordMatch.of(found.emails, found.domains, settings.fold_gmail_addresses)
     return match, participants_query(sorted(found.emails), sorted(found.domains))

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gpanel.crm import companies, contacts, deals, people
+from gpanel.crm.addresses import Openable
 from gpanel.crm.companies import clean_domains
 from gpanel.crm.contacts import clean_emails
 from gpanel.crm.errors import InvalidRecord, RecordNotFound
@@ -131,6 +132,17 @@ async def openable_owners(
         return wanted
     teams = await _owner_teams(conn, wanted)
     return {o for o in wanted if _may_open_owned(viewer, o, teams)}
+
+
+def owner_filter(conn: AsyncConnection, viewer: CurrentUser | None) -> Openable:
+    """`openable_owners` for `viewer` as `crm.addresses.record_addresses` takes it: a record's
+    mail counts a linked record (a deal's contacts and company, a company's contacts) only if
+    the viewer may open it, whatever old rows point at."""
+
+    async def allowed(owners: set[int | None]) -> set[int | None]:
+        return await openable_owners(conn, viewer, owners)
+
+    return allowed
 
 
 _LISTERS: dict[Kind, Callable[..., Awaitable[list[Any]]]] = {

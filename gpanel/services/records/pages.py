@@ -20,7 +20,7 @@ from gpanel.crm.models import Company, Contact, Deal, RecordType, User
 from gpanel.crm.search import SearchHit, search_records
 from gpanel.crm.stages import list_stages
 from gpanel.services.accounts.sessions import CurrentUser
-from gpanel.services.records.access import authorise, load_record, openable_owners
+from gpanel.services.records.access import authorise, load_record, openable_owners, visible
 
 CATEGORY_WORDS = {
     Category.CLOSING_THIS_MONTH: "Deals Closing This Month",
@@ -52,6 +52,14 @@ async def _closed(conn: AsyncConnection) -> frozenset[str]:
     return frozenset(s.name for s in await list_stages(conn) if s.is_closed)
 
 
+async def _linked_company(
+    conn: AsyncConnection, viewer: CurrentUser | None, company_id: int | None
+) -> Company | None:
+    """The record's company, if the viewer may open it (old rows may name one they may not)."""
+    company = await companies.get_company(conn, company_id) if company_id is not None else None
+    return company if company and await visible(conn, viewer, [company]) else None
+
+
 async def record_page(
     engine: AsyncEngine,
     viewer: CurrentUser | None,
@@ -68,21 +76,25 @@ async def record_page(
         page.closed_stages = await _closed(conn)
         page.stages = tuple(s.name for s in await list_stages(conn))
         if isinstance(record, Company):
-            page.contacts = await contacts.list_contacts(conn, company_id=record.id, limit=500)
-            page.deals = await deals.list_deals(conn, company_id=record.id, limit=500)
+            found_contacts = await contacts.list_contacts(conn, company_id=record.id, limit=500)
+            page.contacts = await visible(conn, viewer, found_contacts)
+            page.deals = await visible(
+                conn, viewer, await deals.list_deals(conn, company_id=record.id, limit=500)
+            )
         elif isinstance(record, Contact):
-            if record.company_id is not None:
-                page.company = await companies.get_company(conn, record.company_id)
-            page.deals = await deals.list_deals(conn, contact_id=record.id, limit=500)
+            page.company = await _linked_company(conn, viewer, record.company_id)
+            page.deals = await visible(
+                conn, viewer, await deals.list_deals(conn, contact_id=record.id, limit=500)
+            )
             verdict = (await contact_categories(conn, [record.id], today)).get(record.id)
             if verdict:
                 page.category = CATEGORY_WORDS[verdict[0]]
                 page.category_deal = next((d for d in page.deals if d.id == verdict[1]), None)
         else:
-            if record.company_id is not None:
-                page.company = await companies.get_company(conn, record.company_id)
+            page.company = await _linked_company(conn, viewer, record.company_id)
             found = await contacts.get_contacts(conn, record.contact_ids)
-            page.contacts = [found[i] for i in record.contact_ids if i in found]
+            ordered = [found[i] for i in record.contact_ids if i in found]
+            page.contacts = await visible(conn, viewer, ordered)
             page.roles = {r.contact_id: r.role for r in record.roles}
             if record.primary_contact_id:
                 page.roles.setdefault(record.primary_contact_id, "Primary contact")

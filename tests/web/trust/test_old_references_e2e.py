@@ -1,0 +1,142 @@
+"""Issue 10, hole 1 at read time: records written before references were checked (rows a
+migration of old data left as they were) that point at records their viewer may not open lend
+nothing. A deal of Carla's (East) whose primary contact, role contact and company are Dev's
+(West) shows Carla none of those records and none of the mail only they reach: the deal page,
+`/api/records/deal/{id}/threads` (with and without the company), the thread page, the thread
+JSON and "why" all answer as for a thread off the record. A deal of Emma's (West, Dev's team,
+so she may open his contact) with the same references still shows it, and so does a company
+of Carla's own whose old contact row is Dev's (a company lends only the contacts one may open).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gpanel.crm import companies, contacts, deals
+from gpanel.services.sharing.policy import Audience, Detail
+from tests.support.stack import Stack
+from tests.web.panel_kit import EMAIL, World, build, db, message, subjects
+
+HUGO = "hugo@hidden-works.example"
+
+
+def _old_rows(world: World) -> dict[str, int]:
+    """Written straight to the store, past the API's reference checks, as old data would be."""
+    dev, carla, emma = (world.user_ids[k] for k in ("dev", "carla", "emma"))
+
+    async def go(engine: Any) -> dict[str, int]:
+        async with engine.begin() as conn:
+            works = await companies.create_company(
+                conn, name="Hidden Works", domains=["hidden-works.example"], owner_id=dev
+            )
+            hugo = await contacts.create_contact(
+                conn,
+                first_name="Hugo",
+                last_name="Hidden",
+                emails=[HUGO],
+                owner_id=dev,
+                company_id=works.id,
+            )
+            mine = await companies.create_company(conn, name="Carla's Own Co", owner_id=carla)
+            stray = await contacts.create_contact(
+                conn,
+                first_name="Stray",
+                last_name="Row",
+                emails=["stray@elsewhere.example"],
+                owner_id=dev,
+                company_id=mine.id,
+            )
+            borrowed = await deals.create_deal(
+                conn,
+                name="Borrowed deal",
+                stage="Proposal",
+                owner_id=carla,
+                company_id=works.id,
+                primary_contact_id=hugo.id,
+                roles=[(hugo.id, "Champion")],
+            )
+            rightful = await deals.create_deal(
+                conn,
+                name="Rightful deal",
+                stage="Proposal",
+                owner_id=emma,
+                company_id=works.id,
+                primary_contact_id=hugo.id,
+            )
+        return {
+            "hugo": hugo.id,
+            "works": works.id,
+            "mine": mine.id,
+            "stray": stray.id,
+            "borrowed": borrowed.id,
+            "rightful": rightful.id,
+        }
+
+    return db(world.stack, go)
+
+
+def test_old_references_lend_no_mail(stack: Stack) -> None:
+    world = build(stack, connect=["dev"])
+    world.share("dev", Audience.RECORD_ACCESS, Detail.FULL)
+    ids = _old_rows(world)
+    world.records.update(ids)
+    dev = EMAIL["dev"]
+    hidden = world.deliver("dev", message(HUGO, [dev], "Hugo's secret pricing")[0])
+    via_domain = world.deliver(
+        "dev", message("ops@hidden-works.example", [dev], "Works ops note")[0]
+    )
+    stray = world.deliver("dev", message("stray@elsewhere.example", [dev], "Stray talk")[0])
+    carla, emma = world.client("carla"), world.client("emma")
+    tid = hidden["threadId"]
+    deal = ids["borrowed"]
+
+    # Carla may not open the referenced records themselves...
+    assert carla.get(f"/api/contacts/{ids['hugo']}").status_code == 403
+    assert carla.get(f"/api/companies/{ids['works']}").status_code == 403
+    # ... so her own deal neither lists them nor lends their mail, on any path.
+    page = carla.get(f"/deals/{deal}")
+    assert page.status_code == 200
+    assert "Hugo" not in page.text and "Hidden Works" not in page.text
+    assert subjects(world.threads(carla, "deal", "borrowed")) == []
+    assert subjects(world.threads(carla, "deal", "borrowed", company="1")) == []
+    api = carla.get(
+        f"/api/threads/{world.mailbox['dev']}/{tid}",
+        params={"record_type": "deal", "record_id": str(deal)},
+    )
+    assert api.status_code == 404, api.text[:300]
+    assert "secret pricing" not in api.text
+    opened = carla.get(f"/records/deal/{deal}/threads/{world.mailbox['dev']}/{tid}")
+    assert opened.status_code == 404 and "secret pricing" not in opened.text
+    domain_api = carla.get(
+        f"/api/threads/{world.mailbox['dev']}/{via_domain['threadId']}",
+        params={"record_type": "deal", "record_id": str(deal)},
+    )
+    assert domain_api.status_code == 404
+    why = carla.post(f"/api/records/deal/{deal}/why", json={"q": HUGO})
+    assert why.status_code == 200 and "secret pricing" not in why.text
+    assert [f["reason"] for f in why.json()["findings"]] == []
+
+    # Emma is in Dev's team: she may open Hugo and his company, and her deal shows his mail.
+    assert emma.get(f"/api/contacts/{ids['hugo']}").status_code == 200
+    assert subjects(world.threads(emma, "deal", "rightful")) == ["Hugo's secret pricing"]
+    with_company = subjects(world.threads(emma, "deal", "rightful", company="1"))
+    assert sorted(s or "" for s in with_company) == ["Hugo's secret pricing", "Works ops note"]
+    shown = emma.get(
+        f"/api/threads/{world.mailbox['dev']}/{tid}",
+        params={"record_type": "deal", "record_id": str(ids["rightful"])},
+    )
+    assert shown.status_code == 200 and "secret pricing" in shown.text
+    ops = emma.get(
+        f"/api/threads/{world.mailbox['dev']}/{via_domain['threadId']}",
+        params={"record_type": "deal", "record_id": str(ids["rightful"])},
+    )
+    assert ops.status_code == 200
+    assert "Hugo" in emma.get(f"/deals/{ids['rightful']}").text
+    emma_why = emma.post(f"/api/records/deal/{ids['rightful']}/why", json={"q": HUGO})
+    assert [f["reason"] for f in emma_why.json()["findings"]] == ["shown"]
+
+    # A company lends only the contacts the viewer may open: Dev's stray row on Carla's own
+    # company shows her nothing; Dev, the contact's owner, has the thread in his own mailbox.
+    assert subjects(world.threads(carla, "company", "mine")) == []
+    assert "Stray" not in carla.get(f"/companies/{ids['mine']}").text
+    assert stray["threadId"]

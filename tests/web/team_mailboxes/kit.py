@@ -146,3 +146,15 @@ def _now() -> Any:
 
 def box_rows(stack: Stack) -> list[Any]:
     return stack.rows(team_mailboxes)
+
+
+def api_token(client: httpx.Client, scopes: list[str]) -> dict[str, str]:
+    """A personal API token of `client`'s person with exactly `scopes`, as a bearer header."""
+    page = client.post(
+        "/settings/api-tokens",
+        data={"name": "t", "scopes": scopes, "scopes_offered": "1"},
+        headers={"X-CSRF-Token": csrf(client, "/settings/api-tokens")},
+    )
+    found = re.search(r'<code class="token">(gp_[^<]+)</code>', page.text)
+    assert found, page.text[:300]
+    return {"Authorization": f"Bearer {found.group(1)}"}

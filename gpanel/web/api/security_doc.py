@@ -57,6 +57,12 @@ MAIL_OPERATIONS = (
         "post",
         '{"status": "assigned" | "in_progress" | "to_handle" | "closed", "version": optional}',
     ),
+    (
+        "/api/team-mailboxes/{box_id}/stats",
+        "get",
+        "A team mailbox's figures: first-response and resolution times (count, median and p90 "
+        "in seconds) in total, per member and per week, from gpanel's assignment records",
+    ),
 )
 # The document itself and the page that draws it: (path, method, summary).
 META_OPERATIONS = (
@@ -103,6 +109,12 @@ QUERY_PARAMETERS = (
         "show",
         {"type": "string", "enum": ["all", "mine", "unassigned", "overdue"]},
         "A filter of the team inbox",
+    ),
+    (
+        "/api/team-mailboxes/{box_id}/stats",
+        "weeks",
+        {"type": "integer", "minimum": 1, "maximum": 104, "default": 12},
+        "How many weeks, this one included",
     ),
 )
 _EXAMPLES = {"type": "contact", "action": "unlink", "thread_id": "t1", "draft_id": "r1"}

@@ -57,6 +57,7 @@ RULES: tuple[Rule, ...] = (
     _rule(r"/api/templates(?:/\d+)?", _READ | _WRITE, "mail:send"),
     # Team mailboxes (web/team_mailboxes): the team inbox reads, assigning and statuses act.
     _rule(r"/api/team-mailboxes(?:/\d+/threads)?", _READ, "mail:read"),
+    _rule(r"/api/team-mailboxes/\d+/stats", _READ, "mail:read"),  # figures of a team inbox
     _rule(
         r"/api/team-mailboxes/\d+/threads/[0-9A-Za-z_-]+/(?:assign|status)", {"POST"}, "mail:act"
     ),

@@ -153,6 +153,11 @@ COMPANIES: tuple[Company, ...] = (
     Company("vandelay", "Vandelay Industries", ("vandelay.example",), "carla"),
 )
 
+# Shared Gmail accounts of the demo org (team mailboxes, issue 14). They exist at the emulator
+# with customer mail but are never connected at start: the admin connects one through the
+# consent page (Team mailboxes > Manage).
+TEAM_MAILBOXES: tuple[tuple[str, str], ...] = (("Brightwave Support", f"support@{ORG_DOMAIN}"),)
+
 PEOPLE: tuple[Person, ...] = (
     Person(
         "maria",

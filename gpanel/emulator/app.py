@@ -23,6 +23,7 @@ from gpanel.emulator.calendar.store import CalendarStore
 from gpanel.emulator.config import EmulatorConfig
 from gpanel.emulator.control import control_routes
 from gpanel.emulator.demo_mail.mailboxes import seed_demo
+from gpanel.emulator.demo_mail.team import seed_team_demo
 from gpanel.emulator.errors import install_handlers
 from gpanel.emulator.gmail_api import gmail_routes
 from gpanel.emulator.gmail_api.busy import BusyMailboxes
@@ -78,5 +79,6 @@ def create_emulator(config: EmulatorConfig | None = None) -> Starlette:
 
     if config.seed == "demo":
         seed_demo(state, today=dt.date.today())
+        seed_team_demo(state, today=dt.date.today())
         seed_calendars(calendars, today=dt.date.today())
     return app

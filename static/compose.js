@@ -1,5 +1,7 @@
 // The compose form (templates/sending/compose.html): render a template for the record, show
 // every missing merge field before sending, send as JSON with one Idempotency-Key per page.
+// "Save draft" keeps the form as a Gmail draft: POST /api/mail/drafts the first time, then PUT
+// /api/mail/drafts/{id} (the same Gmail draft); a reopened draft's id comes in data-draft-id.
 // No inline script anywhere (the CSP forbids it); everything here reads data-* attributes.
 "use strict";
 (function () {
@@ -34,13 +36,14 @@
     return { status: response.status, data };
   }
 
-  async function postForm(body, files) {
+  async function postForm(body, files, path, method) {
     // Attachments: a multipart/form-data body, the JSON as the "message" part.
     const data = new FormData();
     data.append("message", JSON.stringify(body));
     for (const file of files) data.append("file", file, file.name);
-    const headers = { "X-CSRF-Token": csrf, "Idempotency-Key": form.dataset.idempotencyKey };
-    const response = await fetch("/api/mail/send", { method: "POST", headers, body: data, credentials: "same-origin" });
+    const headers = { "X-CSRF-Token": csrf };
+    if (!path) headers["Idempotency-Key"] = form.dataset.idempotencyKey;
+    const response = await fetch(path || "/api/mail/send", { method: method || "POST", headers, body: data, credentials: "same-origin" });
     let answer = {};
     try { answer = await response.json(); } catch (e) { answer = {}; }
     return { status: response.status, data: answer };
@@ -86,11 +89,7 @@
   $("compose-text").addEventListener("input", () => showMissing(currentMissing()));
   if ($("compose-subject")) $("compose-subject").addEventListener("input", () => showMissing(currentMissing()));
 
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    showErrors([]);
-    const missing = currentMissing();
-    if (missing.length) { showMissing(missing); return; }
+  function collect() {
     const body = {
       from: $("compose-from").value || undefined,
       to: list($("compose-to").value),
@@ -108,6 +107,47 @@
         mode: form.dataset.replyMode,
       };
     }
+    return body;
+  }
+
+  $("compose-save-draft").addEventListener("click", async () => {
+    showErrors([]);
+    const body = collect();
+    const id = form.dataset.draftId;
+    const path = id ? "/api/mail/drafts/" + encodeURIComponent(id) : "/api/mail/drafts";
+    const method = id ? "PUT" : "POST";
+    const files = $("compose-files").files;
+    $("compose-save-draft").disabled = true;
+    $("compose-status").textContent = "Saving draft…";
+    let answer;
+    if (files.length) {
+      answer = await postForm(body, files, path, method);
+    } else {
+      const headers = { "Content-Type": "application/json", "X-CSRF-Token": csrf };
+      const response = await fetch(path, { method, headers, body: JSON.stringify(body), credentials: "same-origin" });
+      let data = {};
+      try { data = await response.json(); } catch (e) { data = {}; }
+      answer = { status: response.status, data };
+    }
+    $("compose-save-draft").disabled = false;
+    if (answer.status === 200 || answer.status === 201) {
+      form.dataset.draftId = answer.data.draft_id;
+      $("compose-status").textContent = "Draft saved in your Gmail.";
+      return;
+    }
+    $("compose-status").textContent = "";
+    showErrors(answer.data.errors || [{ field: "", message: "Saving failed (" + answer.status + ")." }]);
+  });
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    showErrors([]);
+    const missing = currentMissing();
+    if (missing.length) { showMissing(missing); return; }
+    const body = collect();
+    if (form.dataset.draftId) body.draft_id = form.dataset.draftId;
+    const remind = $("compose-remind").value;
+    if (remind) body.remind_days = Number(remind);
     $("compose-send").disabled = true;
     $("compose-status").textContent = "Sending…";
     const files = $("compose-files").files;
@@ -128,6 +168,7 @@
         : "Sent.";
       form.dataset.sent = data.message_id || data.draft_id || "";
       $("compose-send").disabled = true;
+      $("compose-save-draft").disabled = true;
       return;
     }
     $("compose-status").textContent = "";

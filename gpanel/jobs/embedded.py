@@ -84,6 +84,7 @@ class EmbeddedScheduler:
                 started += 1
         # Every tick: a message sent later or waiting out its undo delay goes within a tick.
         await run_global_job(self.ctx, "send_due")
+        await run_global_job(self.ctx, "follow_ups")  # reminders due: checked in Gmail live
         if time.monotonic() - self._last_purge >= PURGE_EVERY_SECONDS:
             self._last_purge = time.monotonic()
             await run_global_job(self.ctx, "purge")

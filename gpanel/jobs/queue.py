@@ -111,6 +111,18 @@ def build_app(settings: Settings, stalled_seconds: float = DEFAULT_STALLED_SECON
     async def send_due(context: procrastinate.JobContext, timestamp: int) -> None:
         await run_global_job(_ctx(context), "send_due")
 
+    # Follow-up reminders, as often as the tick: due ones are checked in Gmail live.
+    @app.periodic(cron=f"* * * * * */{tick_every}")
+    @app.task(
+        name="gpanel.follow_ups",
+        queue=QUEUE,
+        pass_context=True,
+        queueing_lock="gpanel.follow_ups",
+        lock="gpanel.follow_ups",
+    )
+    async def follow_ups(context: procrastinate.JobContext, timestamp: int) -> None:
+        await run_global_job(_ctx(context), "follow_ups")
+
     @app.periodic(cron="7 * * * *")
     @app.task(
         name="gpanel.purge",

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from gpanel.services.context import AppContext
 from gpanel.services.labels import run as labels_run
 from gpanel.services.magnet import run as magnet
+from gpanel.services.sending import follow_ups
 from gpanel.services.sending import later as send_later
 from gpanel.services.team_mailboxes import extras as team_extras
 from gpanel.services.threads import opened_by
@@ -20,7 +21,7 @@ MailboxJob = Callable[[AppContext, int], Awaitable[object]]
 GlobalJob = Callable[[AppContext], Awaitable[object]]
 
 MAILBOX_JOB_NAMES = ("magnet", "labels", "renew_watch", "team_extras")
-GLOBAL_JOB_NAMES = ("purge", "send_due")
+GLOBAL_JOB_NAMES = ("purge", "send_due", "follow_ups")
 
 
 async def _labels(ctx: AppContext, mailbox_id: int) -> object:
@@ -62,7 +63,16 @@ async def _send_due(ctx: AppContext) -> object:
     return await send_later.send_due(ctx)
 
 
-GLOBAL_JOBS: dict[str, GlobalJob] = {"purge": _purge, "send_due": _send_due}
+async def _follow_ups(ctx: AppContext) -> object:
+    # Follow-up reminders whose day came: Gmail read live, the bell only if nobody replied.
+    return await follow_ups.check_due(ctx)
+
+
+GLOBAL_JOBS: dict[str, GlobalJob] = {
+    "purge": _purge,
+    "send_due": _send_due,
+    "follow_ups": _follow_ups,
+}
 
 
 def mailbox_job(name: str) -> MailboxJob:

@@ -23,8 +23,11 @@ from starlette.responses import JSONResponse, RedirectResponse, Response, Stream
 from starlette.routing import BaseRoute, Route
 
 from gpanel.services.accounts import mailboxes
+from gpanel.services.accounts.mailboxes import Mailbox
+from gpanel.services.context import AppContext
 from gpanel.services.magnet import notifications as notes
 from gpanel.services.ops import job_state
+from gpanel.services.sending import follow_ups
 from gpanel.services.sending import later as send_later
 from gpanel.services.sharing import rules as sharing
 from gpanel.services.sharing.policy import Feature
@@ -33,6 +36,17 @@ from gpanel.web.templating import render
 
 STREAM_SECONDS = 120.0
 HEARTBEAT_SECONDS = 15.0
+
+
+async def _bell(ctx: AppContext, user_id: int, box: Mailbox | None) -> dict[str, object]:
+    """The bell's state: MailMagnet's, its unread count plus the sending notices not yet seen
+    (a follow-up with no reply, a scheduled send that did not go: services/sending)."""
+    shown = (await notes.bell_state(ctx.engine, box)).as_json()
+    if box is not None:
+        sending = await follow_ups.unseen(ctx.engine, user_id)
+        shown["unread"] = int(str(shown["unread"])) + sending
+        shown["sending"] = sending
+    return shown
 
 
 async def page(request: Request) -> Response:
@@ -44,13 +58,17 @@ async def page(request: Request) -> Response:
     if box is not None:
         items = await notes.list_notifications(ctx, box)
         items = await notes.with_live_subjects(ctx, user, box, items)
-    # Sending: scheduled messages that did not go (services/sending/later.py) are told here.
+    # Sending: scheduled messages that did not go (services/sending/later.py) and follow-ups
+    # with no reply are told here; shown, the bell stops counting them.
     unsent = await send_later.unsent(ctx.engine, user.id)
+    reminders = await follow_ups.notified(ctx.engine, user.id)
+    await follow_ups.mark_seen(ctx, user.id, box.id if box is not None else None)
     return render(
         request,
         "notifications/index.html",
         {
             "unsent": unsent,
+            "reminders": reminders,
             "mailbox": box,
             "state": state,
             "items": items,
@@ -63,7 +81,7 @@ async def page(request: Request) -> Response:
 async def count(request: Request) -> Response:
     ctx, user = ctx_of(request), require_user(request)
     box = await mailboxes.for_user(ctx.engine, user.id)
-    return JSONResponse((await notes.bell_state(ctx.engine, box)).as_json())
+    return JSONResponse(await _bell(ctx, user.id, box))
 
 
 async def stream(request: Request) -> Response:
@@ -84,7 +102,7 @@ async def stream(request: Request) -> Response:
                 # Clear before reading, so a change during the read wakes the next wait.
                 changed.clear()
                 current = await mailboxes.get(ctx.engine, box.id)
-                shown = (await notes.bell_state(ctx.engine, current)).as_json()
+                shown = await _bell(ctx, user.id, current)
                 if shown != last:
                     yield f"event: bell\ndata: {json.dumps(shown)}\n\n"
                     last = shown
@@ -113,7 +131,7 @@ async def opened(request: Request) -> Response:
     else:
         await notes.mark_all_opened(ctx, box.id)
     if "application/json" in request.headers.get("accept", ""):
-        return JSONResponse((await notes.bell_state(ctx.engine, box)).as_json())
+        return JSONResponse(await _bell(ctx, user.id, box))
     return RedirectResponse("/notifications", status_code=303)
 
 

@@ -5,7 +5,8 @@ the draft id, the mailbox and the time (`scheduled_sends`).
 scheduler and by the task queue alike. Each due row is claimed (`waiting` -> `sending` in one
 UPDATE, so two schedulers never both send it), then `drafts.send` sends the draft's latest
 version (edited in Gmail meanwhile or not). A draft deleted meanwhile is not sent: the row
-becomes `gone`, which the owner's list of scheduled sends (and the compose page) shows. A row
+becomes `gone`, and the owner's bell says so (follow_ups.unseen) until the notifications page
+has shown it. A send with a follow-up reminder sets it (follow_ups.remember) once it went. A row
 left `sending` by a crash is looked up in Gmail before anything else: a draft still there was
 not sent and goes back to `waiting`. Undo send is the same with a few seconds' delay, and
 `cancel` takes a waiting message back (it stays a draft in Gmail, as Gmail's undo leaves it).
@@ -25,6 +26,7 @@ from gpanel.gmail import GmailError, NotFound
 from gpanel.gmail import sending as gsend
 from gpanel.services.accounts import mailboxes
 from gpanel.services.context import AppContext
+from gpanel.services.sending import follow_ups
 from gpanel.services.sharing.rules import gmail_withdrawn_for
 from gpanel.store.tables import scheduled_sends, send_keys, users
 
@@ -41,6 +43,7 @@ class Scheduled:
     send_at: dt.datetime
     state: str
     gmail_message_id: str | None
+    remind_days: int | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -57,12 +60,23 @@ def _aware(value: dt.datetime) -> dt.datetime:
 
 def _of(row: Any) -> Scheduled:
     return Scheduled(
-        row.id, row.mailbox_id, row.draft_id, _aware(row.send_at), row.state, row.gmail_message_id
+        row.id,
+        row.mailbox_id,
+        row.draft_id,
+        _aware(row.send_at),
+        row.state,
+        row.gmail_message_id,
+        row.remind_days,
     )
 
 
 async def schedule(
-    engine: AsyncEngine, mailbox_id: int, user_id: int, draft_id: str, when: dt.datetime
+    engine: AsyncEngine,
+    mailbox_id: int,
+    user_id: int,
+    draft_id: str,
+    when: dt.datetime,
+    remind_days: int | None = None,
 ) -> None:
     now = dt.datetime.now(dt.UTC)
     async with engine.begin() as conn:
@@ -74,6 +88,7 @@ async def schedule(
                 send_at=when,
                 state="waiting",
                 created_at=now,
+                remind_days=remind_days,
             )
         )
 
@@ -141,23 +156,33 @@ async def _withdrawn(ctx: AppContext, user_id: int) -> bool:
 async def _send_one(ctx: AppContext, row: Scheduled) -> str:
     mailbox = await mailboxes.get(ctx.engine, row.mailbox_id)
     if mailbox is None or mailbox.status != "connected" or await _withdrawn(ctx, mailbox.user_id):
-        await _set(ctx.engine, row.id, "sending", state="failed")
+        if await _set(ctx.engine, row.id, "sending", state="failed") and mailbox is not None:
+            await follow_ups.ring(ctx, row.mailbox_id)
         return "failed"
     gmail = ctx.gmail.mailbox(mailbox.key)
     try:
         answer = await gsend.send_draft(gmail, row.draft_id)
     except NotFound:
         # Deleted in Gmail (or sent there by hand): nothing is sent; the owner sees "gone".
-        await _set(ctx.engine, row.id, "sending", state="gone")
+        if await _set(ctx.engine, row.id, "sending", state="gone"):
+            await follow_ups.ring(ctx, row.mailbox_id)  # the owner's bell tells them
         log.info("scheduled send of mailbox %s: draft gone", row.mailbox_id)
         return "gone"
     except GmailError as exc:
         # Unsure whether Gmail sent: the row stays `sending`; the stale check decides later.
         log.warning("scheduled send of mailbox %s failed: %s", row.mailbox_id, type(exc).__name__)
         return "unsure"
-    await _set(
-        ctx.engine, row.id, "sending", state="sent", gmail_message_id=str(answer.get("id", ""))
-    )
+    sent_id = str(answer.get("id", ""))
+    await _set(ctx.engine, row.id, "sending", state="sent", gmail_message_id=sent_id)
+    if row.remind_days and answer.get("threadId"):
+        await follow_ups.remember(
+            ctx.engine,
+            row.mailbox_id,
+            mailbox.user_id,
+            str(answer["threadId"]),
+            sent_id,
+            row.remind_days,
+        )
     log.info("scheduled send of mailbox %s sent", row.mailbox_id)
     return "sent"
 

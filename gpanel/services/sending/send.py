@@ -28,7 +28,7 @@ from gpanel.services.accounts import mailboxes
 from gpanel.services.accounts.sessions import CurrentUser
 from gpanel.services.context import AppContext
 from gpanel.services.records.access import Forbidden
-from gpanel.services.sending import keys, later, merge
+from gpanel.services.sending import drafts, follow_ups, keys, later, merge
 from gpanel.services.sending.compose import (
     Attachment,
     Compose,
@@ -116,12 +116,15 @@ async def viewer_aliases(ctx: AppContext, viewer: CurrentUser) -> list[Alias]:
     return await aliases(ctx, ctx.gmail.mailbox(mailbox.key))
 
 
-def _pick_alias(found: list[Alias], wanted: str | None, own: str) -> Alias:
+def pick_alias(found: list[Alias], wanted: str | None, own: str) -> Alias:
     address = (wanted or own).lower()
     for alias in found:
         if alias.email == address:
             return alias
     raise Invalid([{"field": "from", "message": "is not a verified send-as address of yours"}])
+
+
+_pick_alias = pick_alias
 
 
 async def _apply_template(
@@ -175,18 +178,29 @@ async def send(
             return await _replay(ctx, first)
     compose = parse_request(body)
     compose.attachments = list(attachments or [])
+    # Sending a draft reopened in gpanel: the message goes, then its Gmail draft is removed.
+    from_draft = body.get("draft_id")
+    if from_draft is not None:
+        from_draft = drafts.check_draft_id(str(from_draft))
+    try:
+        remind_days = follow_ups.check_days(body.get("remind_days"))
+    except ValueError as exc:
+        raise Invalid([{"field": "remind_days", "message": str(exc)}]) from None
     mailbox = await own_mailbox(ctx, viewer)
     gmail = ctx.gmail.mailbox(mailbox.key)
     # The aliases and the answered thread are independent reads: one round trip, not two.
     found, original = await asyncio.gather(
         aliases(ctx, gmail), answered(ctx, viewer, mailbox, compose)
     )
-    alias = _pick_alias(found, compose.sender, mailbox.email)
+    alias = pick_alias(found, compose.sender, mailbox.email)
     threading = None
+    thread_id = original.thread_id if original is not None else None
     if original is not None:
         threading = reply_fill(compose, original, {mailbox.email.lower(), alias.email})
         if compose.reply_to is not None and compose.reply_to.mode == "forward":
             compose.attachments += await forwarded_files(gmail, original)
+    elif from_draft is not None:
+        thread_id, threading = await drafts.kept_threading(gmail, from_draft)
     await _apply_template(ctx, viewer, compose, alias)
     final_checks(compose)
     rfc_id = new_message_id(alias.email, secrets.token_hex(12))
@@ -199,14 +213,15 @@ async def send(
     )
     if len(raw) > gsend.max_send_bytes():
         raise Invalid([{"field": "message", "message": "is larger than Gmail's 35 MB limit"}])
-    thread_id = original.thread_id if original is not None else None
     claimed = None
     if idempotency_key is not None:
         claimed = await keys.claim(ctx.engine, viewer.id, mailbox.id, idempotency_key, rfc_id)
         if claimed is None:
             raise Refused(409, "A send with this Idempotency-Key is already under way.")
     try:
-        result = await _deliver(ctx, viewer, mailbox, gmail, raw, thread_id, rfc_id, compose)
+        result = await _deliver(
+            ctx, viewer, mailbox, gmail, raw, thread_id, rfc_id, compose, remind_days
+        )
     except GmailError as exc:
         # A plain refusal means Gmail sent nothing: the key is free again. Otherwise Gmail may
         # have sent; the claim stays, and a repeat checks the Message-ID before anything else.
@@ -224,6 +239,12 @@ async def send(
             draft_id=result.draft_id,
             send_at=result.send_at,
         )
+    if remind_days and result.message_id and result.thread_id:
+        await follow_ups.remember(
+            ctx.engine, mailbox.id, viewer.id, result.thread_id, result.message_id, remind_days
+        )
+    if from_draft is not None and from_draft != result.draft_id:
+        await drafts.discard_sent(gmail, from_draft)
     return result
 
 
@@ -236,14 +257,17 @@ async def _deliver(
     thread_id: str | None,
     rfc_id: str,
     compose: Compose,
+    remind_days: int | None = None,
 ) -> Result:
     if compose.send_at is not None:
-        return await _hold(ctx, viewer, mailbox, gmail, raw, thread_id, compose.send_at, False)
+        return await _hold(
+            ctx, viewer, mailbox, gmail, raw, thread_id, compose.send_at, False, remind_days
+        )
     try:
         answer = await gmail.send(raw, thread_id=thread_id)
     except SendLimitExceeded as exc:
         when = exc.retry_at or dt.datetime.now(dt.UTC) + dt.timedelta(minutes=15)
-        return await _hold(ctx, viewer, mailbox, gmail, raw, thread_id, when, True)
+        return await _hold(ctx, viewer, mailbox, gmail, raw, thread_id, when, True, remind_days)
     except (Unavailable, BadResponse) as exc:
         answer = await _after_lost_answer(gmail, raw, thread_id, rfc_id, exc)
     except GmailError as exc:
@@ -274,10 +298,11 @@ async def _hold(
     thread_id: str | None,
     when: dt.datetime,
     held: bool,
+    remind_days: int | None = None,
 ) -> Result:
     draft = await gsend.save_draft(gmail, raw, thread_id=thread_id)
     draft_id = str(draft.get("id", ""))
-    await later.schedule(ctx.engine, mailbox.id, viewer.id, draft_id, when)
+    await later.schedule(ctx.engine, mailbox.id, viewer.id, draft_id, when, remind_days)
     return Result(draft_id=draft_id, send_at=when, held=held)
 
 

@@ -54,6 +54,10 @@ RULES: tuple[Rule, ...] = (
     _rule(r"/api/mail/(?:aliases|scheduled)", _READ, "mail:send"),
     _rule(r"/api/mail/(?:send|render)", {"POST"}, "mail:send"),
     _rule(r"/api/mail/scheduled/[^/]+/cancel", {"POST"}, "mail:send"),
+    _rule(r"/api/mail/drafts", {"POST"}, "mail:send"),
+    _rule(r"/api/mail/drafts/[0-9A-Za-z_-]+", _READ | {"PUT", "PATCH"}, "mail:send"),
+    _rule(r"/api/mail/follow-ups", _READ, "mail:send"),
+    _rule(r"/api/mail/follow-ups/\d+", {"DELETE"}, "mail:send"),
     _rule(r"/api/templates(?:/\d+)?", _READ | _WRITE, "mail:send"),
     # Team mailboxes (web/team_mailboxes): the team inbox reads, assigning and statuses act.
     _rule(r"/api/team-mailboxes(?:/\d+/threads)?", _READ, "mail:read"),

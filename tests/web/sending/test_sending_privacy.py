@@ -1,10 +1,11 @@
 """Privacy canary for sending: messages whose subject, body, recipients (addresses and display
 names) carry unique markers go through every way of sending (compose and send with an
 Idempotency-Key and its repeat, a reply all, a 429 kept as a Gmail draft, send later sent by the
-job, undo send cancelled, the compose page and render); then every table of the database, every
-file under the data directory (the SQLite file included) and every log record captured at
-DEBUG are searched: no marker may appear anywhere. The markers did reach Gmail (checked), so
-the scan looks for something that was really there."""
+job, undo send cancelled, the compose page and render, a draft saved, replaced, read back and
+reopened on the compose page, a follow-up reminder checked by its job); then every table of
+the database, every file under the data directory (the SQLite file included) and every log
+record captured at DEBUG are searched: no marker may appear anywhere. The markers did reach
+Gmail (checked), so the scan looks for something that was really there."""
 
 from __future__ import annotations
 
@@ -15,13 +16,20 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect, text, update
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gpanel.jobs.runner import run_global_job
 from gpanel.store.engine import sync_url
-from tests.support.stack import run_stack
+from gpanel.store.tables import follow_ups
+from tests.support.stack import csrf, run_stack
 from tests.web.sending.kit import messages, post, with_ctx
 from tests.web.thread_support import BEN, CARLA, PAT, build_world, mail
+
+
+async def _all_due(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(update(follow_ups).values(due_at=dt.datetime.now(dt.UTC)))
 
 
 def test_no_sent_or_drafted_content_is_stored_or_logged(
@@ -53,8 +61,23 @@ def test_no_sent_or_drafted_content_is_stored_or_logged(
                 "message_id": created["id"],
                 "mode": "reply_all",
             },
+            "remind_days": 1,
         }
         assert post(world, "/api/mail/send", reply).status_code == 201
+        made = post(world, "/api/mail/drafts", {**base, "to": [CARLA]})
+        assert made.status_code == 201, made.text
+        draft_path = f"/api/mail/drafts/{made.json()['draft_id']}"
+        headers = {"X-CSRF-Token": csrf(world.ben)}
+        changed = world.ben.put(draft_path, json={**base, "to": [CARLA]}, headers=headers)
+        assert changed.status_code == 200
+        assert markers["body"] in world.ben.get(draft_path).text
+        reopened = world.ben.get(
+            f"/records/contact/{world.contact_id}/compose?draft_id={made.json()['draft_id']}"
+        )
+        assert markers["subject"] in reopened.text
+        with_ctx(stack, lambda ctx: _all_due(ctx.engine))
+        with_ctx(stack, lambda ctx: run_global_job(ctx, "follow_ups"))
+        assert [r.state for r in stack.rows(follow_ups)] == ["notified"]
         stack.emulator.control.post(
             "/_emulator/faults",
             json={"user": BEN, "method": "gmail.users.messages.send", "kind": "send_limit"},

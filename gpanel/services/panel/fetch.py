@@ -13,6 +13,11 @@ getProfile 1 unit, threads.list 10, labels.list 1, threads.get 40):
   validated by the thread's own historyId, which each `threads.list` entry carries. After a
   change, only the threads whose historyId moved are fetched again, all in one batch request.
 - **Label names** (`labels.list`, 1 unit) are cached per mailbox by the mailbox historyId.
+- **The plan** (`plan.py`): when the caller passes a partial `Plan` (the cheaper one in the
+  configured regime), a `messages.list` of the same queries and the guard searches go out with
+  the listing, and a row is read as its newest message with the record (`messages.get`, 20
+  units in 2026) instead of the whole thread (`threads.get`, 40); guarded rows stay whole.
+  The per-row cache entry is still validated by the thread's historyId.
 
 Cold, the profile, the listing and the labels go out together (one round trip) and the
 metadata of every listed thread follows in one batch (the second); nothing is sequential
@@ -29,7 +34,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from gpanel.gmail import GmailError, MailboxClient, NotFound, SingleFlight
+from gpanel.mail.headers import read_headers
 from gpanel.services.panel.content_cache import ContentCache, estimate_size
+from gpanel.services.panel.plan import Guards, Matches, Plan, list_matches
 from gpanel.services.panel.rules import ThreadMeta, thread_meta
 
 METADATA_HEADERS = ("From", "To", "Cc", "Bcc", "Subject", "Date", "Message-ID")
@@ -79,16 +86,30 @@ class PanelFetcher:
         *,
         page_size: int,
         include_spam_trash: bool = False,
+        plan: Plan | None = None,
+        guards: Guards = Guards(),
     ) -> MailboxRead:
-        """The listed threads of `queries` (each at its page token) with their metadata.
+        """The listed threads of `queries` (each at its page token) with their metadata:
+        whole threads, or with a partial `plan` each row's newest message with the record
+        (threads a guard flags stay whole).
 
         Viewers asking for the same pages of the same mailbox at the same time share one read.
         """
-        key = repr((mailbox_id, tuple(queries), tuple(tokens), page_size, include_spam_trash))
+        partial = plan is not None and plan.partial
+        key = repr(
+            (mailbox_id, tuple(queries), tuple(tokens), page_size, include_spam_trash)
+            + ((guards,) if partial else ())
+        )
 
         async def go() -> MailboxRead:
             return await self._read(
-                client, mailbox_id, queries, tokens, page_size, include_spam_trash
+                client,
+                mailbox_id,
+                queries,
+                tokens,
+                page_size,
+                include_spam_trash,
+                guards if partial else None,
             )
 
         return await self._reads.run(key, go)
@@ -107,36 +128,53 @@ class PanelFetcher:
         tokens: Sequence[str | None],
         page_size: int,
         spam: bool,
+        guards: Guards | None,
     ) -> MailboxRead:
         keys = [
             self._list_key(mailbox_id, q, t, page_size, spam)
             for q, t in zip(queries, tokens, strict=True)
         ]
         labels_key = (mailbox_id, "panel-labels")
+        match_key = (mailbox_id, "panel-matches", tuple(queries), guards, spam)
+        if guards is not None:
+            keys.append(match_key)
+
+        async def matches() -> Matches | None:
+            if guards is None:
+                return None
+            return await list_matches(client, queries, guards, spam)
+
         cold = any(self.cache.peek(k) is None for k in keys)
         if cold:
             # Nothing to validate: ask for the validator, the listings and the labels at once
             # (one round trip), instead of paying a round trip for a profile first.
-            history, listings, labels = await asyncio.gather(
+            history, listings, labels, found = await asyncio.gather(
                 self.history_id(client),
                 self._list_all(client, queries, tokens, page_size, spam),
                 self._labels(client),
+                matches(),
             )
             racing = True
         else:
             history = await self.history_id(client)
-            cached = [self.cache.get(k, history) for k in keys]
+            cached = [self.cache.get(k, history) for k in keys[: len(queries)]]
             labels_cached = self.cache.get(labels_key, history)
-            if all(isinstance(c, Listing) for c in cached) and isinstance(labels_cached, dict):
+            found = self.cache.get(match_key, history) if guards is not None else None
+            if (
+                all(isinstance(c, Listing) for c in cached)
+                and isinstance(labels_cached, dict)
+                and (guards is None or isinstance(found, Matches))
+            ):
                 listings = [c for c in cached if isinstance(c, Listing)]
                 labels = labels_cached
             else:
-                listings, labels = await asyncio.gather(
+                listings, labels, found = await asyncio.gather(
                     self._list_all(client, queries, tokens, page_size, spam),
                     self._labels(client),
+                    matches(),
                 )
             racing = False
-        threads, failed = await self._threads(client, mailbox_id, listings)
+        threads, failed = await self._threads(client, mailbox_id, listings, found, queries)
         # In the cold path the profile ran beside the listing, so Gmail may have answered the
         # profile after a change the listing missed. A listed thread whose historyId moved
         # between the listing and the batch proves such a change: then keep nothing keyed by
@@ -147,9 +185,12 @@ class PanelFetcher:
             for tid, hid in listing.threads
         )
         if history and not (racing and moved):
-            for k, listing in zip(keys, listings, strict=True):
+            for k, listing in zip(keys, listings, strict=False):
                 self.cache.put(k, listing, history, size=estimate_size(listing.threads) + 200)
             self.cache.put(labels_key, labels, history)
+            if isinstance(found, Matches):
+                size = 64 * (len(found.by_thread) + len(found.flagged)) + 200
+                self.cache.put(match_key, found, history, size=size)
         return MailboxRead(
             history_id=history,
             threads=threads,
@@ -190,7 +231,12 @@ class PanelFetcher:
         }
 
     async def _threads(
-        self, client: MailboxClient, mailbox_id: int, listings: Sequence[Listing]
+        self,
+        client: MailboxClient,
+        mailbox_id: int,
+        listings: Sequence[Listing],
+        matches: Matches | None = None,
+        queries: Sequence[str] = (),
     ) -> tuple[dict[str, ThreadMeta], int]:
         wanted: dict[str, str] = {}
         for listing in listings:
@@ -198,17 +244,50 @@ class PanelFetcher:
                 wanted.setdefault(tid, hid)
         found: dict[str, ThreadMeta] = {}
         missing: list[str] = []
+        newest: dict[str, str] = {}  # message id -> thread id, rows read by one message
         for tid, hid in wanted.items():
-            hit = self.cache.get((mailbox_id, "panel-thread", tid), hid) if hid else None
+            message_id = matches.newest(tid) if matches is not None else None
+            # A row read by one message depends on the record's queries (which message is
+            # the record's newest); a whole thread does not.
+            row_key = (mailbox_id, "panel-row", tid, *queries)
+            key = (mailbox_id, "panel-thread", tid) if message_id is None else row_key
+            hit = self.cache.get(key, hid) if hid else None
             if isinstance(hit, ThreadMeta):
                 found[tid] = hit
-            else:
+            elif message_id is None:
                 missing.append(tid)
+            else:
+                newest[message_id] = tid
         failed = 0
-        if missing:
-            answers = await client.batch_get_threads(
-                missing, format="metadata", metadata_headers=METADATA_HEADERS
+        whole, rows = await asyncio.gather(
+            self._get_threads(client, missing),
+            self._get_messages(client, list(newest)),
+        )
+        for message_id, answer in rows.items():
+            tid = newest[message_id]
+            if isinstance(answer, NotFound):
+                continue  # deleted between the listing and the fetch
+            if isinstance(answer, GmailError):
+                failed += 1
+                continue
+            assert matches is not None
+            meta = ThreadMeta(
+                mailbox_id,
+                tid,
+                wanted[tid],
+                (read_headers(answer),),
+                whole=False,
+                matched=len(matches.by_thread.get(tid, ())),
             )
+            found[tid] = meta
+            self.cache.put(
+                (mailbox_id, "panel-row", tid, *queries),
+                meta,
+                meta.history_id,
+                size=estimate_size(answer),
+            )
+        if whole:
+            answers = whole
             for tid, answer in answers.items():
                 if isinstance(answer, NotFound):
                     continue  # deleted between the listing and the fetch
@@ -224,6 +303,24 @@ class PanelFetcher:
                     size=estimate_size(answer),
                 )
         return found, failed
+
+    async def _get_threads(
+        self, client: MailboxClient, ids: list[str]
+    ) -> dict[str, dict[str, Any] | GmailError]:
+        if not ids:
+            return {}
+        return await client.batch_get_threads(
+            ids, format="metadata", metadata_headers=METADATA_HEADERS
+        )
+
+    async def _get_messages(
+        self, client: MailboxClient, ids: list[str]
+    ) -> dict[str, dict[str, Any] | GmailError]:
+        if not ids:
+            return {}
+        return await client.batch_get_messages(
+            ids, format="metadata", metadata_headers=METADATA_HEADERS
+        )
 
     async def thread(self, client: MailboxClient, mailbox_id: int, thread_id: str) -> ThreadMeta:
         """One thread's metadata, uncached (the "why" look-up asks about one thread)."""

@@ -22,6 +22,7 @@ agree. The rules, in the order they are checked (docs/behaviour.md, "Record-cont
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -34,6 +35,8 @@ from gpanel.mail.headers import MessageSummary, read_headers
 from gpanel.services.sharing.policy import Detail, Person, Sharing, thread_detail
 
 HIDDEN_LABELS = frozenset({"SPAM", "TRASH"})
+# "Re:", "Fwd:", "Fw:", "AW:", "WG:", "SV:", "VS:", "Antw:", "Re[2]:", repeated.
+_REPLY_PREFIX = re.compile(r"^(?:\s*(?:re|fwd?|aw|wg|sv|vs|antw)(?:\[\d+\])?\s*:)+\s*", re.I)
 _EPOCH = datetime.fromtimestamp(0, tz=UTC)
 
 
@@ -91,6 +94,10 @@ class ThreadMeta:
     thread_id: str
     history_id: str
     messages: tuple[MessageSummary, ...]
+    # False when `messages` is only the record's newest message of the thread (the panel's
+    # partial plan, `plan.py`); `matched` then counts the record's messages in the thread.
+    whole: bool = True
+    matched: int = 0
 
     @cached_property
     def live(self) -> tuple[MessageSummary, ...]:
@@ -108,8 +115,11 @@ class ThreadMeta:
 
     @cached_property
     def subject(self) -> str:
+        """The thread's subject: its first message's. A row read by its newest message alone
+        (`whole` False) drops the reply and forward prefixes that message's subject adds."""
         live = self.live
-        return next((m.headers.subject for m in live if m.headers.subject), "")
+        found = next((m.headers.subject for m in live if m.headers.subject), "")
+        return found if self.whole else _REPLY_PREFIX.sub("", found)
 
     @cached_property
     def snippet(self) -> str:

@@ -38,6 +38,7 @@ from gpanel.services.context import AppContext
 from gpanel.services.panel import inputs as panel_store
 from gpanel.services.panel.fetch import MailboxRead
 from gpanel.services.panel.gate import open_record
+from gpanel.services.panel.plan import Guards, choose
 from gpanel.services.panel.rules import (
     MailboxOwner,
     Reason,
@@ -76,6 +77,7 @@ class PanelRow:
     participants: tuple[RowParticipant, ...]
     last_at: datetime
     count: int
+    whole: bool  # count is the thread's messages; else the record's messages in the thread
     subject: str | None  # None below Subject detail
     snippet: str | None  # None below Full detail
     unread: bool | None  # None at Metadata detail
@@ -170,12 +172,20 @@ async def record_threads(
     else:
         tokens = {o.mailbox_id: (None,) * len(queries) for o in owners}
     fetcher = ctx.panel
+    costs = ctx.gmail.costs
 
     async def one(owner: MailboxOwner) -> MailboxRead | Exception:
         wanted = tokens.get(owner.mailbox_id, ())
         pairs = [(q, wanted[i] if i < len(wanted) else None) for i, q in enumerate(queries)]
         if page:
             pairs = [(q, t) for q, t in pairs if t]  # later pages: only queries with more
+        # The plan by cost (plan.py): the guards find threads a message outside the record's
+        # own could hide (blocked participants, private labels); those are read whole.
+        guards = Guards.of(
+            inputs.blocks_for(owner.owner.user_id),
+            inputs.private_labels.get(owner.mailbox_id, frozenset()),
+        )
+        plan = choose(costs, len(pairs), guards, page_size)
         try:
             return await fetcher.read(
                 view_client(ctx, owner.mailbox_id),
@@ -183,6 +193,8 @@ async def record_threads(
                 [q for q, _ in pairs],
                 [t for _, t in pairs],
                 page_size=page_size,
+                plan=plan,
+                guards=guards,
             )
         except GmailError as exc:
             log.info("panel: mailbox %s degraded (%s)", owner.mailbox_id, type(exc).__name__)
@@ -332,7 +344,8 @@ def redact(
         detail=detail,
         participants=people,
         last_at=meta.last_at,
-        count=meta.count,
+        count=meta.count if meta.whole else max(meta.matched, meta.count),
+        whole=meta.whole,
         subject=meta.subject if shown.subject else None,
         snippet=meta.snippet if shown.content else None,
         unread=meta.unread if shown.owner_state else None,

@@ -48,7 +48,8 @@ def test_cold_50_thread_view_at_the_default_limit(stack: Stack) -> None:
     view = world.threads(world.client("carla"), "contact", "maria")
     assert len(view["threads"]) == 50 and view["notices"] == []
     log = gmail_log(world)
-    assert Counter(e["method_id"] for e in log)["gmail.users.threads.get"] == 50
+    # The 2026 plan reads each row's newest message with Maria (services/panel/plan.py).
+    assert Counter(e["method_id"] for e in log)["gmail.users.messages.get"] == 50
     assert all(e["status"] == 200 for e in log)
 
 
@@ -59,27 +60,27 @@ def test_a_gpanel_allowed_too_much_still_shows_every_row(greedy_stack: Stack) ->
     fifty_threads(world)
     view = world.threads(world.client("carla"), "contact", "maria")
     assert len(view["threads"]) == 50 and view["notices"] == []
-    gets = [e for e in gmail_log(world) if e["method_id"] == "gmail.users.threads.get"]
+    gets = [e for e in gmail_log(world) if e["method_id"] == "gmail.users.messages.get"]
     assert Counter(e["status"] for e in gets) == Counter({200: 50, 429: 10})
 
 
 def test_injected_429_parts_leave_no_row_missing(stack: Stack) -> None:
-    """Sixty 429s queued on threads.get: every part of the cold view's first round is refused
-    and ten of the second; the parts are retried inside the view's 3-second deadline (brief
-    waits, not a rate limit's 1 s + 2 s backoff, which would outlast it): all 50 rows arrive
-    and the view carries no notice."""
+    """Sixty 429s queued on messages.get (each row's read in the 2026 plan): every part of
+    the cold view's first round is refused and ten of the second; the parts are retried
+    inside the view's 3-second deadline (brief waits, not a rate limit's 1 s + 2 s backoff,
+    which would outlast it): all 50 rows arrive and the view carries no notice."""
     world = build(stack, connect=["carla"])
     fifty_threads(world)
     world.stack.emulator.control.post(
         "/_emulator/faults",
         json={
             "user": EMAIL["carla"],
-            "method": "gmail.users.threads.get",
+            "method": "gmail.users.messages.get",
             "kind": "429",
             "count": 60,
         },
     ).raise_for_status()
     view = world.threads(world.client("carla"), "contact", "maria")
     assert len(view["threads"]) == 50 and view["notices"] == []
-    gets = [e for e in gmail_log(world) if e["method_id"] == "gmail.users.threads.get"]
+    gets = [e for e in gmail_log(world) if e["method_id"] == "gmail.users.messages.get"]
     assert Counter(e["status"] for e in gets) == Counter({200: 50, 429: 60})

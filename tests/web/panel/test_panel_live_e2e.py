@@ -24,9 +24,11 @@ def clear_log(world: World) -> None:
 
 
 def test_cold_then_warm_then_changed(stack: Stack) -> None:
-    """Cold: per mailbox one getProfile, one threads.list, one labels.list and one threads.get
-    per thread (batch parts). Warm: exactly one getProfile per mailbox and nothing else. After
-    a new message, the next view shows it, fetching only the thread that changed."""
+    """Cold: per mailbox one getProfile, one threads.list, one messages.list, one labels.list
+    and one messages.get per thread (batch parts: the 2026 plan reads each row's newest
+    message with the record, services/panel/plan.py). Warm: exactly one getProfile per
+    mailbox and nothing else. After a new message, the next view shows it, fetching only the
+    thread that changed."""
     world = build(stack, connect=["ben", "carla"])
     world.share("ben", Audience.RECORD_ACCESS, Detail.FULL)
     for n in range(3):
@@ -43,8 +45,10 @@ def test_cold_then_warm_then_changed(stack: Stack) -> None:
         assert per_user[(user, "gmail.users.getProfile")] == 1
         assert per_user[(user, "gmail.users.threads.list")] == 1
         assert per_user[(user, "gmail.users.labels.list")] == 1
-        assert per_user[(user, "gmail.users.threads.get")] == 3
-    assert all(e["batch_part"] for e in log if e["method_id"] == "gmail.users.threads.get")
+        assert per_user[(user, "gmail.users.messages.list")] == 1
+        assert per_user[(user, "gmail.users.messages.get")] == 3
+        assert per_user[(user, "gmail.users.threads.get")] == 0
+    assert all(e["batch_part"] for e in log if e["method_id"] == "gmail.users.messages.get")
 
     clear_log(world)
     warm = world.threads(client, "contact", "maria")
@@ -59,7 +63,7 @@ def test_cold_then_warm_then_changed(stack: Stack) -> None:
     changed = world.threads(client, "contact", "maria")
     assert subjects(changed)[0] == "Fresh news" and len(changed["threads"]) == 7
     ben_calls = Counter(e["method_id"] for e in gmail_log(world) if e["user"] == EMAIL["ben"])
-    assert ben_calls["gmail.users.threads.get"] == 1  # only the new thread
+    assert ben_calls["gmail.users.messages.get"] == 1  # only the new thread
     carla_calls = Counter(e["method_id"] for e in gmail_log(world) if e["user"] == EMAIL["carla"])
     assert carla_calls == Counter({"gmail.users.getProfile": 1})
 

@@ -31,6 +31,7 @@ from gpanel.services.sending import follow_ups
 from gpanel.services.sending import later as send_later
 from gpanel.services.sharing import rules as sharing
 from gpanel.services.sharing.policy import Feature
+from gpanel.services.team_mailboxes import notices as team_notices
 from gpanel.web.guard.viewer import ctx_of, require_user
 from gpanel.web.templating import render
 
@@ -40,12 +41,16 @@ HEARTBEAT_SECONDS = 15.0
 
 async def _bell(ctx: AppContext, user_id: int, box: Mailbox | None) -> dict[str, object]:
     """The bell's state: MailMagnet's, its unread count plus the sending notices not yet seen
-    (a follow-up with no reply, a scheduled send that did not go: services/sending)."""
+    (a follow-up with no reply, a scheduled send that did not go: services/sending) and the
+    team mailbox entries not yet read (assigned to you, overdue, new mail: team_mailboxes)."""
     shown = (await notes.bell_state(ctx.engine, box)).as_json()
     if box is not None:
         sending = await follow_ups.unseen(ctx.engine, user_id)
         shown["unread"] = int(str(shown["unread"])) + sending
         shown["sending"] = sending
+    team = await team_notices.unread(ctx.engine, user_id)
+    shown["unread"] = int(str(shown["unread"])) + team
+    shown["team"] = team
     return shown
 
 
@@ -63,12 +68,16 @@ async def page(request: Request) -> Response:
     unsent = await send_later.unsent(ctx.engine, user.id)
     reminders = await follow_ups.notified(ctx.engine, user.id)
     await follow_ups.mark_seen(ctx, user.id, box.id if box is not None else None)
+    # Team mailboxes: assignments, overdue threads, new mail; shown, the bell stops counting.
+    team = [n for n in await team_notices.recent(ctx.engine, user.id) if not n.read]
+    await team_notices.mark_read(ctx.engine, user.id)
     return render(
         request,
         "notifications/index.html",
         {
             "unsent": unsent,
             "reminders": reminders,
+            "team_notices": team,
             "mailbox": box,
             "state": state,
             "items": items,
@@ -92,8 +101,8 @@ async def stream(request: Request) -> Response:
         yield "retry: 3000\n\n"
         hub = ctx.magnet_hub
         if box is None:
-            state = await notes.bell_state(ctx.engine, None)
-            yield f"event: bell\ndata: {json.dumps(state.as_json())}\n\n"
+            alone = await _bell(ctx, user.id, None)
+            yield f"event: bell\ndata: {json.dumps(alone)}\n\n"
             return
         ends = time.monotonic() + STREAM_SECONDS
         with hub.subscribe(box.id) as changed:

@@ -34,7 +34,12 @@ def test_assign_open_reply_close(stack: Stack) -> None:
     assert done.status_code == 200, done.text
     assert done.json()["assignee_id"] == carla_id and done.json()["status"] == "assigned"
 
-    # Carla is told, and the thread is New for her until she opens it.
+    # Carla is told through the bell, and the thread is New for her until she opens it.
+    bell = world.carla.get("/notifications/count").json()
+    assert bell["team"] == 1 and bell["unread"] >= 1
+    listed_in_bell = world.carla.get("/notifications")
+    assert "Ben Okafor assigned you a thread" in listed_in_bell.text
+    assert world.carla.get("/notifications/count").json()["team"] == 0  # shown: read
     notes = world.carla.get("/team-mailboxes/notifications")
     assert "Ben Okafor assigned you a thread" in notes.text, notes.text
     assert f"/team-mailboxes/{world.box_id}/threads/{thread_id}" in notes.text

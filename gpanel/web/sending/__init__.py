@@ -1,14 +1,17 @@
 """Sending in the web layer: the JSON API (`api`), save draft and follow-up reminders in the
-API (`drafts_api`) and the compose page (`compose`)."""
+API (`drafts_api`), the compose page (`compose`) and the template manager page (`manager`)."""
 
 from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from gpanel.web.sending import api, compose, drafts_api
+from gpanel.web.sending import api, compose, drafts_api, manager
 
 routes: list[BaseRoute] = [
     Route("/records/{type}/{id:int}/compose", compose.compose_page, name="compose"),
+    Route("/templates", manager.index, methods=["GET", "POST"], name="templates"),
+    Route("/templates/{template_id:int}", manager.one, methods=["GET", "POST"]),
+    Route("/templates/{template_id:int}/delete", manager.remove, methods=["POST"]),
     Route("/api/mail/aliases", api.aliases, methods=["GET"]),
     Route("/api/mail/send", api.send_mail, methods=["POST"]),
     Route("/api/mail/render", api.render, methods=["POST"]),

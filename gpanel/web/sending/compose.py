@@ -6,9 +6,10 @@ The page is a form filled from CRM data only: From (the user's address and verif
 To prefilled with the record's address (the others offered in a datalist for completion), the
 templates the user may use, and the reply's ids. static/compose.js renders a chosen template
 for the record (`POST /api/mail/render`), shows every missing merge field before sending, and
-sends with `POST /api/mail/send` under one Idempotency-Key per page; "Save draft" keeps the form
-as a Gmail draft (`POST /api/mail/drafts`, then `PUT` of the same draft id). Nothing of the thread is
-read here: a reply's recipients, subject and threading headers are made at send time.
+sends with `POST /api/mail/send` under one Idempotency-Key per page; "Save draft" keeps the
+form as a Gmail draft (`POST /api/mail/drafts`, then `PUT` of the same draft id). Nothing of
+the thread is read here: a reply's recipients, subject and threading headers are made at send
+time.
 """
 
 from __future__ import annotations

@@ -7,10 +7,19 @@ frame and planted in mail to another, who would then trigger a fetch (a read rec
 images are blocked; one that outlived its session would keep working after sign-out. So every
 token names a `FrameBinding`: the viewer, a reference to their session (a hash of the session
 row's own hash: nothing in the URL is a database key), the record, mailbox, thread and message
-it was rendered for, and what it loads (the part id, or a digest of the image URL). It expires
-after `TOKEN_MAX_AGE`. At load time the route checks it all again: the signature and age, that
-the session is still live for that viewer (`live_viewer`), that a request which does carry a
-session cookie carries that very session, and then the thread gate and the message itself.
+it was rendered for, what it loads (the part id, or a digest of the image URL), and the client
+the page was rendered for (`client_ref`: a digest of the browser's address and User-Agent).
+It expires after `TOKEN_MAX_AGE`. At load time the route checks it all again: the signature
+and age, that the session is still live for that viewer (`live_viewer`), that a request which
+does carry a session cookie carries that very session, that a request without one comes from
+the client the token was made for (`same_client`), and then the thread gate and the message.
+
+Why the client: the frame's own requests carry no cookie at all (an opaque origin; Chromium
+sends it neither a SameSite=Lax nor a SameSite=None or partitioned cookie), so a cookie-less
+request cannot name its session. Without the client check, a proxy URL minted in an attacker's
+own live session and planted in mail would load (and fetch, telling the sender the mail was
+read) for any victim whose mail client fetches it cookie-less, a proxy such as Gmail's
+included. What remains: a victim behind the same address with the very same browser build.
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ TOKEN_MAX_AGE = 3600  # an open thread page re-renders its links when it is load
 INLINE = "gpanel.frame.inline-part"
 IMAGE = "gpanel.frame.image-proxy"
 _REF_PREFIX = b"gpanel.frame-session\x00"
+_CLIENT_PREFIX = b"gpanel.frame-client\x00"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +54,7 @@ class FrameBinding:
     thread_id: str
     message_id: str
     target: str  # the part id, or `url_digest(url)`
+    client: str = ""  # `client_ref` of the request the page was rendered for
 
 
 def _session_hash(session_id: str) -> str:
@@ -59,6 +70,18 @@ def session_ref(session_id: str | None) -> str:
     """The session's reference in frame tokens ('' without a session: such tokens never load:
     API clients read the JSON, they do not render frames)."""
     return _ref_of_hash(_session_hash(session_id)) if session_id else ""
+
+
+def client_ref(address: str | None, user_agent: str | None) -> str:
+    """The client a frame token is made for: a digest of its address and User-Agent (nothing
+    in the URL tells either)."""
+    raw = f"{address or ''}\x00{user_agent or ''}".encode()
+    return hashlib.sha256(_CLIENT_PREFIX + raw).hexdigest()[:32]
+
+
+def same_client(binding: FrameBinding, client: str) -> bool:
+    """A request without a session cookie may use only tokens made for its client."""
+    return bool(binding.client) and hmac.compare_digest(binding.client, client)
 
 
 def url_digest(url: str) -> str:
@@ -84,18 +107,18 @@ class FrameSigner:
             )
         except BadSignature:  # SignatureExpired is one
             return None
-        if not isinstance(claims, list) or len(claims) != 8:
+        if not isinstance(claims, list) or len(claims) != 9:
             return None
-        v, ref, kind, record, mailbox, thread, message, target = claims
+        v, ref, kind, record, mailbox, thread, message, target, client = claims
         if not (isinstance(v, int) and isinstance(record, int) and isinstance(mailbox, int)):
             return None
-        if not all(isinstance(x, str) for x in (ref, kind, thread, message, target)):
+        if not all(isinstance(x, str) for x in (ref, kind, thread, message, target, client)):
             return None
         try:
             record_type = RecordType(kind)
         except ValueError:
             return None
-        return FrameBinding(v, ref, record_type, record, mailbox, thread, message, target)
+        return FrameBinding(v, ref, record_type, record, mailbox, thread, message, target, client)
 
 
 def same_session(binding: FrameBinding, session_id: str | None) -> bool:

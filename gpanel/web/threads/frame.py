@@ -6,7 +6,8 @@ The frame is sandboxed to an opaque origin, so its requests carry no cookie: `ci
 bound to the viewer's session and to the record, mailbox, thread and message it was rendered
 for. `frame_links` makes them; `inline_viewer` and `proxy_image` check them: the token's age
 and signature, that its session is still live (a sign-out ends every link made in it), that a
-request carrying a session cookie carries that same session, and then the thread gate again
+request carrying a session cookie carries that same session and one without comes from the
+client the page was rendered for (`frame_binding.same_client`), then the thread gate again
 (`authorize_thread`), at full detail, for a message of that thread. The proxy also fetches
 only a URL that the message's own body holds, and never one on gpanel's own host (a proxy
 link planted in mail). Any failure is 403 and nothing is fetched.
@@ -29,7 +30,9 @@ from gpanel.services.threads.frame_binding import (
     INLINE,
     FrameBinding,
     FrameSigner,
+    client_ref,
     live_viewer,
+    same_client,
     same_session,
     session_ref,
 )
@@ -49,12 +52,27 @@ def _session_id(request: Request) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def _client(request: Request) -> str:
+    address = request.client.host if request.client else None
+    return client_ref(address, request.headers.get("user-agent"))
+
+
+def _bound_here(request: Request, binding: FrameBinding) -> bool:
+    """The token was made for this request's session (a request with a session cookie) or,
+    for the cookie-less frame, for this very client."""
+    session_id = _session_id(request)
+    if session_id is not None:
+        return same_session(binding, session_id)
+    return same_client(binding, _client(request))
+
+
 def frame_links(request: Request, grant: threads.ThreadGrant, base: str) -> Links:
     """The URL builders for one rendering of `grant`'s thread, for this request's session."""
     ctx = ctx_of(request)
     origin = ctx.settings.base_url.rstrip("/")
     frames = _signer(request)
     ref = session_ref(_session_id(request))
+    client = _client(request)
 
     def bound(message_id: str, target: str) -> FrameBinding:
         return FrameBinding(
@@ -66,6 +84,7 @@ def frame_links(request: Request, grant: threads.ThreadGrant, base: str) -> Link
             grant.thread.id,
             message_id,
             target,
+            client,
         )
 
     def attachment(message_id: str, part_id: str, inline: bool) -> str:
@@ -99,7 +118,7 @@ async def inline_viewer(request: Request, key: list[object], not_found: str) -> 
         != key
     ):
         raise HTTPException(404, not_found)
-    if not same_session(binding, _session_id(request)):
+    if not _bound_here(request, binding):
         raise HTTPException(404, not_found)
     viewer = await live_viewer(ctx_of(request).engine, binding)
     if viewer is None:
@@ -116,7 +135,7 @@ async def _checked_image(request: Request, url: str) -> None:
         # gpanel's own URLs (a proxy link planted in mail, say) are never fetched by the proxy.
         raise HTTPException(403, REFUSED)
     binding = ctx.image_signer.check(url, request.query_params.get("s", ""))
-    if binding is None or not same_session(binding, _session_id(request)):
+    if binding is None or not _bound_here(request, binding):
         raise HTTPException(403, REFUSED)
     viewer = await live_viewer(ctx.engine, binding)
     if viewer is None:

@@ -151,3 +151,42 @@ def test_proxy_never_fetches_gpanels_own_urls(world: World, origin: ImageOrigin)
     before = _fetches(origin)
     assert httpx.get(url).status_code == 403
     assert _fetches(origin) == before
+
+
+ATTACKER_UA = "Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0 attacker-laptop"
+VICTIM_UA = "Mozilla/5.0 (Macintosh) Safari/605.1 victim-mail-client"
+
+
+def test_planted_proxy_url_from_another_session_never_loads(
+    world: World, origin: ImageOrigin
+) -> None:
+    """Ben (the attacker) renders his own message with its tracker shown, in his own live
+    session, and plants the proxy URL (and a `cid:` link) in mail to Carla. However her client
+    fetches it, cookie-less as the frame and mail clients' image proxies do, or with her own
+    gpanel session, it is refused and the image server sees no request; the same cookie-less
+    load from Ben's own browser (the frame of the page it was rendered for) still works."""
+    message_id, thread_id = _message(world, "Tracker", "http://img.test/ok.png?who=carla")
+    page = world.ben.get(
+        world.url(thread_id), params={"images": message_id}, headers={"User-Agent": ATTACKER_UA}
+    )
+    (url,) = [u for u in _frame_images(page.text) if "/img?" in u]
+    before = _fetches(origin)
+    assert httpx.get(url, headers={"User-Agent": VICTIM_UA}).status_code == 403
+    assert httpx.get(url).status_code == 403  # any other client, no session
+    assert world.carla.get(url, headers={"User-Agent": ATTACKER_UA}).status_code == 403
+    assert _fetches(origin) == before
+    assert httpx.get(url, headers={"User-Agent": ATTACKER_UA}).content == PNG
+
+    raw, _ = mail(
+        f"Pat <{PAT}>",
+        BEN,
+        "Logo",
+        "logo",
+        '<p>Logo</p><img src="cid:logo@acme">',
+        related=[("logo@acme", PNG, "image/png")],
+    )
+    created = world.insert(raw)
+    own = world.ben.get(world.url(created["threadId"]), headers={"User-Agent": ATTACKER_UA})
+    (inline,) = [u for u in _frame_images(own.text) if "inline=1" in u]
+    assert httpx.get(inline, headers={"User-Agent": VICTIM_UA}).status_code == 404
+    assert httpx.get(inline, headers={"User-Agent": ATTACKER_UA}).content == PNG

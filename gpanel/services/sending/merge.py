@@ -4,7 +4,8 @@
 the compose form shows them before sending; a message is never sent with a blank or a literal
 `{{...}}` (compose.final_checks refuses what is left). `record_values` reads the values of a
 CRM record the viewer may open: the contact (a company's first contact, a deal's primary
-contact), its company, the deal, and the sender's name and signature. Values put into HTML are
+contact), its company, the deal, and the sender's name and signature; a linked contact or
+company the viewer may not open gives no values. Values put into HTML are
 escaped.
 """
 
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from gpanel.crm import companies, contacts
 from gpanel.crm.models import Company, Contact, Deal, RecordType
 from gpanel.services.accounts.sessions import CurrentUser
-from gpanel.services.records.access import get_record
+from gpanel.services.records.access import get_record, visible
 
 FIELDS = (
     "contact.first_name",
@@ -85,6 +86,9 @@ async def record_values(
                 company = await companies.get_company(conn, contact.company_id)
         elif isinstance(record, Company):
             company = record
+        # Old rows may link records the viewer may not open: their fields are not theirs.
+        contact = next(iter(await visible(conn, viewer, [contact] if contact else [])), None)
+        company = next(iter(await visible(conn, viewer, [company] if company else [])), None)
     if contact is not None:
         values["contact.first_name"] = contact.first_name
         values["contact.last_name"] = contact.last_name

@@ -140,3 +140,46 @@ def test_old_references_lend_no_mail(stack: Stack) -> None:
     assert subjects(world.threads(carla, "company", "mine")) == []
     assert "Stray" not in carla.get(f"/companies/{ids['mine']}").text
     assert stray["threadId"]
+
+
+def test_old_references_lend_no_merge_fields_or_quotes(stack: Stack) -> None:
+    """A template rendered for Carla's deal leaves the hidden primary contact's and company's
+    merge fields missing (their name and address are not hers to read), while Emma's render
+    fills them; the compose page for a reply to Dev's thread quotes nothing of it."""
+    world = build(stack, connect=["dev"])
+    world.share("dev", Audience.RECORD_ACCESS, Detail.FULL)
+    ids = _old_rows(world)
+    hidden = world.deliver("dev", message(HUGO, [EMAIL["dev"]], "Hugo's secret pricing")[0])
+    carla, emma = world.client("carla"), world.client("emma")
+    body = {
+        "name": "Intro",
+        "subject": "Hi {{contact.first_name}}",
+        "text": "To {{contact.email}} at {{company.name}} about {{deal.name}}",
+        "status": "published",
+    }
+    rendered: dict[str, Any] = {}
+    for who, client, deal in (("carla", carla, "borrowed"), ("emma", emma, "rightful")):
+        made = client.post("/api/templates", json=body)
+        assert made.status_code == 201, made.text
+        record = {"type": "deal", "id": ids[deal]}
+        answer = client.post(
+            "/api/mail/render", json={"template_id": made.json()["id"], "record": record}
+        )
+        assert answer.status_code == 200, answer.text
+        rendered[who] = answer.json()
+    assert HUGO not in str(rendered["carla"]) and "Hidden Works" not in str(rendered["carla"])
+    assert rendered["carla"]["missing"] == ["contact.first_name", "contact.email", "company.name"]
+    assert HUGO in rendered["emma"]["text"] and "Hidden Works" in rendered["emma"]["text"]
+    assert rendered["emma"]["missing"] == []
+
+    compose = carla.get(
+        f"/records/deal/{ids['borrowed']}/compose",
+        params={
+            "mode": "forward",
+            "mailbox_id": str(world.mailbox["dev"]),
+            "thread_id": hidden["threadId"],
+            "message_id": hidden["id"],
+        },
+    )
+    assert compose.status_code == 200
+    assert "secret pricing" not in compose.text and HUGO not in compose.text

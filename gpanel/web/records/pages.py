@@ -14,9 +14,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from gpanel.crm.categories import org_today
-from gpanel.crm.errors import InvalidRecord, RecordNotFound
+from gpanel.crm.errors import RecordNotFound
 from gpanel.crm.models import RecordType
 from gpanel.services.records import access as records
+from gpanel.services.records import listing
 from gpanel.services.records import pages as record_pages
 from gpanel.web.guard.viewer import ctx_of, require_user
 from gpanel.web.templating import render
@@ -28,15 +29,25 @@ def _kind(request: Request) -> RecordType:
 
 
 async def record_list(request: Request) -> Response:
+    """A list page sorted by a column (`?sort=name|company|owner|updated&dir=asc|desc`) and
+    paged (`?page=2`)."""
     viewer = require_user(request)
     kind = _kind(request)
-    q = request.query_params.get("q", "").strip() or None
-    try:
-        page = await records.list_records(
-            ctx_of(request).engine, viewer, kind, {"q": q}, 50, request.query_params.get("cursor")
-        )
-    except InvalidRecord:
-        raise HTTPException(400, "That page link is not valid.") from None
+    params = request.query_params
+    q = params.get("q", "").strip() or None
+    sort, descending = listing.parse_sort(kind, params.get("sort"), params.get("dir"))
+    number = params.get("page", "1")
+    if not number.isdigit() or not 1 <= int(number) <= listing.MAX_PAGE:
+        raise HTTPException(400, "That page link is not valid.")
+    page = await listing.sorted_page(
+        ctx_of(request).engine,
+        viewer,
+        kind,
+        sort=sort,
+        descending=descending,
+        q=q,
+        page=int(number),
+    )
     names = await record_pages.list_names(ctx_of(request).engine, list(page.items))
     return render(
         request,
@@ -47,7 +58,10 @@ async def record_list(request: Request) -> Response:
             "title": kind.heading,
             "items": page.items,
             "q": q or "",
-            "next_cursor": page.next_cursor,
+            "sort": page.sort,
+            "descending": page.descending,
+            "page_number": page.page,
+            "has_next": page.has_next,
         },
     )
 

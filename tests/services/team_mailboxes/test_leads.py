@@ -3,12 +3,15 @@
 From, nothing else; the company whose domain is the sender's, never through a free-mail
 domain); known contacts, the org's own addresses, automated senders, spam, trash and the
 mailbox's own sent mail never do; an address becomes a lead once, even after the lead was
-deleted; mail from before the option was on is not swept up; no subject or body is stored."""
+deleted; mail from before the option was on is not swept up; no subject or body is stored
+or logged, nor a sender's address logged."""
 
 from __future__ import annotations
 
+import logging
 import secrets
 
+import pytest
 from sqlalchemy import insert, inspect, select, text
 
 from gpanel.crm import companies, contacts
@@ -19,7 +22,11 @@ from tests.services.team_mailboxes.extras_world import team_world
 from tests.support.emulator import RunningEmulator
 
 
-async def test_new_senders_become_leads_once(db_url: str, emulator: RunningEmulator) -> None:
+async def test_new_senders_become_leads_once(
+    db_url: str, emulator: RunningEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.INFO, logger="aiosqlite")  # its SQL trace: see test_panel_privacy
     marker = "cnry" + secrets.token_hex(6)
     async with team_world(db_url, emulator, lead_capture=True) as world:
         engine = world.ctx.engine
@@ -104,6 +111,9 @@ async def test_new_senders_become_leads_once(db_url: str, emulator: RunningEmula
         assert "nina@acme.example" not in blob  # deleted lead: only its hash is left
         assert "otto@other.example" in blob  # the lead itself, as designed
         assert marker not in blob
+    logged = "\n".join(f"{r.name} {r.getMessage()} {r.exc_text or ''}" for r in caplog.records)
+    assert "gpanel.team_mailboxes" in logged, "the pass's log was not captured"
+    assert marker not in logged and "nina@acme.example" not in logged
 
 
 async def test_lead_capture_off_captures_nothing(db_url: str, emulator: RunningEmulator) -> None:

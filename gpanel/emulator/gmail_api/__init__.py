@@ -2,7 +2,8 @@
 
 `common` holds what every route shares (bearer auth, userId rules, scopes, parameters, JSON in
 and out); one module per resource family serves its methods, and `upload` the media-upload
-endpoints of messages.send and messages.insert, `drafts` users.drafts (with its uploads),
+endpoints of messages.send and messages.insert (`resumable` their upload sessions), `drafts`
+users.drafts (with its uploads),
 `sendas` users.settings.sendAs. `gmail_routes()` gathers them, so no route
 module imports another.
 """

@@ -1,4 +1,5 @@
-"""users.drafts.*: create, get, list, update, send and delete, plus their media-upload paths.
+"""users.drafts.*: create, get, list, update, send and delete, plus their media-upload paths
+(simple, multipart and resumable: `upload.handle_upload`).
 
 A draft is, as in Gmail, a message labelled DRAFT in the mailbox (it shows in threads and in
 `in:drafts` searches) under a draft id that stays the same while its message is replaced:
@@ -34,7 +35,7 @@ from gpanel.emulator.gmail_api.messages import (
     page,
     short_resource,
 )
-from gpanel.emulator.gmail_api.upload import read_upload
+from gpanel.emulator.gmail_api.upload import handle_upload
 from gpanel.emulator.state import Mailbox, Message
 
 DRAFT = "DRAFT"
@@ -162,30 +163,36 @@ def _upload_thread(metadata: dict[str, Any]) -> str | None:
 
 async def create_upload(request: Request) -> Response:
     call = authorize(request, "gmail.users.drafts.create")
-    metadata, raw = await read_upload(request)
-    return respond(request, _store(call, raw, _upload_thread(metadata), None))
+    return await handle_upload(
+        request, call, lambda c, meta, raw: _store(c, raw, _upload_thread(meta), None)
+    )
 
 
 async def update_upload(request: Request) -> Response:
     call = authorize(request, "gmail.users.drafts.update")
-    metadata, raw = await read_upload(request)
     draft_id = request.path_params["id"]
-    return respond(request, _store(call, raw, _upload_thread(metadata), draft_id))
+    return await handle_upload(
+        request, call, lambda c, meta, raw: _store(c, raw, _upload_thread(meta), draft_id)
+    )
 
 
-async def send_upload(request: Request) -> Response:
-    call = authorize(request, "gmail.users.drafts.send")
-    metadata, raw = await read_upload(request)
+def _store_and_send(call: Call, metadata: dict[str, Any], raw: bytes) -> dict[str, Any]:
     draft_id = metadata.get("id")
     if not isinstance(draft_id, str) or not draft_id:
         raise errors.bad_request("Invalid draft", reason="invalidArgument")
     _store(call, raw, _upload_thread(metadata), draft_id)
-    return respond(request, _send(call, draft_id))
+    return _send(call, draft_id)
+
+
+async def send_upload(request: Request) -> Response:
+    call = authorize(request, "gmail.users.drafts.send")
+    return await handle_upload(request, call, _store_and_send)
 
 
 def routes() -> list[BaseRoute]:
     base = PREFIX + "/drafts"
     upload = "/upload/gmail/v1/users/{userId}/drafts"
+    resumable = "/resumable" + upload
     return [
         Route(base, list_drafts, methods=["GET"]),
         Route(base, create_draft, methods=["POST"]),
@@ -196,4 +203,7 @@ def routes() -> list[BaseRoute]:
         Route(upload, create_upload, methods=["POST"]),
         Route(upload + "/send", send_upload, methods=["POST"]),
         Route(upload + "/{id}", update_upload, methods=["PUT"]),
+        Route(resumable, create_upload, methods=["POST"]),
+        Route(resumable + "/send", send_upload, methods=["POST"]),
+        Route(resumable + "/{id}", update_upload, methods=["PUT"]),
     ]

@@ -4,7 +4,8 @@
 (`uploadType=media`, `Content-Type: message/rfc822`) or as the second part of a
 multipart/related body whose first part is the JSON metadata (`uploadType=multipart`, optional
 `threadId`). Bodies above the discovery document's 35 MB cap (36,700,160 bytes) answer 413;
-`uploadType=resumable` answers 400, the emulator does not keep upload sessions. The wire
+`uploadType=resumable` (or the `/resumable/upload/...` path) opens an upload session
+(`resumable.py`) whose last chunk runs the same method on the whole message. The wire
 middleware has already charged the call as `gmail.users.messages.send` (or `.insert`); this
 module authorizes the caller like every Gmail route (`common.authorize`: token, userId, the
 method's scopes), parses the upload, and hands the raw bytes to the mailbox (`send_raw`, or
@@ -28,7 +29,8 @@ from starlette.routing import BaseRoute, Route
 
 from gpanel.emulator import errors
 from gpanel.emulator.errors import GoogleError
-from gpanel.emulator.gmail_api.common import authorize, respond
+from gpanel.emulator.gmail_api import resumable
+from gpanel.emulator.gmail_api.common import Call, authorize, respond
 from gpanel.emulator.gmail_api.messages import short_resource
 
 MAX_UPLOAD_BYTES = 36_700_160
@@ -106,8 +108,6 @@ def parse_multipart(content_type: str, body: bytes) -> tuple[dict[str, Any], byt
 async def _upload(request: Request) -> tuple[dict[str, Any], bytes]:
     """Metadata and raw message of an upload request, whatever its uploadType."""
     upload_type = request.query_params.get("uploadType")
-    if upload_type == "resumable":
-        raise errors.bad_request("Resumable uploads are not supported by the emulator.")
     if upload_type not in ("media", "multipart"):
         raise errors.bad_request(
             "Upload requests must include an uploadType URL parameter and a URL path beginning "
@@ -128,16 +128,26 @@ async def read_upload(request: Request) -> tuple[dict[str, Any], bytes]:
     return await _upload(request)
 
 
-async def send_upload(request: Request) -> Response:
-    call = authorize(request, "gmail.users.messages.send")
+async def handle_upload(request: Request, call: Call, finish: resumable.Finish) -> Response:
+    """A simple or multipart upload run at once, or a resumable one's session opened."""
+    if resumable.wants_resumable(request):
+        return await resumable.start(request, call, finish)
     metadata, raw = await _upload(request)
+    return respond(request, finish(call, metadata, raw))
+
+
+def _send(call: Call, metadata: dict[str, Any], raw: bytes) -> dict[str, Any]:
     if not raw.strip():
         raise errors.bad_request("Recipient address required", reason="invalidArgument")
     thread_id = metadata.get("threadId")
     if thread_id is not None and not isinstance(thread_id, str):
         raise errors.bad_request("Invalid value for threadId.")
-    message = call.mailbox.send_raw(raw, thread_id)
-    return respond(request, short_resource(message))
+    return short_resource(call.mailbox.send_raw(raw, thread_id))
+
+
+async def send_upload(request: Request) -> Response:
+    call = authorize(request, "gmail.users.messages.send")
+    return await handle_upload(request, call, _send)
 
 
 def _date_header_ms(raw: bytes) -> int | None:
@@ -154,7 +164,11 @@ def _date_header_ms(raw: bytes) -> int | None:
 
 async def insert_upload(request: Request) -> Response:
     call = authorize(request, "gmail.users.messages.insert")
-    metadata, raw = await _upload(request)
+    source = request.query_params.get("internalDateSource", "receivedTime")
+    return await handle_upload(request, call, lambda c, m, r: _insert(c, m, r, source))
+
+
+def _insert(call: Call, metadata: dict[str, Any], raw: bytes, source: str) -> dict[str, Any]:
     if not raw.strip():
         raise errors.bad_request("Invalid raw message: the message is empty.")
     labels = metadata.get("labelIds", [])
@@ -163,16 +177,10 @@ async def insert_upload(request: Request) -> Response:
         raise errors.bad_request("Invalid value for labelIds.")
     if thread_id is not None and not isinstance(thread_id, str):
         raise errors.bad_request("Invalid value for threadId.")
-    source = request.query_params.get("internalDateSource", "receivedTime")
     if source not in ("receivedTime", "dateHeader"):
         raise errors.bad_request(f"Invalid value for internalDateSource: {source}")
     date_ms = _date_header_ms(raw) if source == "dateHeader" else None
-    message = call.mailbox.insert_raw(raw, labels, date_ms, thread_id)
-    return respond(request, short_resource(message))
-
-
-async def resumable(request: Request) -> Response:
-    raise errors.bad_request("Resumable uploads are not supported by the emulator.")
+    return short_resource(call.mailbox.insert_raw(raw, labels, date_ms, thread_id))
 
 
 def routes() -> list[BaseRoute]:
@@ -180,7 +188,12 @@ def routes() -> list[BaseRoute]:
         Route("/upload/gmail/v1/users/{userId}/messages/send", send_upload, methods=["POST"]),
         Route("/upload/gmail/v1/users/{userId}/messages", insert_upload, methods=["POST"]),
         Route(
-            "/resumable/upload/gmail/v1/users/{userId}/messages/send", resumable, methods=["POST"]
+            "/resumable/upload/gmail/v1/users/{userId}/messages/send",
+            send_upload,
+            methods=["POST"],
         ),
-        Route("/resumable/upload/gmail/v1/users/{userId}/messages", resumable, methods=["POST"]),
+        Route(
+            "/resumable/upload/gmail/v1/users/{userId}/messages", insert_upload, methods=["POST"]
+        ),
+        *resumable.routes(),
     ]

@@ -3,7 +3,8 @@
 Pins down: a message sent by `uploadType=media` lands in SENT and in the recipient's inbox;
 `uploadType=multipart` carries a threadId that makes a reply join its thread; insert via upload
 keeps the metadata's labels; a 40 MB upload answers 413 in Google's shape (not a reset, not a
-500); resumable uploads, a wrong media type and a read-only token are refused; uploads are
+500); a wrong media type, a missing uploadType and a read-only token are refused (resumable
+uploads: test_resumable_upload.py); uploads are
 charged as messages.send.
 """
 
@@ -132,7 +133,6 @@ def test_one_byte_over_the_cap_is_refused(users: RunningEmulator) -> None:
 @pytest.mark.parametrize(
     ("upload_type", "content_type", "message"),
     [
-        ("resumable", "message/rfc822", "Resumable uploads are not supported by the emulator."),
         ("media", "text/plain", "Media type 'text/plain' is not supported. "),
         ("", "message/rfc822", "Upload requests must include an uploadType URL parameter"),
     ],
@@ -140,7 +140,7 @@ def test_one_byte_over_the_cap_is_refused(users: RunningEmulator) -> None:
 def test_unsupported_uploads_answer_400(
     users: RunningEmulator, upload_type: str, content_type: str, message: str
 ) -> None:
-    """Resumable sessions, non-message media and a missing uploadType are 400s, never 500s."""
+    """Non-message media and a missing uploadType are 400s, never 500s."""
     response = httpx.post(
         _send_url(users, upload_type),
         content=make_mail(sender=ANN, to=BOB),

@@ -13,11 +13,12 @@ The model (tables in gpanel/store/tables/team.py, revision 0012_team_mailboxes):
   (`team_mailbox_dispatchers`).
 - **Who may see it.** Members are the active people whose team is one of the mailbox's teams,
   plus its dispatchers. Membership is read on every request, so a member who leaves the team
-  loses access at once; their threads return to unassigned (event `unassigned`) and the
-  dispatchers get a bell notification. Every read of the mailbox's mail goes through the
-  panel's gate (`services.panel.gate`), judged against the team account as the owner; on
-  records its mail shows like any mailbox's, under the team account's own sharing setting,
-  which connecting sets to "selected: the mailbox's teams".
+  loses access at once; their open threads return to unassigned (event `unassigned`, on the
+  next read of the mailbox by anyone) and the dispatchers get a bell notification. Every
+  read of the mailbox's mail goes through the panel's gate (`services.panel.gate`), judged
+  against the team account as the owner; on records its mail shows like any mailbox's, under
+  the team account's own sharing setting, which connecting sets to "selected: the mailbox's
+  teams".
 - **Threads.** The team inbox lists the mailbox's INBOX threads live from Gmail, newest first.
   A thread seen for the first time gets a `team_threads` row (status unassigned, first_seen_at)
   and its dispatchers a "new mail" notification. Statuses: unassigned, assigned, in_progress,
@@ -34,12 +35,15 @@ The model (tables in gpanel/store/tables/team.py, revision 0012_team_mailboxes):
 - **Replies** go out through `services.sending` from the team mailbox (its address, or its
   verified send-as alias `send_as`), by the member who wrote them; an event `replied` with the
   member as actor records it and sets `first_response_at` once.
-- **Notifications** (the bell of `services.magnet.notifications`): assignment and reassignment
-  to the new assignee, overdue to the assignee (or the dispatchers), new mail to dispatchers.
+- **Notifications** (`team_notifications`, counted by the bell beside MailMagnet's): assigned
+  to the new assignee, reassigned to the one it was taken from, overdue to the assignee (or
+  the dispatchers when unassigned), new mail and returned threads to the dispatchers.
 - **Forgetting.** Disconnecting deletes the mailbox row; every team table cascades from it.
 
-Surface: `model` (the dataclasses and errors), `store` (reads and the compare-and-set writes),
+Surface: `model` (the values and errors), `store` (reads and the compare-and-set writes),
 `access` (who is a member or dispatcher; the gate for a team inbox), `hours` (working-hours
-arithmetic, overdue), `inbox` (the live team inbox view), `actions` (assign, take, status,
-open, reply bookkeeping), `connect` (connect and configure), `notify` (bell notifications).
+arithmetic, overdue), `inbox` (the live team inbox view and its bookkeeping), `actions`
+(assign, take, status, open, reply bookkeeping, leavers), `connect` (connect, configure,
+disconnect), `reply` (a thread opened and a reply from the shared address), `notices` (the
+bell's team entries). The team figures work adds its own modules beside these.
 """

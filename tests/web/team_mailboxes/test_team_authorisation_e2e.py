@@ -42,8 +42,13 @@ def test_outsiders_former_members_and_tokens(stack: Stack) -> None:
         assert world.box_id not in [b["id"] for b in listed]
         assert "Invoice 2291" not in who.get("/team-mailboxes/notifications").text
 
-    # A member of another team sees nothing of it.
+    # A member of another team sees nothing of it, not even on the customer's record, where
+    # the mailbox's own sharing (its teams) shows it to the team.
     closed_to(world.dev)
+    on_record = f"/api/records/contact/{world.contact_id}/threads"
+    assert "Invoice 2291" in world.carla.get(on_record).text
+    dev_view = world.dev.get(on_record)
+    assert dev_view.status_code == 200 and "Invoice 2291" not in dev_view.text
 
     # A member who is not a dispatcher may not assign to others, nor assign to a non-member;
     # she may take an unassigned thread (the mailbox allows it).

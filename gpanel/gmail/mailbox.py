@@ -22,7 +22,7 @@ from gpanel.gmail.dispatch import Dispatcher, Outgoing
 from gpanel.gmail.errors import BadResponse, Conflict, GmailError, InvalidRequest
 from gpanel.gmail.history import HistoryPage
 from gpanel.gmail.retry import Attempts, RetryPolicy
-from gpanel.gmail.sending import SIMPLE_SEND_BYTES, max_send_bytes, related_upload
+from gpanel.gmail.sending import SIMPLE_SEND_BYTES, max_send_bytes, resumable_upload
 
 _ME = "me"
 MAX_BATCH_MODIFY = 1000
@@ -357,7 +357,7 @@ class MailboxClient:
     async def send(self, raw: bytes, *, thread_id: str | None = None) -> dict[str, Any]:
         """Send an RFC 2822 message (in `thread_id`'s thread when given).
 
-        Up to 5 MB goes as JSON (`raw`, base64url); larger as a media upload; over Gmail's
+        Up to 5 MB goes as JSON (`raw`, base64url); larger by resumable upload; over Gmail's
         35 MB cap it is refused here, before any network traffic.
         """
         m = "gmail.users.messages.send"
@@ -373,16 +373,5 @@ class MailboxClient:
             if thread_id:
                 body["threadId"] = thread_id
             return await self._call(m, body=body, idempotent=False)
-        built = discovery.build(m, {"userId": _ME}, upload=True)
-        content, content_type = related_upload(raw, {"threadId": thread_id} if thread_id else {})
-        out = Outgoing(
-            calls=(m,),
-            http_method="POST",
-            url=self.client.base_url + built.path,
-            query=(("uploadType", "multipart"),),
-            headers={"Content-Type": content_type},
-            content=content,
-            error_method=m,
-            idempotent=False,
-        )
-        return await self._send_json(out)
+        meta: dict[str, Any] = {"threadId": thread_id} if thread_id else {}
+        return await resumable_upload(self, m, {}, meta, raw)

@@ -1,8 +1,11 @@
 """The size rules and upload body for sending a message through Gmail.
 
 Gmail takes a message as JSON (`raw`, base64url) or, for large ones, on its media-upload
-endpoint; googleapiclient's "multipart" upload is a `multipart/related` body of the JSON
-metadata (e.g. `threadId`) and the `message/rfc822` bytes. The `email` package cannot carry
+endpoint. Google's upload guide keeps simple and multipart uploads to 5 MB, so above that a
+message goes by resumable upload (`resumable_upload`: the metadata opens a session, whose
+`Location` then takes the bytes in one PUT; docs/gmail-facts.md, "Sending"). The "multipart"
+upload (`related_upload`) is a `multipart/related` body of the JSON metadata (e.g. `threadId`)
+and the `message/rfc822` bytes. The `email` package cannot carry
 raw bytes as a `message/rfc822` part without re-parsing (and so rewriting) the message, so
 the body is written here, with a boundary checked absent from the message. Drafts
 (create/update/send/get/delete), send-as aliases and the Message-ID lookup that decides
@@ -18,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from gpanel.gmail import discovery
 from gpanel.gmail.dispatch import Outgoing
-from gpanel.gmail.errors import InvalidRequest
+from gpanel.gmail.errors import BadResponse, InvalidRequest
+from gpanel.gmail.retry import Attempts
 
 if TYPE_CHECKING:
     from gpanel.gmail.mailbox import MailboxClient
@@ -54,9 +58,53 @@ def related_upload(raw: bytes, metadata: dict[str, Any]) -> tuple[bytes, str]:
     return body, f'multipart/related; boundary="{boundary}"'
 
 
+async def resumable_upload(
+    gmail: MailboxClient,
+    method_id: str,
+    params: dict[str, object],
+    metadata: dict[str, Any],
+    raw: bytes,
+) -> dict[str, Any]:
+    """`method_id` with the message by resumable upload: the session opened with the metadata
+    (charged as the method; safe to retry, nothing is sent yet), then the bytes in one PUT to
+    the session URI, never retried blindly (the caller checks the sent mail by Message-ID)."""
+    built = discovery.build(method_id, {"userId": "me", **params}, upload=True)
+    start = Outgoing(
+        calls=(method_id,),
+        http_method=built.http_method,
+        url=gmail.client.base_url + built.path,
+        query=(("uploadType", "resumable"),),
+        headers={
+            "Content-Type": "application/json; charset=UTF-8",
+            "X-Upload-Content-Type": "message/rfc822",
+            "X-Upload-Content-Length": str(len(raw)),
+        },
+        content=json.dumps(metadata).encode(),
+        error_method=method_id,
+        idempotent=True,
+    )
+    dispatcher = gmail.client.dispatcher
+    opened = await dispatcher.send(gmail.key, gmail.priority, Attempts(gmail.retry), start)
+    location = opened.headers.get("location", "")
+    if not location.startswith(("https://", "http://")):
+        raise BadResponse(
+            "Gmail opened no upload session", status=opened.status_code, method=method_id
+        )
+    put = Outgoing(
+        calls=(),  # the session's opening was charged as the method
+        http_method="PUT",
+        url=location,
+        headers={"Content-Type": "message/rfc822"},
+        content=raw,
+        error_method=method_id,
+        idempotent=False,
+    )
+    return await gmail.send_outgoing(put)
+
+
 # --- drafts and send-as (users.drafts, users.settings.sendAs) --------------------------------
 # These take the mailbox's `MailboxClient` (mailbox.py imports this module, hence the
-# TYPE_CHECKING import): a draft is created or replaced as JSON up to 5 MB, as a multipart
+# TYPE_CHECKING import): a draft is created or replaced as JSON up to 5 MB, by resumable
 # upload above; sending a draft is not idempotent (the dispatcher does not retry it blindly).
 
 
@@ -82,20 +130,8 @@ async def save_draft(
         )
     if len(raw) <= SIMPLE_SEND_BYTES:
         return await gmail.call(m, params, body=_draft_body(raw, thread_id), idempotent=False)
-    built = discovery.build(m, {"userId": "me", **params}, upload=True)
     meta = {"message": {"threadId": thread_id}} if thread_id else {}
-    content, content_type = related_upload(raw, meta)
-    out = Outgoing(
-        calls=(m,),
-        http_method=built.http_method,
-        url=gmail.client.base_url + built.path,
-        query=(("uploadType", "multipart"),),
-        headers={"Content-Type": content_type},
-        content=content,
-        error_method=m,
-        idempotent=False,
-    )
-    return await gmail.send_outgoing(out)
+    return await resumable_upload(gmail, m, params, meta, raw)
 
 
 async def send_draft(gmail: MailboxClient, draft_id: str) -> dict[str, Any]:

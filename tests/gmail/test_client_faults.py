@@ -301,18 +301,24 @@ async def test_send_goes_as_json_raw_with_thread_id(router, http, tokens, fake_t
     assert base64.urlsafe_b64decode(body["raw"]) == raw and body["threadId"] == "t1"
 
 
-async def test_large_send_uses_the_upload_endpoint(router, http, tokens, fake_time):
-    """Over 5 MB the message goes to /upload/... as multipart/related with its metadata."""
-    route = router.post("/upload/gmail/v1/users/me/messages/send").respond(
-        200, json={"id": "m2", "threadId": "t9"}
+async def test_large_send_uses_a_resumable_upload(router, http, tokens, fake_time):
+    """Over 5 MB (simple and multipart uploads stop there) the message goes by resumable
+    upload: the metadata opens a session at /upload/...?uploadType=resumable, the bytes go in
+    one PUT to its Location."""
+    session = "https://gmail.googleapis.com/upload/gmail/v1/session/abc"
+    opened = router.post("/upload/gmail/v1/users/me/messages/send").respond(
+        200, headers={"Location": session}
     )
+    put = router.put(session).respond(200, json={"id": "m2", "threadId": "t9"})
     client = make_client(http, tokens, fake_time)
     raw = b"From: a@example.com\r\n\r\n" + b"y" * (6 * 1024 * 1024)
-    await client.mailbox("mb").send(raw, thread_id="t9")
-    request = route.calls.last.request
-    assert request.url.params["uploadType"] == "multipart"
-    assert request.headers["content-type"].startswith("multipart/related")
-    assert b'{"threadId": "t9"}' in request.content and raw in request.content
+    assert (await client.mailbox("mb").send(raw, thread_id="t9"))["id"] == "m2"
+    start = opened.calls.last.request
+    assert start.url.params["uploadType"] == "resumable"
+    assert start.headers["x-upload-content-type"] == "message/rfc822"
+    assert start.headers["x-upload-content-length"] == str(len(raw))
+    assert json.loads(start.content) == {"threadId": "t9"}
+    assert put.call_count == 1 and put.calls.last.request.content == raw
 
 
 async def test_discovery_validation_refuses_bad_parameters(router, http, tokens, fake_time):

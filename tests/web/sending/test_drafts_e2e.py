@@ -10,6 +10,7 @@ in the viewer's own mailbox (404, also for a colleague who knows Ben's draft id)
 from __future__ import annotations
 
 import base64
+import json
 import re
 
 import httpx
@@ -161,3 +162,38 @@ def test_refusals(world: World) -> None:
         == 403
     )
     assert httpx.get(f"{world.stack.url}{DRAFTS}/{draft_id}", headers=auth).status_code == 403
+
+
+def test_a_large_draft_goes_by_resumable_upload(world: World) -> None:
+    """A draft over 5 MB is created and replaced by resumable upload (a session opened on the
+    upload path, the bytes PUT to its Location): one Gmail draft with the whole attachment."""
+    big = bytes(range(256)) * (6 * 1024 * 4)  # 6 MB
+    headers = {"X-CSRF-Token": csrf(world.ben)}
+    body = {"to": [CARLA], "subject": "Big draft", "text": "x"}
+    made = world.ben.post(
+        DRAFTS,
+        data={"message": json.dumps(body)},
+        files=[("file", ("big.bin", big, "application/octet-stream"))],
+        headers=headers,
+    )
+    assert made.status_code == 201, made.text
+    draft_id = made.json()["draft_id"]
+    changed = world.ben.put(
+        f"{DRAFTS}/{draft_id}",
+        data={"message": json.dumps({**body, "subject": "Bigger draft"})},
+        files=[("file", ("big.bin", big, "application/octet-stream"))],
+        headers=headers,
+    )
+    assert changed.status_code == 200, changed.text
+    box = world.stack.emulator.state.mailbox(BEN)
+    assert list(box.drafts) == [draft_id]
+    draft = parsed(_draft_raw(world, draft_id))
+    assert draft["Subject"] == "Bigger draft"
+    (part,) = list(draft.iter_attachments())
+    assert part.get_payload(decode=True) == big
+    log = world.stack.emulator.control.get("/_emulator/log").json()["entries"]
+    uploads = [e["path"] for e in log if e["path"].startswith("/upload/")]
+    assert uploads == [
+        "/upload/gmail/v1/users/me/drafts",
+        f"/upload/gmail/v1/users/me/drafts/{draft_id}",
+    ]

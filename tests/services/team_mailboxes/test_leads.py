@@ -8,6 +8,7 @@ or logged, nor a sender's address logged."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 
@@ -131,3 +132,20 @@ def test_names_are_split_as_written() -> None:
     assert leads.split_name("Lee, Ann") == ("Ann", "Lee")
     assert leads.split_name("Cher") == ("", "Cher")
     assert leads.split_name('  "Mary  Ann"  van Dyke ') == ("Mary Ann van", "Dyke")
+
+
+async def test_racing_captures_make_one_lead(db_url: str, emulator: RunningEmulator) -> None:
+    """Two passes (say, of two team mailboxes the same customer wrote to) capturing the same
+    sender at once: one lead, one seen row, and neither pass fails."""
+    async with team_world(db_url, emulator, lead_capture=True) as world:
+        engine = world.ctx.engine
+        org = await leads.load_org(engine, world.ctx.settings.own_domains)
+        lead = leads.LeadCandidate("racer@race.example", "Rae", "Racer")
+        reports = await asyncio.gather(
+            *(leads.capture(engine, world.team_mailbox_id, [lead], org) for _ in range(4))
+        )
+        assert sum(len(r.created) for r in reports) == 1
+        async with engine.connect() as conn:
+            found = await contacts.find_contacts_by_emails(conn, ["racer@race.example"])
+            seen = (await conn.execute(select(team_lead_seen))).all()
+        assert len(found) == 1 and len(seen) == 1

@@ -2,10 +2,19 @@
 connects sales@ through the team connect flow and the emulator's consent; a customer email
 shows in the team inbox (live from Gmail, with its CRM contact); a dispatcher assigns it; the
 assignee is told, opens it (the New badge goes), replies from the shared address, closes it;
-the banner's counts follow; the team account can never sign in."""
+the banner's counts follow; the team account can never sign in; disconnecting forgets every
+team row and the team account."""
 
 from __future__ import annotations
 
+from gpanel.store.tables import (
+    mailboxes,
+    team_mailboxes,
+    team_notifications,
+    team_thread_events,
+    team_threads,
+    users,
+)
 from tests.support.stack import Stack, csrf, seen
 from tests.web.sending.kit import messages, parsed
 from tests.web.team_mailboxes.kit import PAT, SALES_BOX, build_team_world
@@ -77,3 +86,14 @@ def test_assign_open_reply_close(stack: Stack) -> None:
     refused = other.get("/auth/google")
     assert "is a team mailbox in gpanel; nobody signs in with it" in seen(refused)
     assert other.get("/api/team-mailboxes").status_code == 401
+
+    # Disconnecting forgets all of it: the mailbox, its team rows and the team account.
+    page = f"/team-mailboxes/{world.box_id}/disconnect"
+    assert "forgets everything" in world.alice.get(page).text
+    gone = world.alice.post(page, data={"csrf_token": csrf(world.alice, page)})
+    assert gone.status_code == 200 and gone.url.path == "/team-mailboxes/manage"
+    for table in (team_mailboxes, team_threads, team_thread_events, team_notifications):
+        assert stack.rows(table) == [], table.name
+    assert SALES_BOX not in [u.email for u in stack.rows(users)]
+    assert SALES_BOX not in [m.email for m in stack.rows(mailboxes)]
+    assert world.ben.get(f"/team-mailboxes/{world.box_id}").status_code == 404

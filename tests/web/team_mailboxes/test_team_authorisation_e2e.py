@@ -8,7 +8,7 @@ from __future__ import annotations
 import httpx
 
 from tests.support.stack import Stack, csrf, seen
-from tests.web.team_mailboxes.kit import DEV, SALES_BOX, api_token, build_team_world
+from tests.web.team_mailboxes.kit import DEV, EMMA, SALES_BOX, api_token, build_team_world
 from tests.web.thread_support import BEN, CARLA
 
 
@@ -68,6 +68,19 @@ def test_outsiders_former_members_and_tokens(stack: Stack) -> None:
     )
     assert took.status_code == 200 and took.json()["assignee_id"] == world.ids[CARLA]
     assert world.carla.get(f"{base}/threads/{thread_id}").status_code == 200
+    # A dispatcher reassigns it: the one it was taken from is told; then it comes back to her.
+    ben_h = {"X-CSRF-Token": csrf(world.ben, "/team-mailboxes")}
+    for who in (EMMA, CARLA):
+        moved = world.ben.post(
+            f"{thread_api}/assign", json={"user_id": world.ids[who]}, headers=ben_h
+        )
+        assert moved.status_code == 200 and moved.json()["assignee_id"] == world.ids[who]
+    assert "gave your thread to someone else" in seen(
+        world.carla.get("/team-mailboxes/notifications")
+    )
+    mine = world.threads(CARLA, f"?assignee={world.ids[CARLA]}").json()["threads"]
+    assert [t["thread_id"] for t in mine] == [thread_id]
+    assert world.threads(CARLA, f"?assignee={world.ids[EMMA]}").json()["threads"] == []
 
     # API tokens: none without mail:read reads; none without mail:act assigns.
     no_mail = api_token(world.ben, ["crm:read"])

@@ -5,6 +5,7 @@ Templates render data; they do no I/O.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,18 @@ def _request_context(request: Request) -> dict[str, Any]:
     }
 
 
+def utc_iso(value: dt.datetime | dt.date) -> str:
+    """A time for `<time datetime>` that static/localtime.js can read unambiguously: aware and
+    in UTC (SQLite hands timezone-aware columns back naive; they were written in UTC). A date
+    stays a date."""
+    if not isinstance(value, dt.datetime):
+        return value.isoformat()
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+    return aware.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR), context_processors=[_request_context])
+templates.env.filters["utc_iso"] = utc_iso
 
 
 def render(

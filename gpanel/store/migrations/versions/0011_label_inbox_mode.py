@@ -26,9 +26,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("mailbox_jobs") as batch:
         batch.add_column(
-            sa.Column(
-                "labels_inbox_mode", sa.String(16), nullable=False, server_default="at_once"
-            )
+            sa.Column("labels_inbox_mode", sa.String(16), nullable=False, server_default="at_once")
         )
 
 

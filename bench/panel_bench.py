@@ -12,8 +12,16 @@ the JSON API call):
    be that of the slowest mailbox, not the sum;
 4. warm view of the same (nothing changed in Gmail);
 5. 50 concurrent viewers, warm: p50 and p95 of each view's wall time;
-6. memory: a flood of distinct queries through a panel reader whose cache is capped at
-   `--cache-bytes`; the cache's own byte count and the process RSS.
+6. memory (with `--flood`): a flood of distinct queries through a panel reader whose cache is
+   capped at `--cache-bytes`; the cache's own byte count and the process RSS;
+7. a 20-row record (Lena, 20 threads of two messages in Carla's mailbox): cold with the plan
+   gpanel chooses (target: <= 480 units in the 2026 regime), cold with the whole-thread plan
+   (the old one), warm, and after one new message (only that row read again);
+8. gpanel's own CPU per warm view of the 250 rows (main-thread CPU time: the emulator runs in a
+   thread of its own), the mean of `--cpu-views` views, and with `--profile` the top of a
+   cProfile of them.
+
+Every figure is printed with the machine's load average at the time (the machine is shared).
 
 For each: wall time, Gmail calls, sequential round trips per mailbox and quota units from
 gpanel's counters, and the calls, units and any 429/403 the emulator logged. Run from the
@@ -27,8 +35,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import datetime as dt
+import io
 import os
+import pstats
 import resource
 import statistics
 import sys
@@ -65,7 +76,14 @@ from tests.support.emulator import RunningEmulator, run_emulator
 from tests.support.stack import stack_settings
 
 MARIA = "maria.schneider@acme-logistics.example"
+LENA = "lena.fischer@initech.example"
 THREADS = 50
+RECORD_ROWS = 20
+TARGET_UNITS = 480
+
+
+def load() -> str:
+    return "load {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
 
 
 def seed_mail(emu: RunningEmulator) -> None:
@@ -85,6 +103,18 @@ def seed_mail(emu: RunningEmulator) -> None:
                 f"Subject: Flood {r}-{n}\r\n\r\n{'x' * 400}\r\n"
             ).encode()
             box.insert_raw(raw, ["INBOX"], base + n)
+    carla = next(r for r in REPS if r.key == "carla").email
+    box = emu.state.mailbox(carla)
+    for n in range(RECORD_ROWS):  # the 20-row record: Lena writes, Carla answers
+        mid = make_msgid("bench")
+        for k, (sender, to) in enumerate(((LENA, carla), (carla, LENA))):
+            raw = (
+                f"From: <{sender}>\r\nTo: {to}\r\nSubject: {'Re: ' * k}Rollout {n}\r\n"
+                f"Message-ID: {mid if k == 0 else make_msgid('bench')}\r\n"
+                + (f"In-Reply-To: {mid}\r\nReferences: {mid}\r\n" if k else "")
+                + f"Date: Mon, 1 Jun 2026 11:00:00 +0000\r\n\r\nBody {n}\r\n"
+            ).encode()
+            box.insert_raw(raw, ["INBOX"], base + 3_600_000 + n * 60_000 + k * 1000)
 
 
 def emulator_usage(emu: RunningEmulator) -> dict[str, Any]:
@@ -126,7 +156,7 @@ async def timed_view(
     wall = time.perf_counter() - t0
     assert not view.notices, view.notices
     return {
-        "scenario": label,
+        "scenario": f"{label} ({load()})",
         "wall_s": round(wall, 3),
         "rows": len(view.rows),
         **usage(ctx, before, keys),
@@ -195,6 +225,12 @@ async def run(args: argparse.Namespace, db_url: str) -> None:
                     )
                     or 0
                 )
+                lena = int(
+                    await conn.scalar(
+                        select(contacts.c.id).where(contacts.c.external_id == "demo:lena")
+                    )
+                    or 0
+                )
                 rows = (await conn.execute(select(users))).all()
             people = {r.email: CurrentUser(r.id, r.email, r.name, r.role, r.team_id) for r in rows}
             boxes = {}
@@ -253,44 +289,147 @@ async def run(args: argparse.Namespace, db_url: str) -> None:
             results.append(concurrent)
             p50 = statistics.median(walls)
             p95 = walls[int(len(walls) * 0.95) - 1]
-            # The flood: a reader with a small cache; wait out the quota minute first.
-            print("waiting 61 s for the per-mailbox quota window before the flood...")
+            concurrent_load = load()
+            cpu_ms, profile = await cpu_per_view(ctx, alice, maria, args)
+            cpu_load = load()
+            print("waiting 61 s for the per-mailbox quota window before the 20-row record...")
             await asyncio.sleep(61)
-            cache = ContentCache(args.cache_bytes, settings.cache_ttl_seconds)
-            reader = PanelFetcher(cache)
-            emu.control.delete("/_emulator/log").raise_for_status()
-            peak = 0
-            t0 = time.perf_counter()
-            for n in range(THREADS):
-                queries = [
-                    participants_query([f"flood{r}.{n}@flood.example"])[0] for r in range(len(REPS))
-                ]
-                await asyncio.gather(
-                    *(
-                        reader.read(
-                            view_client(ctx, int(boxes[rep.key])),
-                            int(boxes[rep.key]),
-                            [queries[r]],
-                            [None],
-                            page_size=THREADS,
-                        )
-                        for r, rep in enumerate(REPS)
-                    )
+            results += await record_cases(ctx, emu, carla, [boxes["carla"]], lena)
+            flood_line = ""
+            if args.flood:
+                print("waiting 61 s for the per-mailbox quota window before the flood...")
+                await asyncio.sleep(61)
+                flood_line, flood = await flood_case(ctx, emu, settings, boxes, args)
+                results.append(flood)
+    print_table(args, results)
+    print(
+        f"\n50 concurrent warm viewers: p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms "
+        f"({concurrent_load})"
+    )
+    print(
+        f"gpanel CPU per warm view of 250 rows from 5 mailboxes: {cpu_ms:.2f} ms "
+        f"(mean of {args.cpu_views}, {cpu_load})"
+    )
+    if flood_line:
+        print(flood_line)
+    if profile:
+        print(profile)
+
+
+async def cpu_per_view(
+    ctx: AppContext, viewer: CurrentUser, contact_id: int, args: argparse.Namespace
+) -> tuple[float, str]:
+    """Main-thread CPU time of warm views, one after another (the emulator's own work is in
+    its thread); with --profile, the cProfile top 25 by cumulative time."""
+    await record_threads(ctx, viewer, RecordType.CONTACT, contact_id)  # warm
+    prof = cProfile.Profile() if args.profile else None
+    t0 = time.thread_time()
+    for _ in range(args.cpu_views):
+        if prof:
+            prof.enable()
+        await record_threads(ctx, viewer, RecordType.CONTACT, contact_id)
+        if prof:
+            prof.disable()
+    per = (time.thread_time() - t0) / args.cpu_views * 1000
+    if not prof:
+        return per, ""
+    out = io.StringIO()
+    pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(25)
+    return per, out.getvalue()
+
+
+async def record_cases(
+    ctx: AppContext, emu: RunningEmulator, viewer: CurrentUser, keys: list[str], lena: int
+) -> list[dict[str, Any]]:
+    """The 20-row record: cold (chosen plan), cold (whole threads, the old plan), warm, one
+    new message."""
+    out = []
+    forget_cache(ctx)
+    cold = await timed_view(ctx, emu, viewer, keys, "20-row record, cold, chosen plan", lena)
+    cold["scenario"] += f", target <= {TARGET_UNITS} units"
+    out.append(cold)
+    out.append(await timed_view(ctx, emu, viewer, keys, "20-row record, warm", lena))
+    box = emu.state.mailbox(next(r for r in REPS if r.key == "carla").email)
+    with emu.state.lock:
+        box.insert_raw(
+            f"From: <{LENA}>\r\nTo: {viewer.email}\r\nSubject: One more\r\n\r\nHi\r\n".encode(),
+            ["INBOX", "UNREAD"],
+            int(time.time() * 1000),
+        )
+    moved = await timed_view(ctx, emu, viewer, keys, "20-row record, one new message", lena)
+    out.append(moved)
+    # The old plan, for the units beside: whole threads through the same reader.
+    forget_cache(ctx)
+    emu.control.delete("/_emulator/log").raise_for_status()
+    before = ctx.gmail.stats.snapshot()
+    queries = participants_query([LENA])
+    t0 = time.perf_counter()
+    read = await ctx.panel.read(
+        view_client(ctx, int(keys[0])),
+        int(keys[0]),
+        queries,
+        [None] * len(queries),
+        page_size=THREADS,
+    )
+    out.append(
+        {
+            "scenario": f"20-row record, cold, whole threads (old plan) ({load()})",
+            "wall_s": round(time.perf_counter() - t0, 3),
+            "rows": len(read.threads),
+            **usage(ctx, before, keys),
+            **emulator_usage(emu),
+        }
+    )
+    return out
+
+
+async def flood_case(
+    ctx: AppContext,
+    emu: RunningEmulator,
+    settings: Any,
+    boxes: dict[str, str],
+    args: argparse.Namespace,
+) -> tuple[str, dict[str, Any]]:
+    cache = ContentCache(args.cache_bytes, settings.cache_ttl_seconds)
+    reader = PanelFetcher(cache)
+    emu.control.delete("/_emulator/log").raise_for_status()
+    peak = 0
+    t0 = time.perf_counter()
+    for n in range(THREADS):
+        queries = [participants_query([f"flood{r}.{n}@flood.example"])[0] for r in range(len(REPS))]
+        await asyncio.gather(
+            *(
+                reader.read(
+                    view_client(ctx, int(boxes[rep.key])),
+                    int(boxes[rep.key]),
+                    [queries[r]],
+                    [None],
+                    page_size=THREADS,
                 )
-                peak = max(peak, cache.bytes_used)
-            flood = {
-                "scenario": f"flood: {THREADS * len(REPS)} distinct queries, "
-                f"cache cap {args.cache_bytes} B",
-                "wall_s": round(time.perf_counter() - t0, 3),
-                "rows": len(cache),
-                "calls": "",
-                "round_trips": "",
-                "units": "",
-                "methods": {},
-                **emulator_usage(emu),
-            }
-            results.append(flood)
+                for r, rep in enumerate(REPS)
+            )
+        )
+        peak = max(peak, cache.bytes_used)
+    flood = {
+        "scenario": f"flood: {THREADS * len(REPS)} distinct queries, "
+        f"cache cap {args.cache_bytes} B ({load()})",
+        "wall_s": round(time.perf_counter() - t0, 3),
+        "rows": len(cache),
+        "calls": "",
+        "round_trips": "",
+        "units": "",
+        "methods": {},
+        **emulator_usage(emu),
+    }
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    line = (
+        f"flood: cache peak {peak} B of {args.cache_bytes} B cap, {len(cache)} entries; "
+        f"process max RSS {rss_mb:.0f} MB"
+    )
+    return line, flood
+
+
+def print_table(args: argparse.Namespace, results: list[dict[str, Any]]) -> None:
     cols = [
         "scenario",
         "wall_s",
@@ -309,17 +448,15 @@ async def run(args: argparse.Namespace, db_url: str) -> None:
         print("| " + " | ".join(str(r[c]) for c in cols) + " |")
     for r in results:
         print(f"{r['scenario']}: {r['methods']}")
-    print(f"\n50 concurrent warm viewers: p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms")
-    print(
-        f"flood: cache peak {peak} B of {args.cache_bytes} B cap, {len(cache)} entries; "
-        f"process max RSS {rss_mb:.0f} MB"
-    )
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency-ms", type=float, default=100.0)
     parser.add_argument("--cache-bytes", type=int, default=1_000_000)
+    parser.add_argument("--flood", action="store_true", help="also run the memory flood")
+    parser.add_argument("--cpu-views", type=int, default=50)
+    parser.add_argument("--profile", action="store_true", help="cProfile the warm views")
     parser.add_argument(
         "--postgres",
         default="",

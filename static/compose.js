@@ -2,6 +2,8 @@
 // every missing merge field before sending, send as JSON with one Idempotency-Key per page.
 // "Save draft" keeps the form as a Gmail draft: POST /api/mail/drafts the first time, then PUT
 // /api/mail/drafts/{id} (the same Gmail draft); a reopened draft's id comes in data-draft-id.
+// "Rich text" swaps the plain textarea for a Quill editor (static/quill.js, vendored): its HTML
+// goes as `html` beside its plain text, and gpanel sanitises that HTML (nh3) before sending.
 // No inline script anywhere (the CSP forbids it); everything here reads data-* attributes.
 "use strict";
 (function () {
@@ -12,6 +14,25 @@
   const record = { type: form.dataset.kind, id: Number(form.dataset.recordId) };
   const list = (value) => value.split(",").map((s) => s.trim()).filter(Boolean);
   let templateId = null;
+  let editor = null;
+  const rich = () => editor !== null && $("compose-rich").checked;
+  const bodyText = () => (rich() ? editor.getText().replace(/\n+$/, "") : $("compose-text").value);
+
+  $("compose-rich").addEventListener("change", () => {
+    const on = $("compose-rich").checked;
+    if (on && editor === null) {
+      if (!window.Quill) { $("compose-rich").checked = false; return; }
+      editor = new window.Quill("#compose-editor", {
+        theme: "snow",
+        modules: { toolbar: [["bold", "italic", "underline"], [{ list: "ordered" }, { list: "bullet" }], ["link", "clean"]] },
+      });
+      editor.on("text-change", () => showMissing(currentMissing()));
+    }
+    if (on) editor.setText($("compose-text").value);
+    else if (editor !== null) $("compose-text").value = editor.getText().replace(/\n+$/, "");
+    $("compose-editor-box").hidden = !on;
+    $("compose-text").closest("label").style.display = on ? "none" : "";
+  });
 
   function showMissing(missing) {
     const box = $("compose-missing");
@@ -65,7 +86,7 @@
 
   function currentMissing() {
     // Fields still written as {{...}} in what the user will send.
-    const text = [$("compose-subject") ? $("compose-subject").value : "", $("compose-text").value].join("\n");
+    const text = [$("compose-subject") ? $("compose-subject").value : "", bodyText()].join("\n");
     const found = [];
     for (const m of text.matchAll(/\{\{\s*([A-Za-z_]+\.[A-Za-z_]+)[^}]*\}\}/g)) {
       if (!found.includes(m[1])) found.push(m[1]);
@@ -83,6 +104,10 @@
       if ($("compose-subject")) $("compose-subject").value = data.subject;
       // A template written only as HTML still fills the plain-text editor.
       $("compose-text").value = data.text || htmlToText(data.html || "");
+      if (rich()) {
+        if (data.html) editor.setContents(editor.clipboard.convert({ html: data.html }));
+        else editor.setText($("compose-text").value);
+      }
       showMissing(data.missing);
     });
   }
@@ -95,9 +120,11 @@
       to: list($("compose-to").value),
       cc: list($("compose-cc").value),
       bcc: list($("compose-bcc").value),
-      text: $("compose-text").value,
+      text: bodyText(),
       record,
     };
+    // Quill 2 writes every space as &nbsp; in its semantic HTML; mail wants plain spaces.
+    if (rich()) body.html = editor.getSemanticHTML().replace(/&nbsp;/g, " ");
     if ($("compose-subject")) body.subject = $("compose-subject").value;
     if (form.dataset.replyMode) {
       body.reply_to = {

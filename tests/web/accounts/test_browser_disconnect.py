@@ -1,10 +1,12 @@
-"""Disconnect and reconnect in real headless Chromium keep a private thread private.
+"""Disconnect and reconnect in real headless Chromium keep a private thread private, and a
+private label private.
 
 Ben shares his mail with colleagues at full detail. In the browser he marks one thread private
-from the record panel, disconnects from the mailbox page (the confirmation page says what is
-kept; he keeps the default), and reconnects through the emulator's consent page. His old link
-to the thread still opens it (the mailbox id is the same), the thread is still marked private,
-and Carla, a colleague who saw it before it was marked, still cannot see it anywhere.
+from the record panel and ticks his Gmail label "Family" on the private labels page,
+disconnects from the mailbox page (the confirmation page says what is kept; he keeps the
+default), and reconnects through the emulator's consent page. His old link to the thread still
+opens it (the mailbox id is the same), the thread is still marked private, "Family" is still
+ticked, and Carla, a colleague who saw both threads before, still cannot see either anywhere.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from playwright.sync_api import Page, sync_playwright
 
 from gpanel.services.sharing.policy import Audience, Detail
 from gpanel.store.migrate import upgrade
-from gpanel.store.tables import mailboxes, private_threads
+from gpanel.store.tables import mailboxes, private_labels, private_threads
 from tests.support.needs import CHROMIUM
 from tests.support.stack import run_stack
 from tests.web.accounts.test_browser_connect import consent_in_page
@@ -55,7 +57,13 @@ def test_private_thread_stays_private_across_disconnect_and_reconnect(world: Wor
     world.share(Audience.RECORD_ACCESS, Detail.FULL)
     raw, _ = mail(f"Pat Buyer <{PAT}>", f"Ben <{BEN}>", "Private pricing", "Our best price.")
     thread_id = world.insert(raw)["threadId"]
+    gmail = world.stack.emulator.state.mailbox(BEN)
+    with world.stack.emulator.state.lock:
+        personal = str(gmail.labels.create({"name": "Family"}).id)
+    family_raw, _ = mail(f"Pat Buyer <{PAT}>", f"Ben <{BEN}>", "Family dinner", "Sunday?")
+    family = world.insert(family_raw, ("INBOX", personal))["threadId"]
     assert "Private pricing" in _panel_text(world)  # Carla sees it while it is shared
+    assert "Family dinner" in _panel_text(world)
     link = world.stack.url + world.url(thread_id)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
@@ -73,16 +81,24 @@ def test_private_thread_stays_private_across_disconnect_and_reconnect(world: Wor
             page.locator("#mail-panel .badge-private").wait_for(timeout=20_000)
             assert "Private pricing" not in _panel_text(world)
 
+            page.goto(world.stack.url + "/mailbox/private-labels")
+            page.get_by_label("Family").check()
+            page.click("button:has-text('Save')")
+            page.locator("p.notice", has_text="Saved.").wait_for()
+            assert "Family dinner" not in _panel_text(world)
+
             page.goto(world.stack.url + "/mailbox")
             page.click("text=Disconnect…")
             page.wait_for_url("**/mailbox/disconnect")
             explained = page.inner_text("main")
             assert "threads you marked private" in explained and "Forget everything" in explained
+            assert "your private labels" in explained
             assert page.is_checked("input[name=forget][value=keep]")
             page.click("button:has-text('Disconnect')")
             page.wait_for_url("**/mailbox?notice=disconnected")
             assert world.stack.rows(mailboxes) == []
             assert world.stack.rows(private_threads) == []  # gone with the mailbox row
+            assert world.stack.rows(private_labels) == []
 
             page.click("a:has-text('Connect Gmail')")
             consent_in_page(page, BEN)
@@ -94,6 +110,8 @@ def test_private_thread_stays_private_across_disconnect_and_reconnect(world: Wor
             assert "Private pricing" in page.inner_text("main")
             _open_row(page, world, "Private pricing")
             page.locator("#mail-panel .badge-private").wait_for(timeout=20_000)
+            page.goto(world.stack.url + "/mailbox/private-labels")
+            assert page.get_by_label("Family").is_checked()
         finally:
             browser.close()
     assert [(r.mailbox_id, r.thread_id) for r in world.stack.rows(private_threads)] == [
@@ -101,3 +119,8 @@ def test_private_thread_stays_private_across_disconnect_and_reconnect(world: Wor
     ]
     assert "Private pricing" not in _panel_text(world)
     assert "Private pricing" not in world.carla.get(world.url(thread_id)).text
+    assert [(r.mailbox_id, r.label_id) for r in world.stack.rows(private_labels)] == [
+        (world.mailbox_id, personal)
+    ]
+    assert "Family dinner" not in _panel_text(world)
+    assert "Family dinner" not in world.carla.get(world.url(family)).text

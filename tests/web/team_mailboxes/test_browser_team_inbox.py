@@ -7,7 +7,8 @@ customer writes to sales@. Ben opens the team inbox (banner: 1 unassigned) and a
 email to Carla. Carla's bell shows it; she follows the notification to the thread (the New
 badge goes), replies (the reply leaves from sales@, in the customer's thread) and closes it.
 Ben's banner then counts it closed.
-No console error (the CSP would report an inline script as one)."""
+No console error (the CSP would report an inline script as one); axe finds no serious or
+critical violation on the settings, inbox, thread, manage and notifications pages."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import insert, update
 
@@ -27,6 +29,7 @@ from tests.support.needs import CHROMIUM
 from tests.support.stack import Stack, run_stack
 from tests.web.sending.kit import messages, parsed
 from tests.web.team_mailboxes.kit import PAT, SALES_BOX
+from tests.web.test_browser_axe import _problems
 from tests.web.thread_support import ALICE, BEN, CARLA, db, mail
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
@@ -88,6 +91,7 @@ def banner(page: Page, status: str) -> int:
 
 def test_connect_assign_notify_reply_close(stack: Stack) -> None:
     console: list[str] = []
+    axe, problems = Axe(), []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         try:
@@ -104,6 +108,7 @@ def test_connect_assign_notify_reply_close(stack: Stack) -> None:
             alice.check("input[name=banner_statuses][value=closed]")  # the admin picks it
             alice.click("button:has-text('Save')")
             alice.wait_for_url("**/settings?notice=saved")
+            problems += _problems(axe, alice, "team settings")
             box_path = alice.url.split("/settings")[0].removeprefix(stack.url)
 
             raw, _ = mail(f"Pat Buyer <{PAT}>", SALES_BOX, "Need 40 seats", "Please quote.")
@@ -119,6 +124,7 @@ def test_connect_assign_notify_reply_close(stack: Stack) -> None:
             row.locator("button:has-text('Assign')").click()
             ben.wait_for_url("**?notice=assigned")
             assert banner(ben, "unassigned") == 0 and banner(ben, "assigned") == 1
+            problems += _problems(axe, ben, "team inbox")
 
             carla = signed_in(browser, stack, CARLA, console)
             count = carla.locator("#bell .bell-count")
@@ -129,6 +135,7 @@ def test_connect_assign_notify_reply_close(stack: Stack) -> None:
             carla.click("#team-notices a:has-text('Ben Okafor assigned you a thread')")
             carla.wait_for_url(f"**{box_path}/threads/{thread_id}")
             assert "Please quote." in carla.inner_text("main")
+            problems += _problems(axe, carla, "team thread")
             carla.goto(stack.url + box_path + "?show=mine")
             assert carla.locator(f"tr[data-thread='{thread_id}'] .badge.new").count() == 0
             carla.click(f"tr[data-thread='{thread_id}'] a")
@@ -143,6 +150,10 @@ def test_connect_assign_notify_reply_close(stack: Stack) -> None:
 
             ben.reload()
             assert banner(ben, "closed") == 1 and banner(ben, "assigned") == 0
+            alice.goto(stack.url + "/team-mailboxes/manage")
+            problems += _problems(axe, alice, "manage team mailboxes")
+            ben.goto(stack.url + "/team-mailboxes/notifications")
+            problems += _problems(axe, ben, "team notifications")
         finally:
             browser.close()
     [sent] = messages(stack, SALES_BOX, "SENT")
@@ -150,3 +161,4 @@ def test_connect_assign_notify_reply_close(stack: Stack) -> None:
     assert SALES_BOX in str(message["From"]) and PAT in str(message["To"])
     assert sent.thread_id == thread_id
     assert not [c for c in console if c.startswith(("error", "pageerror"))], console
+    assert problems == [], "\n".join(problems)  # axe: no serious or critical violation

@@ -1,5 +1,6 @@
-// The record panel: loads the thread list into a record page's #mail-panel, pages with
-// "More threads", and runs the panel's forms (unlink, undo, private, block, "why") in place.
+// The record panel: loads the thread list into a record page's #mail-panel as it arrives (the
+// fragment is streamed: each mailbox's rows as soon as it answers, every part ending with a
+// marker, the last part the final list), pages with "More threads", and runs the panel's forms (unlink, undo, private, block, "why") in place.
 // Every change goes through the same POST endpoints as the plain forms, with the session's
 // CSRF token in X-CSRF-Token. The HTML comes from gpanel's own templates (already escaped);
 // nothing here builds markup from data. Without JavaScript the panel page works on its own.
@@ -32,6 +33,44 @@
     return new DOMParser().parseFromString(html, "text/html");
   }
 
+  var PART_END = "<!--/panel-part-->";
+
+  // Show one streamed part: it replaces what the slot held (each part is a whole list).
+  function show(html) {
+    var doc = parse(html);
+    var part = doc.querySelector(".panel-part");
+    var nodes = part ? part.childNodes : doc.body.childNodes;
+    var target = slot();
+    target.replaceChildren.apply(target, Array.prototype.slice.call(nodes));
+  }
+
+  function streamParts(resp) {
+    if (!resp.body || !window.TextDecoder) { return resp.text().then(function (text) { eachPart(text, true); }); }
+    var reader = resp.body.getReader();
+    var decoder = new TextDecoder();
+    var buffer = "";
+    function pump() {
+      return reader.read().then(function (chunk) {
+        if (chunk.done) { buffer += decoder.decode(); eachPart(buffer, true); return; }
+        buffer = eachPart(buffer + decoder.decode(chunk.value, { stream: true }), false);
+        return pump();
+      });
+    }
+    return pump();
+  }
+
+  // Show every complete part in `text`; return what is left (or show it, at the end).
+  function eachPart(text, last) {
+    var at = text.indexOf(PART_END);
+    while (at >= 0) {
+      show(text.slice(0, at));
+      text = text.slice(at + PART_END.length);
+      at = text.indexOf(PART_END);
+    }
+    if (last && text.trim()) { show(text); return ""; }
+    return text;
+  }
+
   function load(extra) {
     var body = panel.querySelector(".panel-body");
     var company = body && body.getAttribute("data-company") === "1";
@@ -40,9 +79,13 @@
     if (extra) { params.push(extra); }
     var url = base + (params.length ? "?" + params.join("&") : "");
     panel.setAttribute("aria-busy", "true");
-    return fetch(withFragment(url), { credentials: "same-origin" })
-      .then(function (resp) { return resp.text().then(function (text) { return [resp, text]; }); })
+    return fetch(withFragment(url) + "&stream=1", { credentials: "same-origin" })
+      .then(function (resp) {
+        if (resp.ok) { return streamParts(resp).then(function () { return null; }); }
+        return resp.text().then(function (text) { return [resp, text]; });
+      })
       .then(function (pair) {
+        if (!pair) { return; }
         var target = slot();
         if (!pair[0].ok) {
           target.textContent = "";
@@ -154,6 +197,10 @@
       banner.hidden = n === 0;
     });
   }
+
+  // A streamed page (the embed) leaves the parts a later part replaced: keep the last only.
+  var parts = panel.querySelectorAll(".panel-part");
+  for (var i = 0; i < parts.length - 1; i++) { parts[i].remove(); }
 
   if (panel.getAttribute("data-loaded") !== "1") {
     load("").then(watch);

@@ -10,13 +10,14 @@ by the CSRF middleware (form field or `X-CSRF-Token`). Thread rows link to the t
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import asdict
 from typing import Any
 from urllib.parse import quote
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from gpanel.crm.errors import RecordNotFound
@@ -25,10 +26,20 @@ from gpanel.services.accounts.redirects import safe_next
 from gpanel.services.accounts.sessions import CurrentUser
 from gpanel.services.panel import unlinks
 from gpanel.services.panel import why as panel_why
-from gpanel.services.panel.view import BadPageToken, PanelView, record_threads
+from gpanel.services.panel.view import (
+    BadPageToken,
+    PanelView,
+    record_threads,
+    record_threads_parts,
+)
 from gpanel.services.records import access as records
 from gpanel.web.guard.viewer import ctx_of, require_user, viewer_of
-from gpanel.web.templating import render
+from gpanel.web.templating import render, templates
+
+# Ends each part of a streamed panel: static/panel.js shows every part as soon as its marker
+# arrives; in a streamed page, CSS shows only the last part so far (static/panel.css).
+PART_END = "<!--/panel-part-->"
+PARTS_SLOT = "<!--panel-parts-->"
 
 
 def _record(request: Request) -> tuple[RecordType, int]:
@@ -63,6 +74,65 @@ async def _view(request: Request, viewer: CurrentUser) -> PanelView:
         raise HTTPException(400, str(exc)) from None
 
 
+async def _parts(request: Request, viewer: CurrentUser) -> AsyncIterator[PanelView]:
+    """The panel as it arrives (`record_threads_parts`, progressive). The first part is
+    awaited here, so access errors still answer 403/404 before any byte is sent."""
+    kind, record_id = _record(request)
+    parts = record_threads_parts(
+        ctx_of(request),
+        viewer,
+        kind,
+        record_id,
+        include_company=_flag(request, "company"),
+        page=request.query_params.get("page") or None,
+        progressive=True,
+    )
+    try:
+        first = await anext(parts)
+    except RecordNotFound:
+        raise HTTPException(404, "There is no such record, or it was deleted.") from None
+    except records.Forbidden:
+        raise HTTPException(403, "You do not have access to this record.") from None
+    except BadPageToken as exc:
+        raise HTTPException(400, str(exc)) from None
+
+    async def rest() -> AsyncIterator[PanelView]:
+        yield first
+        async for part in parts:
+            yield part
+
+    return rest()
+
+
+def _html(request: Request, name: str, context: dict[str, Any]) -> str:
+    """A template rendered to text, with what `render` gives every page (viewer, CSRF)."""
+    return templates.get_template(name).render(
+        {
+            "request": request,
+            "viewer": getattr(request.state, "viewer", None),
+            "csrf_token": getattr(request.state, "csrf_token", ""),
+            **context,
+        }
+    )
+
+
+def _part_html(request: Request, view: PanelView, **extra: Any) -> str:
+    body = _html(request, "panel/_list.html", _context(request, view, **extra))
+    return f'<div class="panel-part">{body}</div>{PART_END}\n'
+
+
+def _streamed(
+    request: Request, head: str, views: AsyncIterator[PanelView], tail: str, **extra: Any
+) -> StreamingResponse:
+    async def body() -> AsyncIterator[str]:
+        yield head
+        async for view in views:
+            yield _part_html(request, view, **extra)
+        yield tail
+
+    return StreamingResponse(body(), media_type="text/html; charset=utf-8")
+
+
 def _context(request: Request, view: PanelView, **extra: Any) -> dict[str, Any]:
     kind, record_id = view.record_type, view.record_id
     base = base_path(view)
@@ -92,6 +162,13 @@ def base_path(view: PanelView) -> str:
 async def panel(request: Request) -> Response:
     """The fragment (`?fragment=1`, what panel.js loads) or a full page (no JavaScript)."""
     viewer = require_user(request)
+    if (
+        _flag(request, "fragment")
+        and _flag(request, "stream")
+        and "page" not in request.query_params
+    ):
+        # First rows at once: each mailbox's rows as soon as it answers, then the final list.
+        return _streamed(request, "", await _parts(request, viewer), "")
     view = await _view(request, viewer)
     if _flag(request, "fragment"):
         rows_only = bool(request.query_params.get("page"))
@@ -109,9 +186,23 @@ async def embed(request: Request) -> Response:
             request, "panel/embed_signin.html", {"next": request.url.path}, status_code=401
         )
     viewer = require_user(request)
-    view = await _view(request, viewer)
-    back = f"/embed/{view.record_type}/{view.record_id}"
-    return render(request, "panel/embed.html", _context(request, view, embed=True, back=back))
+    kind, record_id = _record(request)
+    if request.query_params.get("page"):
+        view = await _view(request, viewer)
+        back = f"/embed/{kind}/{record_id}"
+        return render(request, "panel/embed.html", _context(request, view, embed=True, back=back))
+    # Streamed: the page's head and frame first, each mailbox's rows as it answers, the final
+    # list last (the browser renders as it parses; CSS hides the parts a later one replaced).
+    parts = await _parts(request, viewer)
+    shell = PanelView(kind, record_id)
+    back = f"/embed/{kind}/{record_id}"
+    page = _html(
+        request,
+        "panel/embed.html",
+        _context(request, shell, embed=True, back=back, streamed=PARTS_SLOT),
+    )
+    head, _, tail = page.partition(PARTS_SLOT)
+    return _streamed(request, head, parts, tail, embed=True, back=back)
 
 
 def row_json(view: PanelView) -> dict[str, Any]:

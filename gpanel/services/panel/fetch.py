@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from gpanel.gmail import GmailError, MailboxClient, NotFound, SingleFlight
@@ -61,6 +61,10 @@ class MailboxRead:
     labels: dict[str, str]
     next_tokens: tuple[str | None, ...]
     failed: int = 0
+    # Verdicts on these threads by the viewer's rule inputs (`view._judged`): a read kept in
+    # the cache serves many warm views, and the same inputs judge the same threads the same
+    # way. Ids and verdicts only, no content.
+    verdicts: dict[Any, dict[str, Any]] = field(default_factory=dict)
 
 
 class PanelFetcher:

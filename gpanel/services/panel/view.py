@@ -20,8 +20,8 @@ import base64
 import binascii
 import json
 import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from gpanel.crm.models import RecordType
 from gpanel.gmail import (
@@ -37,55 +37,29 @@ from gpanel.services.accounts.sessions import CurrentUser
 from gpanel.services.context import AppContext
 from gpanel.services.panel import inputs as panel_store
 from gpanel.services.panel.fetch import MailboxRead
-from gpanel.services.panel.gate import open_record
+from gpanel.services.panel.gate import Gate, open_record
 from gpanel.services.panel.plan import Guards, choose
+from gpanel.services.panel.rows import Candidate as Candidate  # re-exported
+from gpanel.services.panel.rows import PanelRow as PanelRow
+from gpanel.services.panel.rows import RowParticipant as RowParticipant
+from gpanel.services.panel.rows import deduplicate as deduplicate
+from gpanel.services.panel.rows import redact
 from gpanel.services.panel.rules import (
     MailboxOwner,
-    Reason,
     RuleInputs,
     ThreadMeta,
     Verdict,
 )
-from gpanel.services.sharing.policy import Detail, shown_fields
+from gpanel.services.sharing.policy import Detail
 
 log = logging.getLogger("gpanel.panel")
 
 PAGE_SIZE = 50  # threads listed per mailbox and query per page
 VIEW_DEADLINE = 3.0  # seconds a view waits on one mailbox (retries included) before a notice
-_DETAIL_RANK = {Detail.METADATA: 0, Detail.SUBJECT: 1, Detail.FULL: 2}
-SYSTEM_LABELS = frozenset({"INBOX", "UNREAD", "SENT", "DRAFT", "SPAM", "TRASH", "CHAT"})
 
 
 class BadPageToken(ValueError):
     """The page token was not one this panel handed out."""
-
-
-@dataclass(frozen=True)
-class RowParticipant:
-    email: str
-    name: str  # the CRM name when known, else the header's display name, else ""
-    contact_id: int | None = None
-
-
-@dataclass(frozen=True)
-class PanelRow:
-    mailbox_id: int
-    thread_id: str
-    owner_name: str
-    mine: bool  # the viewer owns the mailbox
-    detail: Detail
-    participants: tuple[RowParticipant, ...]
-    last_at: datetime
-    count: int
-    whole: bool  # count is the thread's messages; else the record's messages in the thread
-    subject: str | None  # None below Subject detail
-    snippet: str | None  # None below Full detail
-    unread: bool | None  # None at Metadata detail
-    labels: tuple[str, ...]  # user-visible label names; empty at Metadata detail
-    starred: bool
-    new: bool  # a MailMagnet hit not yet opened
-    private: bool  # shown to the owner only
-    url: str
 
 
 @dataclass(frozen=True)
@@ -105,6 +79,9 @@ class PanelView:
     searched: list[str] = field(default_factory=list)  # owners whose mailboxes were searched
     next_page: str | None = None
     no_addresses: bool = False
+    # Owners whose mailboxes are still being read: set on the early parts of a progressive
+    # view only (`record_threads_parts`); the final view has read every mailbox.
+    loading: list[str] = field(default_factory=list)
 
 
 # --- page tokens ----------------------------------------------------------------------------
@@ -159,6 +136,38 @@ async def record_threads(
 ) -> PanelView:
     """The threads of one record for `viewer` (records.Forbidden, RecordNotFound,
     BadPageToken)."""
+    final: PanelView | None = None
+    async for part in record_threads_parts(
+        ctx,
+        viewer,
+        record_type,
+        record_id,
+        include_company=include_company,
+        page=page,
+        page_size=page_size,
+    ):
+        final = part
+    assert final is not None
+    return final
+
+
+async def record_threads_parts(
+    ctx: AppContext,
+    viewer: CurrentUser,
+    record_type: RecordType,
+    record_id: int,
+    *,
+    include_company: bool = False,
+    page: str | None = None,
+    page_size: int = PAGE_SIZE,
+    progressive: bool = False,
+) -> AsyncIterator[PanelView]:
+    """`record_threads` as it arrives: with `progressive`, a view of the mailboxes read so
+    far each time one more answers (its `loading` names the rest), then the final view, the
+    very one `record_threads` returns. Every part is judged by the same gate and redacted the
+    same way. A part is only sent when no mailbox still loading holds an unlink of this
+    record: such an unlink may hide a conversation already read in another mailbox (one row
+    per conversation, hidden if unlinked in any), so until then only the final view shows."""
     tokens = decode_page(page) if page else None
     gate = await open_record(ctx, viewer, record_type, record_id, include_company=include_company)
     owners, queries, inputs = list(gate.owners), list(gate.queries), gate.inputs
@@ -166,7 +175,8 @@ async def record_threads(
     view.notices += [notice_for(b, viewer.id, AuthError("needs reconnect")) for b in gate.broken]
     if not queries:
         view.no_addresses = True
-        return view
+        yield view
+        return
     if tokens is not None:
         owners = [o for o in owners if o.mailbox_id in tokens]
     else:
@@ -200,7 +210,42 @@ async def record_threads(
             log.info("panel: mailbox %s degraded (%s)", owner.mailbox_id, type(exc).__name__)
             return exc
 
-    reads = await asyncio.gather(*(one(o) for o in owners))
+    tasks = {asyncio.ensure_future(one(o)): o for o in owners}
+    done: dict[int, MailboxRead | Exception] = {}
+    pending = set(tasks)
+    unlinked_in = {m for m, _ in inputs.unlinked}
+    try:
+        while pending:
+            finished, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for task in finished:
+                done[tasks[task].mailbox_id] = task.result()
+            waiting = [tasks[t] for t in pending]
+            if progressive and waiting and not unlinked_in & {o.mailbox_id for o in waiting}:
+                part = PanelView(record_type, record_id, notices=list(view.notices))
+                part.loading = [o.owner_name for o in waiting]
+                read_so_far = [o for o in owners if o.mailbox_id in done]
+                await _assemble(ctx, viewer, gate, part, read_so_far, done, final=False)
+                yield part
+    finally:
+        for task in pending:
+            task.cancel()
+    await _assemble(ctx, viewer, gate, view, owners, done, final=True)
+    yield view
+
+
+async def _assemble(
+    ctx: AppContext,
+    viewer: CurrentUser,
+    gate: Gate,
+    view: PanelView,
+    owners: list[MailboxOwner],
+    done: dict[int, MailboxRead | Exception],
+    *,
+    final: bool,
+) -> None:
+    """Fill `view` from the reads of `owners`: notices, judged and deduplicated rows, and (on
+    the final view) the next page's tokens."""
+    reads = [done[o.mailbox_id] for o in owners]
     next_tokens: dict[int, tuple[str | None, ...]] = {}
     candidates: list[tuple[MailboxOwner, ThreadMeta, Verdict, dict[str, str]]] = []
     for owner, read in zip(owners, reads, strict=True):
@@ -221,56 +266,40 @@ async def record_threads(
                 )
             )
         next_tokens[owner.mailbox_id] = read.next_tokens
-        for meta in read.threads.values():
-            candidates.append((owner, meta, gate.judge(meta), read.labels))
+        verdicts = _judged(gate, owner, read)
+        for tid, meta in read.threads.items():
+            candidates.append((owner, meta, verdicts[tid], read.labels))
     shown = deduplicate(candidates, viewer.id)
-    view.rows = await _rows(ctx, viewer, record_type, record_id, shown, inputs)
-    view.next_page = encode_page(next_tokens)
-    return view
+    view.rows = await _rows(ctx, viewer, view.record_type, view.record_id, shown, gate.inputs)
+    view.next_page = encode_page(next_tokens) if final else None
 
 
-Candidate = tuple[MailboxOwner, ThreadMeta, Verdict, dict[str, str]]
+_MEMO_INPUTS = 16  # distinct rule inputs remembered per cached read
 
 
-def deduplicate(candidates: list[Candidate], viewer_id: int) -> list[Candidate]:
-    """One row per conversation: threads sharing an RFC Message-ID are the same conversation
-    seen in several mailboxes. A conversation unlinked from the record in any mailbox stays
-    hidden; otherwise the viewer's own copy wins, then the richer detail, then the longer."""
-    parent = list(range(len(candidates)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    first_seen: dict[str, int] = {}
-    for i, (_, meta, _, _) in enumerate(candidates):
-        for rfc in meta.rfc_ids:
-            j = first_seen.setdefault(rfc, i)
-            parent[root(i)] = root(j)
-    groups: dict[int, list[int]] = {}
-    for i in range(len(candidates)):
-        groups.setdefault(root(i), []).append(i)
-    out = []
-    for members in groups.values():
-        if any(candidates[i][2].reason is Reason.UNLINKED for i in members):
-            continue
-        visible = [candidates[i] for i in members if candidates[i][2].shown]
-        if not visible:
-            continue
-        out.append(
-            max(
-                visible,
-                key=lambda c: (
-                    c[0].owner.user_id == viewer_id,
-                    _DETAIL_RANK[c[2].detail or Detail.METADATA],
-                    c[1].count,
-                    -c[0].mailbox_id,
-                ),
-            )
-        )
-    return out
+def _judged(gate: Gate, owner: MailboxOwner, read: MailboxRead) -> dict[str, Verdict]:
+    """`gate.judge` of every thread of `read`, remembered on the read by everything the
+    verdict depends on (the owner and the whole of the rule inputs), so warm views by the
+    same inputs do not judge the same threads again."""
+    i = gate.inputs
+    key = (
+        owner,
+        i.viewer,
+        i.record,
+        i.own_domains,
+        i.group_max,
+        i.org_blocks,
+        tuple(sorted(i.user_blocks.items())),
+        i.unlinked,
+        i.private,
+        tuple(sorted(i.private_labels.items())),
+    )
+    known = read.verdicts.get(key)
+    if known is None:
+        if len(read.verdicts) >= _MEMO_INPUTS:
+            read.verdicts.clear()
+        known = read.verdicts[key] = {t: gate.judge(m) for t, m in read.threads.items()}
+    return known
 
 
 async def _rows(
@@ -306,60 +335,3 @@ async def _rows(
         )
     rows.sort(key=lambda r: r.last_at, reverse=True)
     return rows
-
-
-def redact(
-    owner: MailboxOwner,
-    meta: ThreadMeta,
-    detail: Detail,
-    labels: dict[str, str],
-    names: dict[str, panel_store.CrmName],
-    viewer_id: int,
-    record_type: RecordType,
-    record_id: int,
-    *,
-    new: bool,
-    private: bool,
-) -> PanelRow:
-    """The row a viewer sees at `detail`, field by field as `policy.shown_fields` says (the
-    table of docs/behaviour.md, "Sharing"): the owner sees everything; others see participants
-    without Bcc and times, the subject from Subject up, the snippet at Full only, and never
-    the owner's labels, read or starred state or "New" badge. The only place a row is built."""
-    is_owner = owner.owner.user_id == viewer_id
-    shown = shown_fields(detail, is_owner)
-    people = tuple(
-        RowParticipant(
-            p.email,
-            names[p.email].name if p.email in names else p.name,
-            names[p.email].id if p.email in names and names[p.email].kind == "contact" else None,
-        )
-        for p in (meta.people if is_owner else meta.open_people)
-    )
-    label_ids = meta.label_ids
-    return PanelRow(
-        mailbox_id=meta.mailbox_id,
-        thread_id=meta.thread_id,
-        owner_name=owner.owner_name,
-        mine=is_owner,
-        detail=detail,
-        participants=people,
-        last_at=meta.last_at,
-        count=meta.count if meta.whole else max(meta.matched, meta.count),
-        whole=meta.whole,
-        subject=meta.subject if shown.subject else None,
-        snippet=meta.snippet if shown.content else None,
-        unread=meta.unread if shown.owner_state else None,
-        labels=tuple(
-            labels.get(i, i)
-            for i in label_ids
-            if i not in SYSTEM_LABELS
-            and not i.startswith("CATEGORY_")
-            and i not in ("STARRED", "IMPORTANT")
-        )
-        if shown.owner_state
-        else (),
-        starred="STARRED" in label_ids if shown.owner_state else False,
-        new=new and shown.owner_state,
-        private=private and is_owner,
-        url=f"/records/{record_type}/{record_id}/threads/{meta.mailbox_id}/{meta.thread_id}",
-    )

@@ -70,6 +70,11 @@ def test_assign_open_reply_close(stack: Stack) -> None:
     message = parsed(out.raw)
     assert SALES_BOX in str(message["From"]) and PAT in str(message["To"])
     assert out.thread_id == thread_id
+    # The thread records who replied, and its first response.
+    replied = [e for e in stack.rows(team_thread_events) if e.kind == "replied"]
+    assert [e.actor_id for e in replied] == [carla_id]
+    [state] = stack.rows(team_threads)
+    assert state.first_response_at is not None and state.assigned_at is not None
 
     closed = world.api(CARLA, "POST", path + "/status", {"status": "closed"})
     assert closed.status_code == 200, closed.text

@@ -234,7 +234,9 @@ async def record_events(
     meetings = _merge(reads, viewer, match)
     emails = {p.get("email", "") for m in meetings for p in _people(m.event)}
     async with ctx.engine.connect() as conn:
-        names = await panel_inputs.crm_names(conn, emails, ctx.settings.fold_gmail_addresses)
+        names = await panel_inputs.crm_names(
+            conn, emails, ctx.settings.fold_gmail_addresses, viewer=viewer
+        )
     zone = viewer_zone(tz, ctx.settings.org_timezone)
     rows = [_row(m, zone, names) for m in meetings]
     past = sorted((r for r in rows if r.end <= moment), key=lambda r: r.start, reverse=True)

@@ -111,7 +111,10 @@ async def _waiting(
             last_senders[meta.thread_id] = (meta, sender)
     async with ctx.engine.connect() as conn:
         names = await panel_store.crm_names(
-            conn, {s for _, s in last_senders.values()}, ctx.settings.fold_gmail_addresses
+            conn,
+            {s for _, s in last_senders.values()},
+            ctx.settings.fold_gmail_addresses,
+            viewer=viewer,
         )
     out: list[Waiting] = []
     for meta, sender in last_senders.values():

@@ -19,6 +19,7 @@ from gpanel.crm.emails import normalise_email
 from gpanel.crm.models import RecordType
 from gpanel.services.accounts.sessions import CurrentUser
 from gpanel.services.panel.rules import MailboxOwner, RecordMatch, RuleInputs
+from gpanel.services.records.access import openable_owners
 from gpanel.services.sharing import rules as sharing
 from gpanel.services.sharing.policy import Person, mailbox_detail
 from gpanel.settings import Settings
@@ -140,22 +141,32 @@ class CrmName:
 
 
 async def crm_names(
-    conn: AsyncConnection, emails: Iterable[str], fold_gmail: bool
+    conn: AsyncConnection, emails: Iterable[str], fold_gmail: bool, *, viewer: CurrentUser | None
 ) -> dict[str, CrmName]:
-    """CRM names for addresses (keys as given): contacts first, then gpanel users."""
+    """CRM names for addresses (keys as given): contacts `viewer` may open first (another's
+    contact is not named: its name is CRM data the viewer may not read), then gpanel users."""
     wanted = {e: normalise_email(e, fold_gmail) for e in emails if e}
     if not wanted:
         return {}
     column = contact_emails.c.folded if fold_gmail else contact_emails.c.email
     rows = (
         await conn.execute(
-            select(column.label("key"), contacts.c.id, contacts.c.first_name, contacts.c.last_name)
+            select(
+                column.label("key"),
+                contacts.c.id,
+                contacts.c.first_name,
+                contacts.c.last_name,
+                contacts.c.owner_id,
+            )
             .join(contacts, contacts.c.id == contact_emails.c.contact_id)
             .where(column.in_(set(wanted.values())))
         )
     ).all()
+    allowed = await openable_owners(conn, viewer, {r.owner_id for r in rows})
     by_key = {
-        r.key: CrmName(f"{r.first_name} {r.last_name}".strip(), "contact", r.id) for r in rows
+        r.key: CrmName(f"{r.first_name} {r.last_name}".strip(), "contact", r.id)
+        for r in rows
+        if r.owner_id in allowed
     }
     user_rows = (
         await conn.execute(

@@ -312,7 +312,9 @@ async def _rows(
 ) -> list[PanelRow]:
     emails = {p.email for _, meta, _, _ in shown for p in meta.people}
     async with ctx.engine.connect() as conn:
-        names = await panel_store.crm_names(conn, emails, ctx.settings.fold_gmail_addresses)
+        names = await panel_store.crm_names(
+            conn, emails, ctx.settings.fold_gmail_addresses, viewer=viewer
+        )
         new = await panel_store.unopened_hits(
             conn, [(meta.mailbox_id, meta.thread_id) for _, meta, _, _ in shown]
         )

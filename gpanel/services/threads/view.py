@@ -39,6 +39,8 @@ from gpanel.mail.quotes import fold_quotes
 from gpanel.mail.render import body_source, finish_body
 from gpanel.mail.sanitize import SanitizedHtml
 from gpanel.mail.template import BodyTemplate, fill_template, make_template
+from gpanel.services.accounts.sessions import CurrentUser
+from gpanel.services.records.access import visible
 from gpanel.services.sharing.policy import Detail, shown_fields
 from gpanel.services.threads.body_cache import MAX_BODY_CHARS, BodyRenderer
 from gpanel.services.threads.gate import ThreadGrant, participants
@@ -152,15 +154,19 @@ def gmail_link(email: str, thread_id: str) -> str:
 
 
 async def resolve_people(
-    engine: AsyncEngine, emails: Iterable[str], fold: bool
+    engine: AsyncEngine, emails: Iterable[str], fold: bool, viewer: CurrentUser | None = None
 ) -> dict[str, PersonRef]:
-    """Contacts and gpanel users behind addresses, keyed by the normalised address."""
+    """Contacts and gpanel users behind addresses, keyed by the normalised address. Only
+    contacts `viewer` may open are named (None: trusted callers): another's contact stays a
+    bare address, its CRM name and record not shown."""
     wanted = sorted({normalise_email(e, fold) for e in emails if e})[:2000]
     found: dict[str, PersonRef] = {}
     if not wanted:
         return found
     async with engine.connect() as conn:
         contacts = await find_contacts_by_emails(conn, wanted, fold)
+        allowed = {c.id for c in await visible(conn, viewer, list(contacts.values()))}
+        contacts = {k: c for k, c in contacts.items() if c.id in allowed}
         rows = (
             await conn.execute(select(users.c.email, users.c.name).where(users.c.email.in_(wanted)))
         ).all()
@@ -288,7 +294,7 @@ async def build_page(
     thread = grant.thread
     owner = grant.viewer_is_owner
     shown = shown_fields(detail, owner)  # docs/behaviour.md, "Sharing": the table, field by field
-    known = await resolve_people(engine, participants(thread.messages), fold)
+    known = await resolve_people(engine, participants(thread.messages), fold, grant.viewer)
     try:
         zone = ZoneInfo(timezone)
     except (KeyError, ValueError):

@@ -183,3 +183,42 @@ def test_old_references_lend_no_merge_fields_or_quotes(stack: Stack) -> None:
     )
     assert compose.status_code == 200
     assert "secret pricing" not in compose.text and HUGO not in compose.text
+
+
+def test_thread_view_names_only_contacts_the_viewer_may_open(stack: Stack) -> None:
+    """On a thread Carla may open (with an org-wide contact), Hugo, Dev's contact, is a bare
+    address for her, on the thread page, its JSON and the panel's rows: neither his CRM name
+    nor a link to his record; Emma, in Dev's team, sees both."""
+    world = build(stack, connect=["dev"])
+    world.share("dev", Audience.RECORD_ACCESS, Detail.FULL)
+    ids = _old_rows(world)
+
+    async def go(engine: Any) -> int:
+        async with engine.begin() as conn:
+            olga = await contacts.create_contact(
+                conn, first_name="Olga", last_name="Open", emails=["olga@open-co.example"]
+            )
+        return olga.id
+
+    olga = db(stack, go)
+    sent = world.deliver(
+        "dev", message("olga@open-co.example", [EMAIL["dev"]], "Open thread", cc=[HUGO])[0]
+    )
+    path = f"/records/contact/{olga}/threads/{world.mailbox['dev']}/{sent['threadId']}"
+    carla, emma = world.client("carla"), world.client("emma")
+    for_carla, for_emma = carla.get(path), emma.get(path)
+    assert for_carla.status_code == 200 and for_emma.status_code == 200
+    assert HUGO in for_carla.text
+    assert "Hugo Hidden" not in for_carla.text
+    assert f"/contacts/{ids['hugo']}" not in for_carla.text
+    assert "Hugo Hidden" in for_emma.text and f"/contacts/{ids['hugo']}" in for_emma.text
+    api = carla.get(
+        f"/api/threads/{world.mailbox['dev']}/{sent['threadId']}",
+        params={"record_type": "contact", "record_id": str(olga)},
+    )
+    assert api.status_code == 200 and "Hugo Hidden" not in api.text
+    rows = {
+        w: c.get(f"/api/records/contact/{olga}/threads") for w, c in (("c", carla), ("e", emma))
+    }
+    assert rows["c"].status_code == 200 and "Open thread" in rows["c"].text
+    assert "Hugo Hidden" not in rows["c"].text and "Hugo Hidden" in rows["e"].text

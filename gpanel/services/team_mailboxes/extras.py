@@ -1,11 +1,12 @@
-"""The team mailbox's background pass: label rules by recipient and leads from incoming mail.
+"""The team mailbox's background pass: label rules by recipient, leads from incoming mail, and
+replies sent from Gmail itself for the figures.
 
 `run_team_extras(ctx, mailbox_id)` is the `team_extras` job of `jobs.registry`, run like the
 category-label job: by either scheduler, every `labels_interval_seconds` for each connected
-team mailbox with a label rule or `lead_capture` on (`due_mailboxes`, which `job_state.due`
-asks), at BACKGROUND priority, so its Gmail calls are charged to the mailbox's quota budget and
-stop at half of it, leaving the rest to the people looking at the team inbox. Once a rule is
-added the web handler triggers a run at once.
+team mailbox (`due_mailboxes`, which `job_state.due` asks), at BACKGROUND priority, so its
+Gmail calls are charged to the mailbox's quota budget and stop at half of what views may use,
+leaving the rest to the people looking at the team inbox. Once a rule is added the web handler
+triggers a run at once. With nothing new it costs one history.list (2 units).
 
 ```
 no cursor            getProfile -> the cursor (mail from now on; old mail only for rules)
@@ -13,10 +14,18 @@ cursor               history.list(cursor, messageAdded) - nothing new: 1 call, d
 history expired      getProfile, every rule searched again; leads: in:inbox after:<last run>
 new ids ─> one metadata batch (From, To, Cc, labelIds) ─┬─ rules: exact To/Cc re-check ─>
 rules not backfilled: {to:a cc:a} after:<90 days> ─────┘   batchModify add, per label
-                                                       └─ leads: From ─> capture
+                                                       ├─ leads: From ─> capture
+                                                       └─ SENT in a known thread with no
+                                                          reply yet: a `replied` event at
+                                                          Gmail's internalDate (figures)
 save the cursor and the run time (after every change: a crash repeats the pass, which adds
 nothing twice and captures each address once)
 ```
+
+A reply written in Gmail itself (not through gpanel) is seen as a SENT message added to a
+thread the team inbox knows; the first one becomes that thread's `replied` event (no actor: it
+is credited to the assignee of the moment), so first-response figures count it. Only the
+thread id and the message's time are used.
 
 Gmail failures end the run as `failed` with the reason in plain words on `team_extras_runs`
 (a dead token also marks the mailbox "needs reconnect"), the cursor unmoved; a 400 (a rule's
@@ -31,7 +40,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, exists, insert, or_, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gpanel.gmail import (
@@ -44,7 +53,7 @@ from gpanel.gmail import (
 )
 from gpanel.services.accounts import mailboxes
 from gpanel.services.context import AppContext
-from gpanel.services.team_mailboxes import leads, recipient_rules
+from gpanel.services.team_mailboxes import leads, recipient_rules, store
 from gpanel.services.team_mailboxes.recipient_rules import Rule
 from gpanel.settings import Settings
 from gpanel.store.tables import (
@@ -52,8 +61,8 @@ from gpanel.store.tables import (
 )
 from gpanel.store.tables import (
     team_extras_runs,
-    team_label_rules,
     team_mailboxes,
+    team_thread_events,
     users,
 )
 
@@ -78,6 +87,7 @@ class ExtrasReport:
     labelled: int = 0
     backfilled_rules: int = 0
     leads: list[int] = field(default_factory=list)
+    replies: int = 0  # replies sent from Gmail itself recorded for the figures
 
 
 @dataclass(frozen=True)
@@ -155,12 +165,11 @@ async def reset(engine: AsyncEngine, team_mailbox_id: int) -> None:
 async def due_mailboxes(
     engine: AsyncEngine, settings: Settings, now: dt.datetime | None = None
 ) -> list[int]:
-    """Connected team mailboxes (owner active) with a rule or lead capture, whose last pass is a
-    labels interval old; one whose last pass failed waits a MailMagnet poll interval."""
+    """Connected team mailboxes (owner active) whose last pass is a labels interval old; one
+    whose last pass failed waits a MailMagnet poll interval."""
     now = now or now_utc()
     every = dt.timedelta(seconds=settings.labels_interval_seconds)
     poll = dt.timedelta(seconds=settings.magnet_poll_seconds)
-    has_rule = exists().where(team_label_rules.c.team_mailbox_id == team_mailboxes.c.id)
     query = (
         select(
             team_mailboxes.c.mailbox_id, team_extras_runs.c.run_at, team_extras_runs.c.last_error_at
@@ -168,11 +177,7 @@ async def due_mailboxes(
         .join(mailbox_rows, mailbox_rows.c.id == team_mailboxes.c.mailbox_id)
         .join(users, users.c.id == mailbox_rows.c.user_id)
         .outerjoin(team_extras_runs, team_extras_runs.c.team_mailbox_id == team_mailboxes.c.id)
-        .where(
-            mailbox_rows.c.status == "connected",
-            users.c.active.is_(True),
-            or_(team_mailboxes.c.lead_capture.is_(True), has_rule),
-        )
+        .where(mailbox_rows.c.status == "connected", users.c.active.is_(True))
         .order_by(team_mailboxes.c.mailbox_id)
     )
     async with engine.connect() as conn:
@@ -197,9 +202,6 @@ async def run_team_extras(ctx: AppContext, mailbox_id: int) -> ExtrasReport:
         return report
     async with ctx.engine.connect() as conn:
         rules = await recipient_rules.list_rules(conn, team.id)
-    if not rules and not team.lead_capture:
-        report.status, report.reason = "skipped", "no label rule and no lead capture"
-        return report
     if box.status != "connected":
         report.status, report.reason = "skipped", "the mailbox needs reconnecting"
         return report
@@ -295,11 +297,64 @@ async def _run(
             ctx.engine, team.id, found, org, fold=ctx.settings.fold_gmail_addresses
         )
         report.leads = captured.created
+    report.replies = await record_replies(ctx.engine, team.id, messages)
     await _save(ctx.engine, team.id, history_id=cursor, run_at=started, last_error=None)
     log.info(
-        "team pass for mailbox %s: %d new, %d labelled, %d leads",
+        "team pass for mailbox %s: %d new, %d labelled, %d leads, %d replies",
         team.mailbox_id,
         report.new_messages,
         report.labelled,
         len(report.leads),
+        report.replies,
     )
+
+
+def _sent_at(message: dict[str, Any]) -> dt.datetime | None:
+    raw = message.get("internalDate")
+    if isinstance(raw, str | int) and str(raw).isdigit():
+        return dt.datetime.fromtimestamp(int(raw) / 1000, dt.UTC)
+    return None
+
+
+async def record_replies(
+    engine: AsyncEngine, team_mailbox_id: int, messages: dict[str, dict[str, Any]]
+) -> int:
+    """A `replied` event for each known thread whose first reply (a SENT message after the
+    thread's arrival) this pass saw, unless the thread has one already; returns how many."""
+    first: dict[str, dt.datetime] = {}
+    for message in messages.values():
+        at = _sent_at(message)
+        thread_id = str(message.get("threadId", ""))
+        if "SENT" in (message.get("labelIds") or []) and at is not None and thread_id:
+            first[thread_id] = min(at, first.get(thread_id, at))
+    if not first:
+        return 0
+    known = await store.states(engine, team_mailbox_id)
+    wanted = {t: known[t] for t in first if t in known and first[t] >= known[t].first_seen_at}
+    if not wanted:
+        return 0
+    done = 0
+    async with engine.begin() as conn:
+        answered = set(
+            await conn.scalars(
+                select(team_thread_events.c.team_thread_id).where(
+                    team_thread_events.c.team_mailbox_id == team_mailbox_id,
+                    team_thread_events.c.kind == "replied",
+                    team_thread_events.c.team_thread_id.in_([s.id for s in wanted.values()]),
+                )
+            )
+        )
+        for thread_id, state in wanted.items():
+            if state.id in answered:
+                continue
+            await store.add_event(
+                conn,
+                state,
+                "replied",
+                actor_id=None,
+                assignee_id=state.assignee_id,
+                status=state.status,
+                at=first[thread_id],
+            )
+            done += 1
+    return done

@@ -6,8 +6,9 @@ the thread) and the append-only `team_thread_events`. No Gmail call, nothing of 
 figures are durations and counts.
 
 - **First response**: from a thread's arrival to its first `replied` event (a reply sent from
-  the team mailbox through gpanel), credited to the member who replied, in the week of the
-  reply.
+  the team mailbox through gpanel, or in Gmail itself as the background pass records it),
+  credited to the member who replied (for a reply from Gmail, the assignee), in the week of
+  the reply.
 - **Resolution**: from arrival to the thread's last close, for threads closed now (a reopened
   thread is not resolved), credited to the assignee at the close (else whoever closed it), in
   the week of the close.
@@ -138,7 +139,8 @@ def samples_of(
         seconds = max(0.0, (at - arrived).total_seconds())
         if e.kind == "replied" and e.team_thread_id not in responded:
             responded.add(e.team_thread_id)
-            responses.append(Sample(e.actor_id, at, seconds))
+            # A reply written in Gmail itself has no actor: the assignee of the moment.
+            responses.append(Sample(e.actor_id or e.assignee_id, at, seconds))
         elif e.kind == "status" and e.status == "closed":
             closes[e.team_thread_id] = Sample(e.assignee_id or e.actor_id, at, seconds)
     resolutions = [s for tid, s in closes.items() if threads[tid][1] == "closed"]

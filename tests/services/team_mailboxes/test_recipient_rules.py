@@ -127,10 +127,13 @@ async def test_rules_are_checked_and_removed(db_url: str, emulator: RunningEmula
         assert await recipient_rules.remove_rule(engine, box, rule.id) is True
         async with engine.connect() as conn:
             assert await recipient_rules.list_rules(conn, box) == []
-        # Without rules or lead capture the pass has nothing to do and is never due.
-        assert (await extras.run_team_extras(world.ctx, world.mailbox_id)).status == "skipped"
+        # Without rules the pass still runs (replies for the figures) and labels nothing.
+        world.add_message("z@cust.example", to=SUPPORT)
+        quiet = await extras.run_team_extras(world.ctx, world.mailbox_id)
+        assert quiet.status == "done" and quiet.labelled == 0 and world.user_labels() == []
         later = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
-        assert world.mailbox_id not in await extras.due_mailboxes(engine, world.ctx.settings, later)
+        assert world.mailbox_id in await extras.due_mailboxes(engine, world.ctx.settings, later)
+        assert world.mailbox_id not in await extras.due_mailboxes(engine, world.ctx.settings)
 
 
 def test_matching_is_exact_on_to_and_cc() -> None:

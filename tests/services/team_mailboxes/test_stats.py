@@ -2,7 +2,8 @@
 first reply from the mailbox, credited to who replied; resolution is arrival to the last close
 of a thread that is closed now (a reopened one does not count), credited to the assignee; each
 as count, median and p90 (nearest rank), per member, per week and in total, over the last
-weeks only; the mailbox's other threads and other mailboxes do not mix in."""
+weeks only. A reply written in Gmail itself (a SENT message in a known thread) is recorded by
+the background pass at Gmail's time and counts, once, for the assignee."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlalchemy import update
 
 from gpanel.crm import people
 from gpanel.services.accounts.sessions import CurrentUser
-from gpanel.services.team_mailboxes import stats, store
+from gpanel.services.team_mailboxes import extras, stats, store
 from gpanel.services.team_mailboxes.access import Access
 from gpanel.services.team_mailboxes.model import ThreadState
 from gpanel.store.tables import team_threads
@@ -150,3 +151,42 @@ def test_percentiles_are_nearest_rank() -> None:
     assert stats.percentile([float(n) for n in range(1, 12)], 90) == 10.0
     assert stats.summarise([3.0, 1.0, 2.0, 10.0]) == stats.Summary(4, 2.5, 10.0)
     assert stats.summarise([]) == stats.Summary(0, None, None)
+
+
+async def test_a_reply_sent_from_gmail_counts_once(db_url: str, emulator: RunningEmulator) -> None:
+    async with team_world(db_url, emulator) as world:
+        engine = world.ctx.engine
+        async with engine.begin() as conn:
+            ann = await people.create_user(conn, email="ann2@brightwave.example", name="Ann")
+        box = await store.get_box(engine, world.team_mailbox_id)
+        assert box is not None
+        await extras.run_team_extras(world.ctx, world.mailbox_id)  # the cursor: from now on
+        question = (
+            f"From: Cy <cy@cust.example>\r\nTo: {world.email}\r\nSubject: Question\r\n"
+            "Message-ID: <ask@test.example>\r\n\r\nHow much?\r\n"
+        ).encode()
+        thread_id = world.gmail_box().insert_raw(question, ["INBOX", "UNREAD"]).thread_id
+        arrived = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+        state = await thread(world, box.id, thread_id, arrived)
+        async with engine.begin() as conn:
+            await conn.execute(
+                update(team_threads).where(team_threads.c.id == state.id).values(assignee_id=ann.id)
+            )
+        raw = (
+            f"From: Support <{world.email}>\r\nTo: cy@cust.example\r\nSubject: Re: Question\r\n"
+            "In-Reply-To: <ask@test.example>\r\nReferences: <ask@test.example>\r\n"
+            "Message-ID: <gmail-reply@test.example>\r\n\r\nAnswered in Gmail\r\n"
+        ).encode()
+        reply = world.gmail_box().insert_raw(raw, ["SENT"])
+        assert reply.thread_id == thread_id
+        first = await extras.run_team_extras(world.ctx, world.mailbox_id)
+        assert first.status == "done" and first.replies == 1, first
+        world.gmail_box().insert_raw(raw.replace(b"gmail-reply", b"gmail-reply2"), ["SENT"])
+        again = await extras.run_team_extras(world.ctx, world.mailbox_id)
+        assert again.replies == 0  # the thread has its first response already
+        viewer = CurrentUser(ann.id, ann.email, ann.name, ann.role, ann.team_id)
+        figures = await stats.team_figures(world.ctx, Access(box, viewer, frozenset({ann.id})))
+        assert figures.total.response.count == 1
+        [member] = figures.members
+        assert member.label == "Ann" and member.response.count == 1
+        assert 0 < (member.response.median_seconds or 0) <= 2 * HOUR

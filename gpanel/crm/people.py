@@ -38,6 +38,13 @@ async def get_user(conn: AsyncConnection, user_id: int) -> User | None:
     return _user(row) if row else None
 
 
+async def get_person(conn: AsyncConnection, user_id: int) -> User | None:
+    """A person by id; a team mailbox's account is not a person (None)."""
+    query = select(users).where(users.c.id == user_id, users.c.team_account.is_(False))
+    row = (await conn.execute(query)).first()
+    return _user(row) if row else None
+
+
 async def get_user_by_email(conn: AsyncConnection, email: str) -> User | None:
     row = (await conn.execute(select(users).where(users.c.email == normalise_email(email)))).first()
     return _user(row) if row else None
@@ -59,7 +66,8 @@ async def list_users(
     after_id: int | None = None,
     limit: int = 50,
 ) -> list[User]:
-    stmt = select(users).order_by(users.c.id).limit(limit)
+    """People, by id; team mailboxes' accounts are never listed as people."""
+    stmt = select(users).where(users.c.team_account.is_(False)).order_by(users.c.id).limit(limit)
     if q:
         like = f"%{q.strip()}%"
         stmt = stmt.where(users.c.name.ilike(like) | users.c.email.ilike(like))

@@ -202,12 +202,17 @@ def parse_deal(
 async def load_lookups(conn: AsyncConnection, org_domains: Iterable[str] = ()) -> Lookups:
     by_email: dict[str, int] = {}
     by_name: dict[str, int] = {}
-    for uid, email, name in await conn.execute(select(users.c.id, users.c.email, users.c.name)):
+    org_emails: set[str] = set()
+    query = select(users.c.id, users.c.email, users.c.name, users.c.team_account)
+    for uid, email, name, team_account in await conn.execute(query):
+        org_emails.add(email)
+        if team_account:
+            continue  # a team mailbox's account is the org's address, never an owner
         by_email[email] = uid
         by_name.setdefault(name.lower(), uid)
     names = (await conn.scalars(select(stages.c.name).order_by(stages.c.position))).all()
     org = OrgAddresses(
         frozenset(normalise_domain(d) for d in org_domains if d.strip()),
-        frozenset(normalise_email(e) for e in by_email),
+        frozenset(normalise_email(e) for e in org_emails),
     )
     return Lookups(by_email, by_name, {n.lower(): n for n in names}, org)

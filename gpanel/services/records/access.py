@@ -156,7 +156,7 @@ _GETTERS: dict[Kind, Callable[[AsyncConnection, int], Awaitable[Record | None]]]
     RecordType.COMPANY: companies.get_company,
     RecordType.CONTACT: contacts.get_contact,
     RecordType.DEAL: deals.get_deal,
-    Directory.USER: people.get_user,
+    Directory.USER: people.get_person,
     Directory.TEAM: people.get_team,
 }
 _DELETERS: dict[Kind, Callable[[AsyncConnection, int], Awaitable[None]]] = {

@@ -59,10 +59,9 @@ def test_save_a_draft_reopen_it_and_send_with_a_reminder(world: World) -> None:
             assert page.get_attribute("#compose-form", "data-draft-id") == draft_id
             page.fill("#compose-text", "A better try")
             page.click("#compose-save-draft")
-            page.wait_for_function(
-                "document.getElementById('compose-status').textContent.includes('saved') "
-                "&& !document.getElementById('compose-save-draft').disabled"
-            )
+            # The click set "Saving draft…" at once; the second save's answer says saved again.
+            page.locator("#compose-status", has_text="Draft saved").wait_for(timeout=15_000)
+            page.locator("#compose-save-draft:enabled").wait_for()
             assert list(box.drafts) == [draft_id]
             assert b"A better try" in box.messages[box.drafts[draft_id]].raw
             assert messages(world.stack, CARLA) == []

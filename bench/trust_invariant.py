@@ -1,8 +1,9 @@
 """The trust invariant of issue 10, run long: many generated organisations, each checked path by
-path (panel rows, thread JSON opened by id from every record, notifications) against the
-independent oracle of `tests/web/trust/org_model.py`. CI runs 25 derandomized examples on
-SQLite (`tests/web/trust/test_invariant.py`); this runs as many as asked, randomized unless a
-seed is given, on SQLite or PostgreSQL. Prints the examples run, the checks made and the time.
+path (panel rows, thread JSON opened by id from every record, deals naming hidden records
+included, notifications) against the independent oracle of `tests/web/trust/org_model.py`. CI
+runs 25 derandomized examples on SQLite (`tests/web/trust/test_invariant.py`); this runs as
+many as asked, randomized unless a seed is given, on SQLite or PostgreSQL. Prints the examples
+run, the checks made and the time.
 
     .venv/bin/python bench/trust_invariant.py --examples 500 [--seed 7]
         [--postgres postgresql://postgres@127.0.0.1:5432/test]
@@ -40,7 +41,14 @@ def main() -> None:
         else:
             url = f"sqlite+aiosqlite:///{Path(tmp) / 'gpanel.db'}"
         upgrade(url)
-        totals = {"examples": 0, "rows": 0, "notifications": 0, "threads": 0, "refused": 0}
+        totals = {
+            "examples": 0,
+            "rows": 0,
+            "notifications": 0,
+            "threads": 0,
+            "refused": 0,
+            "borrowing": 0,
+        }
         started = time.perf_counter()
         try:
             with run_stack(url, group_mail_max_recipients=str(GROUP_MAX)) as stack:
@@ -69,7 +77,9 @@ def main() -> None:
         f"{engine}: {totals['examples']} generated orgs, all consistent with the oracle; "
         f"{totals['rows']} panel rows, {totals['threads']} thread opens, "
         f"{totals['refused']} openings refused (404), "
-        f"{totals['notifications']} notification lists checked in {took:.1f} s"
+        f"{totals['notifications']} notification lists checked, "
+        f"{totals['borrowing']} (viewer, deal) pairs where a deal would lend hidden mail, "
+        f"in {took:.1f} s"
     )
 
 

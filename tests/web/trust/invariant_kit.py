@@ -42,6 +42,7 @@ from gpanel.store.tables import (
 )
 from gpanel.web.guard.session import SESSION_COOKIE, SessionCodec
 from tests.support.stack import Stack
+from tests.web.trust.invariant_deals import seed_deals
 from tests.web.trust.org_model import (
     COMPANY,
     GROUP_MAX,
@@ -50,6 +51,7 @@ from tests.web.trust.org_model import (
     Oracle,
     OrgSpec,
     Seeded,
+    deal_record,
 )
 
 T = TypeVar("T")
@@ -143,6 +145,7 @@ def seed(stack: Stack, spec: OrgSpec) -> Seeded:
         user_block_domain=f"blk{tag}.example",
         org_block_domain=f"orgblk{tag}.example",
     )
+    org.deal_ids = _db(stack, lambda engine: seed_deals(engine, org))
     box = {i: stack.connect_direct(email) for i, email in enumerate(emails)}
     for number, m in enumerate(spec.messages):
         _deliver(stack, org, box, number, tag)
@@ -326,9 +329,11 @@ def _expect_row(oracle: Oracle, viewer: int, row: dict[str, Any], copy: Copy, de
 
 
 def _records(org: Seeded) -> list[tuple[int, str, int]]:
-    """(oracle record index, URL kind, id) of every record: each contact, then the company."""
+    """(oracle record index, URL kind, id) of every record: each contact, the company, then
+    each deal."""
     contacts = [(i, "contact", rid) for i, rid in enumerate(org.contact_ids)]
-    return [*contacts, (COMPANY, "company", org.company_id)]
+    deals = [(deal_record(k), "deal", rid) for k, rid in enumerate(org.deal_ids)]
+    return [*contacts, (COMPANY, "company", org.company_id), *deals]
 
 
 def check_panel(stack: Stack, org: Seeded, people: list[httpx.Client]) -> int:

@@ -4,7 +4,8 @@
 user's sharing choice, the admin's rules for reps, contacts owned by users (or nobody), block
 rules (personal and org-wide), and mail in every mailbox (inbound and sent, Cc, Bcc, group
 mail, spam, trash, copies of one message in two mailboxes), private marks, unlinks and
-MailMagnet hits.
+MailMagnet hits, and deals (owner, primary contact, role contacts, company) written straight to
+the store as old data would be, so they may name records their own viewers may not open.
 
 `Oracle` derives from the product's rules alone (docs/behaviour.md, "Record-context mail" and
 "Sharing") what each viewer must see. It is written here from those words and imports nothing
@@ -54,6 +55,14 @@ class MessageSpec:
 
 
 @dataclass(frozen=True)
+class DealSpec:
+    owner: int | None  # user index, or nobody
+    primary: int | None  # contact index
+    roles: frozenset[int]  # contact indexes
+    company: bool  # linked to the example's company
+
+
+@dataclass(frozen=True)
 class OrgSpec:
     users: tuple[UserSpec, ...]
     contact_owners: tuple[int | None, ...]
@@ -61,6 +70,7 @@ class OrgSpec:
     audience_rule: tuple[str, str] | None  # reps: ("forced" | "max", value)
     detail_rule: tuple[str, str] | None
     messages: tuple[MessageSpec, ...]
+    deals: tuple[DealSpec, ...] = ()
 
 
 @st.composite
@@ -115,9 +125,59 @@ def orgs(draw: st.DrawFn) -> OrgSpec:
                 hit=not outbound and draw(st.booleans()),
             )
         )
+    contact_owners = tuple(draw(st.one_of(st.none(), idx)) for _ in range(n_contacts))
+    deals = [
+        DealSpec(
+            owner=draw(st.one_of(st.none(), idx)),
+            primary=draw(st.one_of(st.none(), contact)),
+            roles=frozenset(draw(st.sets(contact, max_size=2))),
+            company=draw(st.booleans()),
+        )
+        for _ in range(draw(st.integers(0, 2)))
+    ]
+    # A hostile rep's old deal: its owner names a contact of a colleague outside their team
+    # (one they may not open) and has mail with that contact in their own mailbox.
+    hostile = [
+        (u, c)
+        for u, me in enumerate(users)
+        for c, owner in enumerate(contact_owners)
+        if me.role != "admin"
+        and owner is not None
+        and owner != u
+        and (me.team is None or users[owner].team != me.team)
+    ]
+    if draw(st.booleans()) and hostile:
+        rep, target = draw(st.sampled_from(hostile))
+        as_role = draw(st.booleans())
+        deals.append(
+            DealSpec(
+                owner=rep,
+                primary=None if as_role else target,
+                roles=frozenset({target}) if as_role else frozenset(),
+                company=draw(st.booleans()),
+            )
+        )
+        messages.append(
+            MessageSpec(
+                owner=rep,
+                outbound=draw(st.booleans()),
+                contact=target,
+                cc_contact=None,
+                bcc_contact=None,
+                cc_blocked=None,
+                group=False,
+                label="INBOX",
+                starred=False,
+                copy_to=None,
+                private=False,
+                unlinked=False,
+                hit=False,
+            )
+        )
     return OrgSpec(
+        deals=tuple(deals),
         users=tuple(users),
-        contact_owners=tuple(draw(st.one_of(st.none(), idx)) for _ in range(n_contacts)),
+        contact_owners=contact_owners,
         company_owner=draw(st.one_of(st.none(), idx)),
         audience_rule=draw(rule),
         detail_rule=draw(detail_rule),
@@ -157,6 +217,7 @@ class Seeded:
     user_block_domain: str
     org_block_domain: str
     copies: list[Copy] = field(default_factory=list)
+    deal_ids: list[int] = field(default_factory=list)  # per `spec.deals`
 
 
 def _blocked(pattern: str, address: str) -> bool:
@@ -167,19 +228,32 @@ def _blocked(pattern: str, address: str) -> bool:
 
 
 COMPANY = -1  # the record index of the company; contacts are 0, 1, ...
+DEAL = 100  # deal k is record index DEAL + k
+
+
+def deal_record(k: int) -> int:
+    return DEAL + k
 
 
 class Oracle:
     """The product's rules, restated: who sees which copy, at what detail, with which fields.
-    A record is a contact index, or COMPANY: the company matches every address at its domain."""
+    A record is a contact index, COMPANY (it matches every address at its domain) or
+    `deal_record(k)`: a deal stands for the addresses of its primary and role contacts, and on
+    request its company's, each only if the viewer may open that linked record."""
 
-    def __init__(self, org: Seeded) -> None:
+    def __init__(self, org: Seeded, *, lend: bool = False) -> None:
         self.org = org
         self.spec = org.spec
+        self.lend = lend  # the bug the rules forbid: a deal lends every linked record's mail
 
     # record access and sharing -----------------------------------------------------------------
     def can_open(self, viewer: int, contact: int) -> bool:
-        owner = self.spec.company_owner if contact == COMPANY else self.spec.contact_owners[contact]
+        if contact >= DEAL:
+            owner = self.spec.deals[contact - DEAL].owner
+        elif contact == COMPANY:
+            owner = self.spec.company_owner
+        else:
+            owner = self.spec.contact_owners[contact]
         me = self.spec.users[viewer]
         if me.role == "admin" or owner is None or owner == viewer:
             return True
@@ -226,8 +300,9 @@ class Oracle:
                 out.append(self.org.contact_emails[int(block.split(":")[1])])
         return out
 
-    def _passes(self, viewer: int, contact: int, c: Copy) -> bool:
-        """Every rule but unlinks and private marks (they are applied apart)."""
+    def _passes(self, viewer: int, contact: int, c: Copy, company: bool = False) -> bool:
+        """Every rule but unlinks and private marks (they are applied apart). `company`: a
+        deal's company counts too."""
         if (
             not self.can_open(viewer, contact)
             or self.mailbox_detail(viewer, c.mailbox_user) is None
@@ -235,7 +310,7 @@ class Oracle:
             return False
         if c.spec.label in ("SPAM", "TRASH"):
             return False
-        if not any(self._matches(contact, a) for a in self._people(c, viewer)):
+        if not any(self._matches(viewer, contact, a, company) for a in self._people(c, viewer)):
             return False
         everyone = {c.sender, *c.to, *c.cc, *c.bcc}
         if any(_blocked(p, a) for p in self._patterns(viewer, c.mailbox_user) for a in everyone):
@@ -246,7 +321,19 @@ class Oracle:
         inside = all(a.endswith("@" + ORG_DOMAIN) for a in self._people(c, viewer))
         return viewer == c.mailbox_user or not inside
 
-    def _matches(self, record: int, address: str) -> bool:
+    def _matches(self, viewer: int, record: int, address: str, company: bool = False) -> bool:
+        if record >= DEAL:
+            deal = self.spec.deals[record - DEAL]
+            linked = {*deal.roles, *([deal.primary] if deal.primary is not None else [])}
+            opened = [k for k in linked if self.lend or self.can_open(viewer, k)]
+            if any(self._matches(viewer, k, address) for k in opened):
+                return True
+            return (
+                company
+                and deal.company
+                and (self.lend or self.can_open(viewer, COMPANY))
+                and self._matches(viewer, COMPANY, address)
+            )
         if record == COMPANY:
             host = address.rpartition("@")[2]
             domain = self.org.company_domain
@@ -261,8 +348,9 @@ class Oracle:
 
     def opens(self, viewer: int, contact: int, c: Copy) -> str | None:
         """The detail at which the thread opens by id from the record (an unlinked thread
-        still opens, to be linked again), or None for a 404."""
-        if not self._passes(viewer, contact, c):
+        still opens, to be linked again), or None for a 404. A deal's thread opens with its
+        company's mail counted (the deal page can show it on request)."""
+        if not self._passes(viewer, contact, c, company=contact >= DEAL):
             return None
         if self._private(c) and viewer != c.mailbox_user:
             return None

@@ -4,8 +4,9 @@ the messages and fields shown are exactly what the independent oracle of `org_mo
 from the product's rules, never more. Hypothesis generates the orgs: users in teams and roles,
 sharing choices bounded by admin rules, private marks, unlinks, personal and org-wide blocks,
 inbound and sent mail with Cc, Bcc, group mail, spam and trash, one message in two mailboxes,
-MailMagnet hits. CI runs a fixed, derandomized set of examples; `bench/trust_invariant.py`
-runs longer.
+MailMagnet hits, and deals (primary contact, role contacts, company) written to the store as
+old data, so they may name records their viewers may not open. CI runs a fixed, derandomized
+set of examples; `bench/trust_invariant.py` runs longer.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from hypothesis import HealthCheck, given, note, settings
 
 from tests.support.stack import Stack, run_stack
 from tests.web.trust import invariant_kit as kit
+from tests.web.trust.invariant_deals import borrowing_cases
 from tests.web.trust.org_model import GROUP_MAX, OrgSpec, orgs
 
 CI_EXAMPLES = 25
@@ -46,6 +48,7 @@ def run_example(stack: Stack, spec: OrgSpec) -> dict[str, int]:
             "notifications": notifications,
             "threads": opened,
             "refused": refused,
+            "borrowing": borrowing_cases(org),
         }
     finally:
         for client in people:
@@ -55,7 +58,7 @@ def run_example(stack: Stack, spec: OrgSpec) -> dict[str, int]:
 
 def test_every_viewer_sees_exactly_what_the_rules_allow(trust_stack: Stack) -> None:
     """Generated orgs, each checked path by path against the oracle."""
-    totals = {"rows": 0, "notifications": 0, "threads": 0, "refused": 0}
+    totals = {"rows": 0, "notifications": 0, "threads": 0, "refused": 0, "borrowing": 0}
 
     @settings(
         max_examples=CI_EXAMPLES,
@@ -72,3 +75,5 @@ def test_every_viewer_sees_exactly_what_the_rules_allow(trust_stack: Stack) -> N
     check()
     # The run proves something only if the generated orgs showed mail on every path.
     assert totals["rows"] > 10 and totals["threads"] > 10 and totals["refused"] > 10, totals
+    # ... and some deal would have lent a hidden record's mail, had gpanel let it.
+    assert totals["borrowing"] > 0, totals

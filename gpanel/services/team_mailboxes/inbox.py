@@ -6,7 +6,9 @@ counts per status; the filters (mine, unassigned, overdue, a status, an assignee
 Subjects, senders and snippets are read from Gmail for this answer and never stored. Reading
 also does the mailbox's bookkeeping: a thread seen for the first time gets its state
 (unassigned) and the dispatchers a "new mail" entry in the bell; threads of people who left go
-back to unassigned; threads that became overdue are announced once.
+back to unassigned; threads that became overdue are announced once per wait (the clock of
+`waiting.clock_start`: a later customer message restarts it). `read_inbox(background=True)` is
+the background pass's read (`upkeep`), charged to the mailbox's budget as a job.
 """
 
 from __future__ import annotations
@@ -17,11 +19,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from gpanel.gmail import RetryPolicy
+from gpanel.gmail import Priority, RetryPolicy
 from gpanel.services.context import AppContext
 from gpanel.services.panel.rules import ThreadMeta
 from gpanel.services.records.access import openable_owners
-from gpanel.services.team_mailboxes import actions, store
+from gpanel.services.team_mailboxes import actions, store, waiting
 from gpanel.services.team_mailboxes.access import Access, team_gate
 from gpanel.services.team_mailboxes.hours import is_overdue
 from gpanel.services.team_mailboxes.model import OVERDUE, STATUS_WORDS, Invalid, ThreadState
@@ -78,11 +80,21 @@ def _first_at(meta: ThreadMeta) -> dt.datetime:
     return min((d for d in dates if d is not None), default=store.now_utc())
 
 
-def overdue(ctx: AppContext, access: Access, state: ThreadState, now: dt.datetime) -> bool:
+def overdue(
+    ctx: AppContext,
+    access: Access,
+    state: ThreadState,
+    now: dt.datetime,
+    meta: ThreadMeta | None = None,
+) -> bool:
+    """Not closed, and a customer message has waited past the response time (`waiting`)."""
     box = access.box
+    start = waiting.clock_start(state, meta, waiting.own_addresses(box))
+    if start is None:
+        return False
     return is_overdue(
-        state.first_seen_at,
-        state.first_response_at,
+        start,
+        None,
         state.status == "closed",
         now,
         box.response_minutes,
@@ -121,15 +133,28 @@ async def _contacts(
 
 
 async def _announce_overdue(
-    ctx: AppContext, access: Access, states: list[ThreadState], now: dt.datetime
+    ctx: AppContext,
+    access: Access,
+    states: list[ThreadState],
+    now: dt.datetime,
+    metas: dict[str, ThreadMeta],
 ) -> None:
+    """Tell the assignee (or the dispatchers) once per wait. `overdue_notified_at` keeps the
+    start of the wait last announced (a time, never mail): a thread is told again only when its
+    clock restarted later than that (a customer message after the team's answer)."""
+    own = waiting.own_addresses(access.box)
     for state in states:
-        if state.overdue_notified_at is not None or not overdue(ctx, access, state, now):
+        meta = metas.get(state.thread_id)
+        start = waiting.clock_start(state, meta, own)
+        if start is None or not overdue(ctx, access, state, now, meta):
+            continue
+        told = state.overdue_notified_at
+        if told is not None and start <= told:
             continue
         async with ctx.engine.begin() as conn:
-            if await store.compare_and_set(conn, state, {"overdue_notified_at": now}):
-                told = [state.assignee_id] if state.assignee_id else access.box.dispatcher_ids
-                await store.notify(conn, state, "overdue", told, None)
+            if await store.compare_and_set(conn, state, {"overdue_notified_at": start}):
+                told_ids = [state.assignee_id] if state.assignee_id else access.box.dispatcher_ids
+                await store.notify(conn, state, "overdue", told_ids, None)
 
 
 async def states_for_api(ctx: AppContext, access: Access) -> list[ThreadState]:
@@ -144,6 +169,7 @@ async def read_inbox(
     status: str | None = None,
     assignee: int | None = None,
     page: str | None = None,
+    background: bool = False,
 ) -> Inbox:
     """One page of the team inbox for a member, with the bookkeeping above."""
     if show not in FILTERS:
@@ -152,7 +178,8 @@ async def read_inbox(
         raise Invalid("Unknown status.", field="status")
     box, viewer = access.box, access.viewer
     gate = await team_gate(ctx, access)
-    client = ctx.gmail.mailbox(str(box.mailbox_id), retry=VIEW_RETRY)
+    priority = Priority.BACKGROUND if background else Priority.INTERACTIVE
+    client = ctx.gmail.mailbox(str(box.mailbox_id), priority=priority, retry=VIEW_RETRY)
     read = await ctx.panel.read(client, box.mailbox_id, ["in:inbox"], [page], page_size=PAGE_SIZE)
     shown = [t for t in read.threads.values() if gate.judge(t).shown]
     shown.sort(key=lambda t: t.last_at, reverse=True)
@@ -167,7 +194,8 @@ async def read_inbox(
     if await actions.return_leavers(ctx, access, list(known.values())):
         known = await store.states(ctx.engine, box.id)
     now = store.now_utc()
-    await _announce_overdue(ctx, access, list(known.values()), now)
+    metas = {t.thread_id: t for t in shown}
+    await _announce_overdue(ctx, access, list(known.values()), now, metas)
     names = await store.people(ctx.engine, access.members)
     emails = {p.email for t in shown for p in t.open_people if p.email}
     about = await _contacts(ctx, access, emails)
@@ -177,7 +205,7 @@ async def read_inbox(
         if got is None:
             continue
         state = got
-        late = overdue(ctx, access, state, now)
+        late = overdue(ctx, access, state, now, t)
         sender = next((m.headers.from_ for m in reversed(t.live)), None)
         who = sender.addresses[0] if sender and sender.addresses else None
         found: dict[int, str] = {}
@@ -199,7 +227,7 @@ async def read_inbox(
     counts = {s: 0 for s in STATUS_WORDS}
     for state in known.values():
         counts[state.status] += 1
-        if overdue(ctx, access, state, now):
+        if overdue(ctx, access, state, now, metas.get(state.thread_id)):
             counts[OVERDUE] += 1
     banner = [(s, STATUS_WORDS[s], counts[s]) for s in box.banner_statuses if s in counts]
     wanted = [r for r in rows if _keep(r, viewer.id, show, status, assignee)]

@@ -5,7 +5,8 @@ it asks `job_state.due()` which mailboxes need which job and starts a task for e
 (job, mailbox) that is not already running, at most `concurrency` at once. `trigger()` (the
 Pub/Sub push endpoint, the settings switch) starts a run at once; if one is in flight it is
 coalesced into exactly one follow-up run, so a burst of pushes costs at most two runs. The
-retention purge runs hourly. Disconnecting a mailbox cancels its runs.
+retention purge runs hourly, the team mailboxes' upkeep every minute. Disconnecting a mailbox
+cancels its runs.
 
 One process only: with several web processes, use the task queue (`GPANEL_QUEUE=procrastinate`
 and `gpanel worker`), which guarantees one run per mailbox across processes.
@@ -25,6 +26,7 @@ from gpanel.services.ops import job_state
 log = logging.getLogger("gpanel.jobs")
 
 PURGE_EVERY_SECONDS = 3600.0
+TEAM_UPKEEP_EVERY_SECONDS = 60.0
 Key = tuple[str, int]
 
 
@@ -45,6 +47,7 @@ class EmbeddedScheduler:
         self._again: set[Key] = set()
         self._loop_task: asyncio.Task[None] | None = None
         self._last_purge = 0.0
+        self._last_team_upkeep = -TEAM_UPKEEP_EVERY_SECONDS
 
     # --- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
@@ -88,6 +91,9 @@ class EmbeddedScheduler:
         if time.monotonic() - self._last_purge >= PURGE_EVERY_SECONDS:
             self._last_purge = time.monotonic()
             await run_global_job(self.ctx, "purge")
+        if time.monotonic() - self._last_team_upkeep >= TEAM_UPKEEP_EVERY_SECONDS:
+            self._last_team_upkeep = time.monotonic()
+            await run_global_job(self.ctx, "team_upkeep")  # services/team_mailboxes/upkeep.py
         return started
 
     async def trigger(self, job: str, mailbox_id: int) -> None:

@@ -16,6 +16,8 @@
   retried job is safe because every job is idempotent (MailMagnet moves its cursor in the hits'
   transaction).
 - `gpanel.purge` (hourly) deletes MailMagnet hits past retention.
+- `gpanel.team_upkeep` (every minute) is the team mailboxes' background pass (leavers, new
+  and overdue threads told; `services.team_mailboxes.upkeep`).
 
 The schema procrastinate needs is applied on first use (`ensure_schema`, under an advisory
 lock so concurrent workers do not race). The web process opens the same app only to defer
@@ -122,6 +124,18 @@ def build_app(settings: Settings, stalled_seconds: float = DEFAULT_STALLED_SECON
     )
     async def follow_ups(context: procrastinate.JobContext, timestamp: int) -> None:
         await run_global_job(_ctx(context), "follow_ups")
+
+    # The team mailboxes' upkeep, every minute: leavers, new and overdue threads told.
+    @app.periodic(cron="* * * * *")
+    @app.task(
+        name="gpanel.team_upkeep",
+        queue=QUEUE,
+        pass_context=True,
+        queueing_lock="gpanel.team_upkeep",
+        lock="gpanel.team_upkeep",
+    )
+    async def team_upkeep(context: procrastinate.JobContext, timestamp: int) -> None:
+        await run_global_job(_ctx(context), "team_upkeep")
 
     @app.periodic(cron="7 * * * *")
     @app.task(

@@ -15,13 +15,14 @@ from gpanel.services.magnet import run as magnet
 from gpanel.services.sending import follow_ups
 from gpanel.services.sending import later as send_later
 from gpanel.services.team_mailboxes import extras as team_extras
+from gpanel.services.team_mailboxes import upkeep as team_upkeep
 from gpanel.services.threads import opened_by
 
 MailboxJob = Callable[[AppContext, int], Awaitable[object]]
 GlobalJob = Callable[[AppContext], Awaitable[object]]
 
 MAILBOX_JOB_NAMES = ("magnet", "labels", "renew_watch", "team_extras")
-GLOBAL_JOB_NAMES = ("purge", "send_due", "follow_ups")
+GLOBAL_JOB_NAMES = ("purge", "send_due", "follow_ups", "team_upkeep")
 
 
 async def _labels(ctx: AppContext, mailbox_id: int) -> object:
@@ -68,10 +69,16 @@ async def _follow_ups(ctx: AppContext) -> object:
     return await follow_ups.check_due(ctx)
 
 
+async def _team_upkeep(ctx: AppContext) -> object:
+    # Team mailboxes without anyone looking: leavers' threads returned, new and overdue told.
+    return await team_upkeep.run_upkeep(ctx)
+
+
 GLOBAL_JOBS: dict[str, GlobalJob] = {
     "purge": _purge,
     "send_due": _send_due,
     "follow_ups": _follow_ups,
+    "team_upkeep": _team_upkeep,
 }
 
 

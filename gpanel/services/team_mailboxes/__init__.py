@@ -13,8 +13,9 @@ The model (tables in gpanel/store/tables/team.py, revision 0012_team_mailboxes):
   (`team_mailbox_dispatchers`).
 - **Who may see it.** Members are the active people whose team is one of the mailbox's teams,
   plus its dispatchers. Membership is read on every request, so a member who leaves the team
-  loses access at once; their open threads return to unassigned (event `unassigned`, on the
-  next read of the mailbox by anyone) and the dispatchers get a bell notification. Every
+  loses access at once; their open threads return to unassigned (event `unassigned`, at the
+  next read of the mailbox by anyone or the next background pass, `upkeep`, every minute) and
+  the dispatchers get a bell notification. Every
   read of the mailbox's mail goes through the panel's gate (`services.panel.gate`), judged
   against the team account as the owner; on records its mail shows like any mailbox's, under
   the team account's own sharing setting, which connecting sets to "selected: the mailbox's
@@ -22,9 +23,11 @@ The model (tables in gpanel/store/tables/team.py, revision 0012_team_mailboxes):
 - **Threads.** The team inbox lists the mailbox's INBOX threads live from Gmail, newest first.
   A thread seen for the first time gets a `team_threads` row (status unassigned, first_seen_at)
   and its dispatchers a "new mail" notification. Statuses: unassigned, assigned, in_progress,
-  to_handle, closed; *overdue* is computed, never stored: a thread not closed and without a
-  first response whose `first_seen_at` plus the mailbox's response time in working minutes
-  (default 240 = 4 working hours, Mon-Fri 9-17 in `Settings.org_timezone`) has passed.
+  to_handle, closed; *overdue* is computed, never stored: a thread not closed whose oldest
+  unanswered customer message (`waiting.clock_start`, from the live thread: a message from
+  the shared address, sent from gpanel or from Gmail, answers those before it) is older than
+  the mailbox's response time in working minutes (default 240 = 4 working hours, Mon-Fri 9-17
+  in `Settings.org_timezone`). Each wait is announced once.
 - **Rules.** Only dispatchers assign to others (and only to members); a member may take an
   unassigned thread when `members_may_take`. Every change is a compare-and-set on
   `team_threads.version`: of two concurrent assignments one wins, the other gets `Conflict`
@@ -45,5 +48,7 @@ Surface: `model` (the values and errors), `store` (reads and the compare-and-set
 arithmetic, overdue), `inbox` (the live team inbox view and its bookkeeping), `actions`
 (assign, take, status, open, reply bookkeeping, leavers), `connect` (connect, configure,
 disconnect), `reply` (a thread opened and a reply from the shared address), `notices` (the
-bell's team entries). The team figures work adds its own modules beside these.
+bell's team entries), `waiting` (when the response clock runs), `upkeep` (the background pass:
+leavers, new and overdue threads without anyone looking). The team figures work adds its own
+modules beside these.
 """

@@ -3,18 +3,21 @@
 Starts the Google emulator on a free loopback port, generates the mailbox straight into its
 in-process state (fast; gpanel still reads it over HTTP), seeds a CRM of 2,000 contacts whose
 deals put a quarter in each category (closing this month, open, customer, lost only) on SQLite,
-connects the mailbox through the real OAuth flow, then times four label runs:
+connects the mailbox through the real OAuth flow, then times five label runs:
 
 1. the first labelling pass (a full pass over the 30-day window);
 2. a no-change pass (target: one Gmail call);
-3. a pass after 20 new messages arrive;
-4. a pass after 10 deals change stage.
+3. a pass after 20 new (unread) messages arrive;
+4. a pass after 10 deals change stage;
+5. a pass after those 20 messages are read (with `--inbox-mode once_read`, labelled ones
+   still in the inbox leave it now; in the other modes the run reads history only).
 
 For each it prints wall time, Gmail calls, sequential round trips and quota units from
 gpanel's own counters, and the calls and units the emulator logged. Run from the repository
 root:
 
     .venv/bin/python bench/labels_bench.py [--contacts 2000] [--per-contact 10] [--latency-ms 100]
+        [--inbox-mode at_once|once_read|never]
 """
 
 from __future__ import annotations
@@ -37,7 +40,9 @@ from gpanel.crm import deals, people
 from gpanel.emulator.config import EmulatorConfig
 from gpanel.services.accounts.sessions import CurrentUser
 from gpanel.services.context import AppContext, open_context
+from gpanel.services.labels import state as labels_state
 from gpanel.services.labels import switch as labels
+from gpanel.services.labels.plan import InboxMode
 from gpanel.services.labels.run import LabelRunReport, run_labels
 from gpanel.services.ops import job_state
 from gpanel.services.ops.demo_setup import connect_through_emulator
@@ -159,6 +164,7 @@ async def main(args: argparse.Namespace) -> None:
             await sharing.set_feature(ctx.engine, "role", "rep", Feature.LABELS, True)
             await job_state.set_magnet_enabled(ctx.engine, box.id, True)
             deal_ids = await seed_crm(ctx, args.contacts)
+            await labels_state.set_inbox_mode(ctx.engine, box.id, InboxMode(args.inbox_mode))
             await labels.enable(ctx, user)
             emu.control.put(
                 "/_emulator/latency", json={"latency_ms": args.latency_ms}
@@ -166,21 +172,26 @@ async def main(args: argparse.Namespace) -> None:
             results = [await measure(ctx, emu, box.id, "first pass")]
             results.append(await measure(ctx, emu, box.id, "no change"))
             mailbox = emu.state.mailbox(REP)
-            for n in range(20):
+            new = [
                 mailbox.insert_raw(
                     f"From: <c{n}.0@company{n % 97}.example>\r\nTo: {REP}\r\n"
                     f"Subject: new {n}\r\n\r\nx\r\n".encode(),
-                    ["INBOX"],
-                )
+                    ["INBOX", "UNREAD"],
+                ).id
+                for n in range(20)
+            ]
             results.append(await measure(ctx, emu, box.id, "20 new messages"))
             async with ctx.engine.begin() as conn:
                 for deal_id in deal_ids[1:40:4]:  # ten open deals won
                     await deals.update_deal(conn, deal_id, {"stage": "Closed Won"})
             results.append(await measure(ctx, emu, box.id, "10 deals changed"))
+            for message_id in new:
+                mailbox.modify(message_id, add=[], remove=["UNREAD"])
+            results.append(await measure(ctx, emu, box.id, "20 new messages read"))
     total = args.contacts * args.per_contact
     print(
         f"\n{total} messages from {args.contacts} contacts, latency {args.latency_ms} ms, "
-        f"mail generated in {seeded_mail:.1f} s\n"
+        f"inbox mode {args.inbox_mode}, mail generated in {seeded_mail:.1f} s\n"
     )
     cols = [
         "pass",
@@ -207,4 +218,7 @@ if __name__ == "__main__":
     parser.add_argument("--contacts", type=int, default=2000)
     parser.add_argument("--per-contact", type=int, default=10)
     parser.add_argument("--latency-ms", type=float, default=100.0)
+    parser.add_argument(
+        "--inbox-mode", choices=[m.value for m in InboxMode], default=InboxMode.AT_ONCE.value
+    )
     asyncio.run(main(parser.parse_args()))

@@ -14,7 +14,7 @@ the JSON API call):
 5. 50 concurrent viewers, warm: p50 and p95 of each view's wall time;
 6. memory (with `--flood`): a flood of distinct queries through a panel reader whose cache is
    capped at `--cache-bytes`; the cache's own byte count and the process RSS;
-7. a 20-row record (Lena, 20 threads of two messages in Carla's mailbox): cold with the plan
+7. a 20-row record (Tom, 20 threads of two messages in Carla's mailbox): cold with the plan
    gpanel chooses (target: <= 480 units in the 2026 regime), cold with the whole-thread plan
    (the old one), warm, and after one new message (only that row read again);
 8. gpanel's own CPU per warm view of the 250 rows (main-thread CPU time: the emulator runs in a
@@ -76,7 +76,7 @@ from tests.support.emulator import RunningEmulator, run_emulator
 from tests.support.stack import stack_settings
 
 MARIA = "maria.schneider@acme-logistics.example"
-LENA = "lena.fischer@initech.example"
+TOM = "tom.baker@acme-logistics.example"
 THREADS = 50
 RECORD_ROWS = 20
 TARGET_UNITS = 480
@@ -105,9 +105,9 @@ def seed_mail(emu: RunningEmulator) -> None:
             box.insert_raw(raw, ["INBOX"], base + n)
     carla = next(r for r in REPS if r.key == "carla").email
     box = emu.state.mailbox(carla)
-    for n in range(RECORD_ROWS):  # the 20-row record: Lena writes, Carla answers
+    for n in range(RECORD_ROWS):  # the 20-row record: Tom writes, Carla answers
         mid = make_msgid("bench")
-        for k, (sender, to) in enumerate(((LENA, carla), (carla, LENA))):
+        for k, (sender, to) in enumerate(((TOM, carla), (carla, TOM))):
             raw = (
                 f"From: <{sender}>\r\nTo: {to}\r\nSubject: {'Re: ' * k}Rollout {n}\r\n"
                 f"Message-ID: {mid if k == 0 else make_msgid('bench')}\r\n"
@@ -225,9 +225,9 @@ async def run(args: argparse.Namespace, db_url: str) -> None:
                     )
                     or 0
                 )
-                lena = int(
+                tom = int(
                     await conn.scalar(
-                        select(contacts.c.id).where(contacts.c.external_id == "demo:lena")
+                        select(contacts.c.id).where(contacts.c.external_id == "demo:tom")
                     )
                     or 0
                 )
@@ -294,7 +294,7 @@ async def run(args: argparse.Namespace, db_url: str) -> None:
             cpu_load = load()
             print("waiting 61 s for the per-mailbox quota window before the 20-row record...")
             await asyncio.sleep(61)
-            results += await record_cases(ctx, emu, carla, [boxes["carla"]], lena)
+            results += await record_cases(ctx, emu, carla, [boxes["carla"]], tom)
             flood_line = ""
             if args.flood:
                 print("waiting 61 s for the per-mailbox quota window before the flood...")
@@ -339,30 +339,30 @@ async def cpu_per_view(
 
 
 async def record_cases(
-    ctx: AppContext, emu: RunningEmulator, viewer: CurrentUser, keys: list[str], lena: int
+    ctx: AppContext, emu: RunningEmulator, viewer: CurrentUser, keys: list[str], tom: int
 ) -> list[dict[str, Any]]:
     """The 20-row record: cold (chosen plan), cold (whole threads, the old plan), warm, one
     new message."""
     out = []
     forget_cache(ctx)
-    cold = await timed_view(ctx, emu, viewer, keys, "20-row record, cold, chosen plan", lena)
+    cold = await timed_view(ctx, emu, viewer, keys, "20-row record, cold, chosen plan", tom)
     cold["scenario"] += f", target <= {TARGET_UNITS} units"
     out.append(cold)
-    out.append(await timed_view(ctx, emu, viewer, keys, "20-row record, warm", lena))
+    out.append(await timed_view(ctx, emu, viewer, keys, "20-row record, warm", tom))
     box = emu.state.mailbox(next(r for r in REPS if r.key == "carla").email)
     with emu.state.lock:
         box.insert_raw(
-            f"From: <{LENA}>\r\nTo: {viewer.email}\r\nSubject: One more\r\n\r\nHi\r\n".encode(),
+            f"From: <{TOM}>\r\nTo: {viewer.email}\r\nSubject: One more\r\n\r\nHi\r\n".encode(),
             ["INBOX", "UNREAD"],
             int(time.time() * 1000),
         )
-    moved = await timed_view(ctx, emu, viewer, keys, "20-row record, one new message", lena)
+    moved = await timed_view(ctx, emu, viewer, keys, "20-row record, one new message", tom)
     out.append(moved)
     # The old plan, for the units beside: whole threads through the same reader.
     forget_cache(ctx)
     emu.control.delete("/_emulator/log").raise_for_status()
     before = ctx.gmail.stats.snapshot()
-    queries = participants_query([LENA])
+    queries = participants_query([TOM])
     t0 = time.perf_counter()
     read = await ctx.panel.read(
         view_client(ctx, int(keys[0])),

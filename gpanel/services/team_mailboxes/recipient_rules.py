@@ -6,8 +6,9 @@ priority, within the mailbox's quota budget. What is stored is the rule (the add
 name the admin typed), the label's Gmail id once found or created, and whether the mail already
 in the mailbox was searched for it; nothing of any message.
 
-Gmail's `to:`/`cc:` search matches words, not addresses (docs/gmail-facts.md, "Reading and search"), so a
-search for `to:support@acme.example` also finds `support@acme.example.org` or `x-support@...`.
+Gmail's `to:`/`cc:` search matches words, not addresses (docs/gmail-facts.md, "Reading and
+search"), so a search for `to:support@acme.example` also finds `support@acme.example.org` or
+`x-support@...`.
 Every hit is therefore re-checked against its own To and Cc headers (`matching_labels`), and a
 label is added only to the messages whose header names the address exactly. Spam and trash
 never get a rule's label. Adding a label Gmail already shows is skipped, so a pass is

@@ -9,6 +9,8 @@ after Gmail may have sent is not retried blindly: the mailbox is searched for th
 gpanel set, and only a message Gmail does not have is sent again. A 429 "Retry after" keeps the
 message as a Gmail draft, scheduled (later.py) for the time Gmail gave. `send_at` makes it a
 draft sent later. Nothing of the message is stored or logged: ids, the mailbox and times only.
+`shared` sends from a mailbox that is not the sender's own (a team mailbox's reply): its caller
+has authorised the sender and judged the answered message through the gate.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from gpanel.crm.errors import RecordNotFound
 from gpanel.gmail import GmailError, MailboxClient, SendLimitExceeded
 from gpanel.gmail import sending as gsend
 from gpanel.gmail.errors import BadResponse, Unavailable
+from gpanel.mail.message import MessageView
 from gpanel.services.accounts import mailboxes
 from gpanel.services.accounts.sessions import CurrentUser
 from gpanel.services.context import AppContext
@@ -61,6 +64,15 @@ class Alias:
             "default": self.default,
             "signature_html": self.signature_html,
         }
+
+
+@dataclass(frozen=True)
+class Shared:
+    """A mailbox the sender writes from that is not their own (services.team_mailboxes.reply),
+    and the message the reply answers, already judged by the caller's gate."""
+
+    mailbox: mailboxes.Mailbox
+    original: MessageView
 
 
 @dataclass(frozen=True)
@@ -167,6 +179,8 @@ async def send(
     body: dict[str, Any],
     idempotency_key: str | None,
     attachments: list[Attachment] | None = None,
+    *,
+    shared: Shared | None = None,
 ) -> Result:
     """Send (or schedule) the request of `body` with `attachments`; Invalid, Refused or
     GmailError otherwise."""
@@ -186,12 +200,16 @@ async def send(
         remind_days = follow_ups.check_days(body.get("remind_days"))
     except ValueError as exc:
         raise Invalid([{"field": "remind_days", "message": str(exc)}]) from None
-    mailbox = await own_mailbox(ctx, viewer)
+    mailbox = shared.mailbox if shared is not None else await own_mailbox(ctx, viewer)
     gmail = ctx.gmail.mailbox(mailbox.key)
-    # The aliases and the answered thread are independent reads: one round trip, not two.
-    found, original = await asyncio.gather(
-        aliases(ctx, gmail), answered(ctx, viewer, mailbox, compose)
-    )
+    original: MessageView | None
+    if shared is not None:
+        found, original = await aliases(ctx, gmail), shared.original
+    else:
+        # The aliases and the answered thread are independent reads: one round trip, not two.
+        found, original = await asyncio.gather(
+            aliases(ctx, gmail), answered(ctx, viewer, mailbox, compose)
+        )
     alias = pick_alias(found, compose.sender, mailbox.email)
     threading = None
     thread_id = original.thread_id if original is not None else None

@@ -5,17 +5,16 @@ cache) and shows it only if the panel's gate on the team inbox (`access.team_gat
 member see it; the assignee opening it clears the "New" badge.
 
 A reply goes out from the team mailbox's address, or from its verified send-as alias
-(`team_mailboxes.send_as`), through the mailbox's own Gmail (`users.messages.send` via the
-gmail client and its quota budget), built by `services.sending.compose` like every gpanel
-send. Its assignee or a dispatcher may reply; the event `replied` names the member who wrote
-it, and the first reply after assignment is the thread's first response. Nothing of the
-message is kept.
+(`team_mailboxes.send_as`), through `services.sending.send.send` from the shared mailbox (its
+Gmail client and quota budget): the reply form's idempotency key makes a repeated submit answer
+the first result, and a lost answer from Gmail is checked by Message-ID, never sent twice. Its
+assignee or a dispatcher may reply; the event `replied` names the member who wrote it, and the
+first reply after assignment is the thread's first response. Nothing of the message is kept.
 """
 
 from __future__ import annotations
 
 import logging
-import secrets
 from typing import Any
 
 from gpanel.mail.headers import MessageSummary
@@ -24,14 +23,8 @@ from gpanel.services.accounts import mailboxes
 from gpanel.services.context import AppContext
 from gpanel.services.panel.rules import ThreadMeta
 from gpanel.services.sending.compose import Invalid as SendInvalid
-from gpanel.services.sending.compose import (
-    build_message,
-    final_checks,
-    new_message_id,
-    parse_request,
-)
-from gpanel.services.sending.reply import reply_fill
-from gpanel.services.sending.send import Alias, aliases
+from gpanel.services.sending.compose import Refused as SendRefused
+from gpanel.services.sending.send import Shared, send
 from gpanel.services.team_mailboxes import actions, store
 from gpanel.services.team_mailboxes.access import Access, team_gate
 from gpanel.services.team_mailboxes.model import Invalid, NotFound, Refused
@@ -73,18 +66,21 @@ def _answered(thread: LoadedThread, own: set[str]) -> MessageView:
     return thread.messages[-1]
 
 
-def _alias(found: list[Alias], wanted: str | None, own: str) -> Alias:
-    address = (wanted or own).lower()
-    for alias in found:
-        if alias.email == address:
-            return alias
-    raise Invalid(f"{address} is not a verified send-as address of the team mailbox.")
-
-
 async def reply(
-    ctx: AppContext, access: Access, thread_id: str, text: str, *, reply_all: bool = False
+    ctx: AppContext,
+    access: Access,
+    thread_id: str,
+    text: str,
+    *,
+    reply_all: bool = False,
+    idempotency_key: str | None = None,
 ) -> dict[str, Any]:
-    """Send `text` as a reply in the thread from the team mailbox; returns Gmail's ids."""
+    """Send `text` as a reply in the thread from the team mailbox; returns Gmail's ids.
+
+    The send is `services.sending.send.send` from the shared mailbox: a repeated
+    `idempotency_key` (one per reply form) answers the first result and sends nothing, and a
+    lost answer from Gmail is checked by Message-ID before anything is sent again. The event
+    `replied` is written once, by the request that sent."""
     if not text.strip():
         raise Invalid("Write a reply first.", field="text")
     state = await store.get_state(ctx.engine, access.box.id, thread_id)
@@ -95,34 +91,28 @@ async def reply(
     thread = await open_thread(ctx, access, thread_id, mark_opened=False)
     mailbox = await mailboxes.get(ctx.engine, access.box.mailbox_id)
     assert mailbox is not None
-    gmail = ctx.gmail.mailbox(mailbox.key)
-    alias = _alias(await aliases(ctx, gmail), access.box.send_as, mailbox.email)
-    original = _answered(thread, {mailbox.email.lower(), alias.email})
-    compose = parse_request(
-        {
-            "text": text,
-            "reply_to": {
-                "mailbox_id": mailbox.id,
-                "thread_id": thread_id,
-                "message_id": original.id,
-                "mode": "reply_all" if reply_all else "reply",
-            },
-        }
-    )
-    threading = reply_fill(compose, original, {mailbox.email.lower(), alias.email})
+    own = {mailbox.email.lower(), (access.box.send_as or mailbox.email).lower()}
+    original = _answered(thread, own)
+    body: dict[str, Any] = {
+        "text": text,
+        "reply_to": {
+            "mailbox_id": mailbox.id,
+            "thread_id": thread_id,
+            "message_id": original.id,
+            "mode": "reply_all" if reply_all else "reply",
+        },
+    }
+    if access.box.send_as:
+        body["from"] = access.box.send_as
     try:
-        final_checks(compose)
+        result = await send(
+            ctx, access.viewer, body, idempotency_key, shared=Shared(mailbox, original)
+        )
     except SendInvalid as exc:
         raise Invalid("The reply cannot be sent: " + str(exc)) from None
-    rfc_id = new_message_id(alias.email, secrets.token_hex(12))
-    raw = build_message(
-        compose,
-        (alias.name or access.box.name, alias.email),
-        message_id=rfc_id,
-        signature_html=alias.signature_html,
-        threading=threading,
-    )
-    answer = await gmail.send(raw, thread_id=thread_id)
-    await actions.replied(ctx, access, thread_id)
-    log.info("team mailbox %s: reply sent by user %s", access.box.id, access.viewer.id)
-    return {"message_id": str(answer.get("id", "")), "thread_id": str(answer.get("threadId", ""))}
+    except SendRefused as exc:
+        raise Invalid(exc.message) from None
+    if not result.replayed:
+        await actions.replied(ctx, access, thread_id)
+        log.info("team mailbox %s: reply sent by user %s", access.box.id, access.viewer.id)
+    return {"message_id": result.message_id or "", "thread_id": result.thread_id or ""}

@@ -4,6 +4,7 @@ status) and the person's team notifications. A non-member gets 404 on every page
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -103,6 +104,8 @@ async def thread_page(request: Request, **extra: object) -> Response:
             "statuses": [s.value for s in Status if s is not Status.UNASSIGNED],
             "words": STATUS_WORDS,
             "notice": request.query_params.get("notice"),
+            # One key per reply form: a repeated submit is answered, not sent again.
+            "idempotency_key": secrets.token_urlsafe(16),
             **extra,
         },
         status_code=status,
@@ -164,6 +167,8 @@ async def send_reply(request: Request) -> Response:
     access = await _access(request)
     thread_id = str(request.path_params["thread_id"])
     form = await request.form()
+    key = str(form.get("idempotency_key", "")).strip()[:200] or None
+    again = {"idempotency_key": key} if key else {}  # the form keeps its key on an error
     try:
         await reply.reply(
             ctx_of(request),
@@ -171,11 +176,12 @@ async def send_reply(request: Request) -> Response:
             thread_id,
             str(form.get("text", "")),
             reply_all=form.get("mode") == "reply_all",
+            idempotency_key=key,
         )
     except TeamError as exc:
-        return await thread_page(request, error=exc.message, status_code=exc.status)
+        return await thread_page(request, error=exc.message, status_code=exc.status, **again)
     except GmailError as exc:
-        return await thread_page(request, error=exc.user_message, status_code=502)
+        return await thread_page(request, error=exc.user_message, status_code=502, **again)
     return _back(request, access.box.id, thread_id, "replied")
 
 

@@ -9,7 +9,8 @@ of its inbox is read as that member would (`inbox.read_inbox`, through the panel
 dispatcher first), at background priority in the mailbox's own quota budget: new threads get
 their state and the dispatchers a "new mail" entry, overdue threads are announced once per wait.
 A warm read costs one call; a full budget or a Gmail failure skips that mailbox until the next
-pass (logged by ids and error type only). Returns counts per mailbox id, never mail.
+pass (logged by ids and error type only); so does any other error, for that mailbox alone.
+Returns counts per mailbox id, never mail.
 """
 
 from __future__ import annotations
@@ -54,6 +55,9 @@ async def run_upkeep(ctx: AppContext) -> dict[int, dict[str, int]]:
             await inbox.read_inbox(ctx, Access(box, viewer, members), background=True)
         except GmailError as exc:  # a full budget included: the next pass tries again
             log.warning("team mailbox %s: upkeep read skipped (%s)", box.id, type(exc).__name__)
+            continue
+        except Exception as exc:  # one mailbox's trouble never stops the others' upkeep
+            log.error("team mailbox %s: upkeep read failed (%s)", box.id, type(exc).__name__)
             continue
         done["read"] = 1
     return out

@@ -6,6 +6,7 @@ dispatchers told, and a customer email older than the response time is announced
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import httpx
 
@@ -27,7 +28,7 @@ def _bell(client: httpx.Client) -> int:
     return int(answer.json()["team"])
 
 
-def _thread_row(stack: Stack, thread_id: str) -> object:
+def _thread_row(stack: Stack, thread_id: str) -> Any:
     [row] = [r for r in stack.rows(team_threads) if r.thread_id == thread_id]
     return row
 

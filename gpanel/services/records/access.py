@@ -6,10 +6,11 @@ viewer may open, change or delete a record: the sharing policy's record access r
 see everything; others see records they own, that a teammate owns, or that nobody owns). JSON
 API callers with a personal token come here as the token's user, like everyone else.
 
-Lists are paged by an opaque cursor (the last id seen, base64url JSON); a page is filtered by
-access after the query, so a page may hold fewer than `limit` items while `next_cursor` still
-leads on. A page is authorised as a whole (`visible`): one query reads the teams of every owner
-on it, whatever its length.
+The JSON API's lists are paged by an opaque cursor (the last id seen, base64url JSON); a page
+is filtered by access after the query, so a page may hold fewer than `limit` items while
+`next_cursor` still leads on. The list pages (`listing`) filter inside their query instead
+(`openable_owner_ids`), so a page is full. A page is authorised as a whole (`visible`): one
+query reads the teams of every owner on it, whatever its length.
 """
 
 from __future__ import annotations
@@ -132,6 +133,21 @@ async def openable_owners(
         return wanted
     teams = await _owner_teams(conn, wanted)
     return {o for o in wanted if _may_open_owned(viewer, o, teams)}
+
+
+async def openable_owner_ids(
+    conn: AsyncConnection, viewer: CurrentUser | None
+) -> set[int | None] | None:
+    """Every owner whose records `viewer` may open (None in the set: records nobody owns), in
+    one query over the users, or None when the viewer opens everything. For lists that filter
+    by access inside their query, so a page holds `per_page` rows the viewer may open instead
+    of `per_page` rows cut down afterwards."""
+    if viewer is None or viewer.is_admin:
+        return None
+    rows = list(await conn.execute(select(users.c.id, users.c.team_id)))
+    teams = {r.id: r.team_id for r in rows if r.team_id is not None}
+    owners: list[int | None] = [None, *(r.id for r in rows)]
+    return {o for o in owners if _may_open_owned(viewer, o, teams)}
 
 
 def owner_filter(conn: AsyncConnection, viewer: CurrentUser | None) -> Openable:

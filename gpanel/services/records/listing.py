@@ -4,9 +4,10 @@
 updated (the record's last change). `sorted_page` reads one page: one query for the page's rows
 in order (the company's and owner's names joined in for those sorts; records without one come
 last either way; ties broken by id so paging is stable), the records' details, and the
-viewer's authorisation for the whole page in one query (`access.visible`), so the number of
-queries does not grow with the rows. Pages are numbered from 1; a page holds at most
-`per_page` rows before authorisation (the same rule as `access.list_records`).
+viewer's authorisation inside the page's query (`access.openable_owner_ids`: one query over
+the users, decided by the same rule as `access.visible`), so the number of queries does not
+grow with the rows and a page holds `per_page` rows the viewer may open. Pages are numbered
+from 1.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from gpanel.crm.contacts import hydrate_contacts
 from gpanel.crm.deals import hydrate_deals
 from gpanel.crm.models import Company, Contact, Deal, RecordType
 from gpanel.services.accounts.sessions import CurrentUser
-from gpanel.services.records.access import visible
+from gpanel.services.records.access import openable_owner_ids
 from gpanel.store.tables import companies, contacts, deals, users
 
 SORTS: dict[RecordType, tuple[str, ...]] = {
@@ -103,9 +104,17 @@ async def sorted_page(
     """Page `page` of `kind` records in the chosen order, as `viewer` may see them."""
     sort = sort if sort in SORTS[kind] else "name"
     page = max(1, min(page, MAX_PAGE))
+    table = _TABLES[kind]
     stmt = _filtered(kind, _ordered(kind, sort, descending), q)
-    stmt = stmt.offset((page - 1) * per_page).limit(per_page + 1)
     async with engine.connect() as conn:
+        # Access is decided inside the query (the same rule as `access.visible`), so a page
+        # holds `per_page` rows the viewer may open and "Next" never leads to an empty page.
+        owners = await openable_owner_ids(conn, viewer)
+        if owners is not None:
+            named = sorted(o for o in owners if o is not None)
+            allowed = table.c.owner_id.in_(named)
+            stmt = stmt.where(allowed | table.c.owner_id.is_(None) if None in owners else allowed)
+        stmt = stmt.offset((page - 1) * per_page).limit(per_page + 1)
         rows = list(await conn.execute(stmt))
         has_next = len(rows) > per_page
         rows = rows[:per_page]
@@ -117,5 +126,4 @@ async def sorted_page(
         else:
             found = await crm_companies.get_companies(conn, [r.id for r in rows])
             items = [found[r.id] for r in rows if r.id in found]
-        shown: list[Company | Contact | Deal] = await visible(conn, viewer, items)
-    return SortedPage(shown, sort, descending, page, has_next)
+    return SortedPage(items, sort, descending, page, has_next)

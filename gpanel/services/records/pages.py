@@ -87,7 +87,8 @@ async def record_page(
                 conn, viewer, await deals.list_deals(conn, contact_id=record.id, limit=500)
             )
             verdict = (await contact_categories(conn, [record.id], today)).get(record.id)
-            if verdict:
+            # Only a deal the viewer may open tells a category (a hidden one says nothing).
+            if verdict and any(d.id == verdict[1] for d in page.deals):
                 page.category = CATEGORY_WORDS[verdict[0]]
                 page.category_deal = next((d for d in page.deals if d.id == verdict[1]), None)
         else:

@@ -222,3 +222,31 @@ def test_thread_view_names_only_contacts_the_viewer_may_open(stack: Stack) -> No
     }
     assert rows["c"].status_code == 200 and "Open thread" in rows["c"].text
     assert "Hugo Hidden" not in rows["c"].text and "Hugo Hidden" in rows["e"].text
+
+
+def test_contact_category_comes_only_from_deals_the_viewer_may_open(stack: Stack) -> None:
+    """An org-wide contact on a won deal of Dev's: Emma (his team) reads "Customers" on the
+    contact's page; Carla, who may not open that deal, reads no category from it."""
+    world = build(stack)
+    dev = world.user_ids["dev"]
+
+    async def go(engine: Any) -> int:
+        async with engine.begin() as conn:
+            olga = await contacts.create_contact(
+                conn, first_name="Olga", last_name="Open", emails=["olga@open-co.example"]
+            )
+            await deals.create_deal(
+                conn,
+                name="Dev's won deal",
+                stage="Closed Won",
+                owner_id=dev,
+                primary_contact_id=olga.id,
+            )
+        return olga.id
+
+    olga = db(stack, go)
+    carla, emma = world.client("carla"), world.client("emma")
+    assert "Customers" in emma.get(f"/contacts/{olga}").text
+    seen = carla.get(f"/contacts/{olga}")
+    assert seen.status_code == 200
+    assert "Customers" not in seen.text and "won deal" not in seen.text

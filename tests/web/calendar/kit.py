@@ -30,8 +30,13 @@ def add_calendar(
 
 
 def at(days: float, hour: int = 10) -> dict[str, str]:
-    base = dt.datetime.now(dt.UTC).replace(hour=hour, minute=0, second=0, microsecond=0)
-    return {"dateTime": (base + dt.timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    """`days` from now on the hour, `hour - 10` hours later (so `at(d, 11)` ends `at(d)`'s
+    meeting). Counted from now, not from a fixed hour of today: an event half a day ahead
+    must be upcoming whatever time of day the suite runs (a fixed 10:00 put `at(0.5)` in the
+    past after 22:00 UTC)."""
+    base = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
+    start = base + dt.timedelta(days=days, hours=hour - 10)
+    return {"dateTime": start.strftime("%Y-%m-%dT%H:%M:%SZ")}
 
 
 def seed(

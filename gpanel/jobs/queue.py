@@ -69,12 +69,13 @@ def build_app(settings: Settings, stalled_seconds: float = DEFAULT_STALLED_SECON
     connector = procrastinate.PsycopgConnector(conninfo=libpq_url(settings.resolved_database_url))
     app = procrastinate.App(connector=connector)
     tick_every = max(1, round(tick_seconds(settings.magnet_poll_seconds)))
+    every_tick = f"* * * * * */{tick_every}"
 
     @app.task(name=MAILBOX_TASK, queue=QUEUE, pass_context=True)
     async def mailbox_job(context: procrastinate.JobContext, job: str, mailbox_id: int) -> None:
         await run_mailbox_job(_ctx(context), job, mailbox_id)
 
-    @app.periodic(cron=f"* * * * * */{tick_every}")
+    @app.periodic(cron=every_tick)
     # The lock keeps ticks from overlapping: two ticks at once could each defer a run the other
     # just saw finish, running a mailbox twice in one interval.
     @app.task(
@@ -91,7 +92,7 @@ def build_app(settings: Settings, stalled_seconds: float = DEFAULT_STALLED_SECON
     # killed in the middle of a tick leaves that tick "doing" with the tick lock held, and if
     # the retry ran inside the tick, nothing could ever release it. Retrying twice at once is
     # harmless (a job already back in the queue is no longer stalled).
-    @app.periodic(cron=f"* * * * * */{tick_every}")
+    @app.periodic(cron=every_tick)
     @app.task(
         name="gpanel.retry_stalled",
         queue=QUEUE,
@@ -102,54 +103,27 @@ def build_app(settings: Settings, stalled_seconds: float = DEFAULT_STALLED_SECON
         await retry_stalled(_ctx(context), queue_app)
 
     # Send later and undo send, as often as the tick: drafts whose time has come.
-    @app.periodic(cron=f"* * * * * */{tick_every}")
-    @app.task(
-        name="gpanel.send_due",
-        queue=QUEUE,
-        pass_context=True,
-        queueing_lock="gpanel.send_due",
-        lock="gpanel.send_due",
-    )
-    async def send_due(context: procrastinate.JobContext, timestamp: int) -> None:
-        await run_global_job(_ctx(context), "send_due")
-
+    _periodic_global_job(app, "send_due", every_tick)
     # Follow-up reminders, as often as the tick: due ones are checked in Gmail live.
-    @app.periodic(cron=f"* * * * * */{tick_every}")
-    @app.task(
-        name="gpanel.follow_ups",
-        queue=QUEUE,
-        pass_context=True,
-        queueing_lock="gpanel.follow_ups",
-        lock="gpanel.follow_ups",
-    )
-    async def follow_ups(context: procrastinate.JobContext, timestamp: int) -> None:
-        await run_global_job(_ctx(context), "follow_ups")
-
+    _periodic_global_job(app, "follow_ups", every_tick)
     # The team mailboxes' upkeep, every minute: leavers, new and overdue threads told.
-    @app.periodic(cron="* * * * *")
-    @app.task(
-        name="gpanel.team_upkeep",
-        queue=QUEUE,
-        pass_context=True,
-        queueing_lock="gpanel.team_upkeep",
-        lock="gpanel.team_upkeep",
-    )
-    async def team_upkeep(context: procrastinate.JobContext, timestamp: int) -> None:
-        await run_global_job(_ctx(context), "team_upkeep")
-
-    @app.periodic(cron="7 * * * *")
-    @app.task(
-        name="gpanel.purge",
-        queue=QUEUE,
-        pass_context=True,
-        queueing_lock="gpanel.purge",
-        lock="gpanel.purge",
-    )
-    async def purge(context: procrastinate.JobContext, timestamp: int) -> None:
-        await run_global_job(_ctx(context), "purge")
+    _periodic_global_job(app, "team_upkeep", "* * * * *")
+    _periodic_global_job(app, "purge", "7 * * * *")
 
     queue_app = QueueApp(app, mailbox_job, stalled_seconds)
     return queue_app
+
+
+def _periodic_global_job(app: procrastinate.App, job: str, cron: str) -> None:
+    """Register `gpanel.<job>`: the registry's global job on `cron`, one run at a time.
+
+    The lock keeps two runs from overlapping; the queueing lock lets one wait at most."""
+    name = f"gpanel.{job}"
+
+    @app.periodic(cron=cron)
+    @app.task(name=name, queue=QUEUE, pass_context=True, queueing_lock=name, lock=name)
+    async def run(context: procrastinate.JobContext, timestamp: int) -> None:
+        await run_global_job(_ctx(context), job)
 
 
 def _ctx(context: procrastinate.JobContext) -> AppContext:

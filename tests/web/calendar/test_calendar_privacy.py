@@ -8,15 +8,13 @@ DEBUG are searched: no marker may appear anywhere."""
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import secrets
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
 
 from gpanel.services.sharing.policy import Audience, Detail
-from gpanel.store.engine import sync_url
+from tests.support.canary import assert_nowhere, capture_logs, database_rows
 from tests.support.stack import run_stack
 from tests.web.calendar.kit import add_calendar, events, seed
 from tests.web.panel_kit import EMAIL, MARIA, build
@@ -25,8 +23,7 @@ from tests.web.panel_kit import EMAIL, MARIA, build
 def test_no_event_content_is_stored_or_logged(
     db_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG)
-    caplog.set_level(logging.INFO, logger="aiosqlite")  # a wire trace, as in the mail canary
+    capture_logs(caplog)
     marker = "cnry" + secrets.token_hex(6)
     markers = {
         "title": f"Title {marker}title",
@@ -91,26 +88,9 @@ def test_no_event_content_is_stored_or_logged(
             e["title"] for e in events(carla, world, "contact", "maria")["events"]
         ]
 
-        engine = create_engine(sync_url(stack.db_url))
-        dump: list[str] = []
-        try:
-            with engine.connect() as conn:
-                for table in inspect(conn).get_table_names():
-                    rows = conn.execute(text(f'SELECT * FROM "{table}"')).all()
-                    dump += [repr(tuple(r)) for r in rows]
-        finally:
-            engine.dispose()
-    blob = "\n".join(dump)
-    files = [
-        p for root in (data_dir, tmp_path) if root.exists() for p in root.rglob("*") if p.is_file()
-    ]
-    logged = "\n".join(f"{r.name} {r.getMessage()} {r.exc_text or ''}" for r in caplog.records)
+        blob = database_rows(stack.db_url)
+    assert_nowhere({**markers, "marker": marker}, blob, caplog, (data_dir, tmp_path))
     assert caplog.records, "the log capture saw nothing: the scan would prove nothing"
     assert "calendar" in blob, (
         "the scopes column should name the calendar grant (the scan reads it)"
     )
-    for what, value in {**markers, "marker": marker}.items():
-        assert value not in blob, f"{what} found in the database"
-        assert value not in logged, f"{what} found in the logs"
-        for file in files:
-            assert value.encode() not in file.read_bytes(), f"{what} found in {file}"

@@ -10,18 +10,17 @@ Gmail (checked), so the scan looks for something that was really there."""
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import secrets
 import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect, text, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gpanel.jobs.runner import run_global_job
-from gpanel.store.engine import sync_url
 from gpanel.store.tables import follow_ups
+from tests.support.canary import assert_nowhere, capture_logs, database_rows
 from tests.support.stack import csrf, run_stack
 from tests.web.sending.kit import messages, post, with_ctx
 from tests.web.thread_support import BEN, CARLA, PAT, build_world, mail
@@ -35,8 +34,7 @@ async def _all_due(engine: AsyncEngine) -> None:
 def test_no_sent_or_drafted_content_is_stored_or_logged(
     db_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG)
-    caplog.set_level(logging.INFO, logger="aiosqlite")  # its SQL trace: see test_panel_privacy
+    capture_logs(caplog)
     marker = "cnry" + secrets.token_hex(6)
     markers = {
         "subject": f"Subject {marker}sub",
@@ -104,24 +102,7 @@ def test_no_sent_or_drafted_content_is_stored_or_logged(
         assert all(markers["rcpt"].encode() in m.raw for m in messages(stack, BEN, "DRAFT"))
         assert len(messages(stack, CARLA, "INBOX")) == 2  # the first send and the later one
 
-        engine = create_engine(sync_url(stack.db_url))
-        dump: list[str] = []
-        try:
-            with engine.connect() as conn:
-                for table in inspect(conn).get_table_names():
-                    rows = conn.execute(text(f'SELECT * FROM "{table}"')).all()
-                    dump += [repr(tuple(r)) for r in rows]
-        finally:
-            engine.dispose()
-    blob = "\n".join(dump)
+        blob = database_rows(stack.db_url)
     assert "send_due" in blob or "scheduled" in blob or "sent" in blob  # rows were written
-    files = [
-        p for root in (data_dir, tmp_path) if root.exists() for p in root.rglob("*") if p.is_file()
-    ]
-    logged = "\n".join(f"{r.name} {r.getMessage()} {r.exc_text or ''}" for r in caplog.records)
+    logged = assert_nowhere({**markers, "marker": marker}, blob, caplog, (data_dir, tmp_path))
     assert "gpanel.sending" in logged, "the sending log was not captured"
-    for what, value in {**markers, "marker": marker}.items():
-        assert value not in blob, f"{what} found in the database"
-        assert value not in logged, f"{what} found in the logs"
-        for file in files:
-            assert value.encode() not in file.read_bytes(), f"{what} found in {file}"

@@ -9,14 +9,12 @@ the pages (checked), so the scan looks for something that was really there."""
 
 from __future__ import annotations
 
-import logging
 import secrets
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
 
-from gpanel.store.engine import sync_url
+from tests.support.canary import assert_nowhere, capture_logs, database_rows
 from tests.support.stack import csrf, run_stack
 from tests.web.sending.kit import messages
 from tests.web.team_mailboxes.kit import SALES_BOX, build_team_world, configure
@@ -26,8 +24,7 @@ from tests.web.thread_support import BEN, CARLA, mail
 def test_no_team_mail_content_is_stored_or_logged(
     db_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG)
-    caplog.set_level(logging.INFO, logger="aiosqlite")  # its SQL trace: see test_panel_privacy
+    capture_logs(caplog)
     marker = "cnry" + secrets.token_hex(6)
     markers = {
         "subject": f"Subject {marker}sub",
@@ -106,24 +103,7 @@ def test_no_team_mail_content_is_stored_or_logged(
         }
         assert "INBOX" not in thread_labels  # archived on close
 
-        engine = create_engine(sync_url(stack.db_url))
-        dump: list[str] = []
-        try:
-            with engine.connect() as conn:
-                for table in inspect(conn).get_table_names():
-                    rows = conn.execute(text(f'SELECT * FROM "{table}"')).all()
-                    dump += [repr(tuple(r)) for r in rows]
-        finally:
-            engine.dispose()
-    blob = "\n".join(dump)
+        blob = database_rows(stack.db_url)
     assert thread_id in blob  # the team tables were written (ids only)
-    files = [
-        p for root in (data_dir, tmp_path) if root.exists() for p in root.rglob("*") if p.is_file()
-    ]
-    logged = "\n".join(f"{r.name} {r.getMessage()} {r.exc_text or ''}" for r in caplog.records)
+    logged = assert_nowhere({**markers, "marker": marker}, blob, caplog, (data_dir, tmp_path))
     assert "gpanel.team_mailboxes" in logged, "the team mailbox log was not captured"
-    for what, value in {**markers, "marker": marker}.items():
-        assert value not in blob, f"{what} found in the database"
-        assert value not in logged, f"{what} found in the logs"
-        for file in files:
-            assert value.encode() not in file.read_bytes(), f"{what} found in {file}"

@@ -12,4 +12,6 @@
   checked by the Message-ID gpanel set), a 429 "Retry after" kept as a Gmail draft.
 - `later`: send later and undo send: the message waits as a Gmail draft; gpanel keeps the draft
   id, the mailbox and the time, and a job sends the draft's latest version when due.
+- `due`: what the due-job passes of `later` and `follow_ups` share (claim each due row, then
+  handle it and count the outcomes; whether the owner's Gmail is withdrawn).
 """

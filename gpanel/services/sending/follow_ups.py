@@ -31,8 +31,8 @@ from gpanel.gmail import GmailError, NotFound
 from gpanel.services.accounts import mailboxes
 from gpanel.services.context import AppContext
 from gpanel.services.magnet.events import notify_in_transaction
-from gpanel.services.sharing.rules import gmail_withdrawn_for
-from gpanel.store.tables import follow_ups, scheduled_sends, users
+from gpanel.services.sending.due import aware, run_claimed, withdrawn
+from gpanel.store.tables import follow_ups, scheduled_sends
 
 log = logging.getLogger("gpanel.sending")
 
@@ -59,12 +59,8 @@ class FollowUp:
         }
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-
-
 def _of(row: Any) -> FollowUp:
-    return FollowUp(row.id, row.mailbox_id, row.thread_id, _aware(row.due_at), row.state)
+    return FollowUp(row.id, row.mailbox_id, row.thread_id, aware(row.due_at), row.state)
 
 
 def check_days(value: object) -> int | None:
@@ -232,15 +228,9 @@ def replied(thread: dict[str, Any], sent_message_id: str, own: str) -> bool:
     return False
 
 
-async def _withdrawn(ctx: AppContext, user_id: int) -> bool:
-    async with ctx.engine.connect() as conn:
-        role = await conn.scalar(select(users.c.role).where(users.c.id == user_id))
-    return bool(await gmail_withdrawn_for(ctx.engine, [(user_id, str(role or ""))]))
-
-
 async def _check_one(ctx: AppContext, row: Any) -> str:
     mailbox = await mailboxes.get(ctx.engine, row.mailbox_id)
-    if mailbox is None or mailbox.status != "connected" or await _withdrawn(ctx, row.user_id):
+    if mailbox is None or mailbox.status != "connected" or await withdrawn(ctx, row.user_id):
         await _set(ctx.engine, row.id, "checking", "failed")
         return "failed"
     try:
@@ -280,10 +270,8 @@ async def check_due(ctx: AppContext) -> dict[str, int]:
     )
     async with ctx.engine.connect() as conn:
         due = (await conn.execute(query)).all()
-    counts: dict[str, int] = {}
-    for row in due:
-        if not await _set(ctx.engine, row.id, "waiting", "checking"):
-            continue  # another scheduler took it, or it was cancelled meanwhile
-        outcome = await _check_one(ctx, row)
-        counts[outcome] = counts.get(outcome, 0) + 1
-    return counts
+
+    async def claim(row: Any) -> bool:
+        return await _set(ctx.engine, row.id, "waiting", "checking")
+
+    return await run_claimed(due, claim, lambda row: _check_one(ctx, row))

@@ -27,8 +27,8 @@ from gpanel.gmail import sending as gsend
 from gpanel.services.accounts import mailboxes
 from gpanel.services.context import AppContext
 from gpanel.services.sending import follow_ups
-from gpanel.services.sharing.rules import gmail_withdrawn_for
-from gpanel.store.tables import scheduled_sends, send_keys, users
+from gpanel.services.sending.due import aware, run_claimed, withdrawn
+from gpanel.store.tables import scheduled_sends, send_keys
 
 log = logging.getLogger("gpanel.sending")
 
@@ -54,16 +54,12 @@ class Scheduled:
         }
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-
-
 def _of(row: Any) -> Scheduled:
     return Scheduled(
         row.id,
         row.mailbox_id,
         row.draft_id,
-        _aware(row.send_at),
+        aware(row.send_at),
         row.state,
         row.gmail_message_id,
         row.remind_days,
@@ -146,16 +142,9 @@ async def _set(engine: AsyncEngine, row_id: int, expect: str, **values: Any) -> 
     return bool(result.rowcount)
 
 
-async def _withdrawn(ctx: AppContext, user_id: int) -> bool:
-    """The admin no longer allows this owner's Gmail: gpanel neither reads nor sends it."""
-    async with ctx.engine.connect() as conn:
-        role = await conn.scalar(select(users.c.role).where(users.c.id == user_id))
-    return bool(await gmail_withdrawn_for(ctx.engine, [(user_id, str(role or ""))]))
-
-
 async def _send_one(ctx: AppContext, row: Scheduled) -> str:
     mailbox = await mailboxes.get(ctx.engine, row.mailbox_id)
-    if mailbox is None or mailbox.status != "connected" or await _withdrawn(ctx, mailbox.user_id):
+    if mailbox is None or mailbox.status != "connected" or await withdrawn(ctx, mailbox.user_id):
         if await _set(ctx.engine, row.id, "sending", state="failed") and mailbox is not None:
             await follow_ups.ring(ctx, row.mailbox_id)
         return "failed"
@@ -239,10 +228,8 @@ async def send_due(ctx: AppContext) -> dict[str, int]:
     )
     async with ctx.engine.connect() as conn:
         due = [_of(r) for r in (await conn.execute(query)).all()]
-    counts: dict[str, int] = {}
-    for row in due:
-        if not await _set(ctx.engine, row.id, "waiting", state="sending"):
-            continue  # another scheduler took it, or it was cancelled meanwhile
-        outcome = await _send_one(ctx, row)
-        counts[outcome] = counts.get(outcome, 0) + 1
-    return counts
+
+    async def claim(row: Scheduled) -> bool:
+        return await _set(ctx.engine, row.id, "waiting", state="sending")
+
+    return await run_claimed(due, claim, lambda row: _send_one(ctx, row))

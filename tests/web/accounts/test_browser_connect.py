@@ -15,14 +15,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import sync_playwright
 
 from gpanel.store.migrate import upgrade
 from gpanel.store.tables import mailboxes
+from tests.support.browser import ARGS, consent_in_page, sign_in
 from tests.support.needs import CHROMIUM
 from tests.support.stack import Stack, run_stack
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 ADMIN = "alice@brightwave.example"
 REP = "ben@brightwave.example"
 
@@ -38,20 +38,6 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
     with run_stack(url) as running:
         running.sign_in(ADMIN).close()  # the first admin exists; Ben is admitted by his domain
         yield running
-
-
-def consent_in_page(page: Page, email: str) -> None:
-    """Answer the emulator's consent page as a person would: pick the account, Continue."""
-    page.wait_for_selector("text=wants to access your Google Account")
-    page.check(f"input[name=account][value='{email}']")
-    page.click("button[value=approve]")
-
-
-def sign_in(stack: Stack, page: Page, email: str) -> None:
-    page.goto(stack.url + "/auth/login")
-    page.click("text=Sign in with Google")
-    consent_in_page(page, email)
-    page.wait_for_url(stack.url + "/")
 
 
 def test_a_rep_connects_gmail_then_reconnects_after_google_revokes(stack: Stack) -> None:

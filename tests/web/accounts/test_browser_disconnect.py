@@ -15,17 +15,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 
 from gpanel.services.sharing.policy import Audience, Detail
 from gpanel.store.migrate import upgrade
 from gpanel.store.tables import mailboxes, private_labels, private_threads
-from tests.support.needs import CHROMIUM
+from tests.support.browser import chromium, consent_in_page, sign_in
 from tests.support.stack import run_stack
-from tests.web.accounts.test_browser_connect import consent_in_page
 from tests.web.thread_support import BEN, PAT, World, build_world, mail
-
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 
 pytestmark = [
     pytest.mark.browser,
@@ -65,55 +62,48 @@ def test_private_thread_stays_private_across_disconnect_and_reconnect(world: Wor
     assert "Private pricing" in _panel_text(world)  # Carla sees it while it is shared
     assert "Family dinner" in _panel_text(world)
     link = world.stack.url + world.url(thread_id)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            page = browser.new_page()
-            page.goto(world.stack.url + "/auth/login")
-            page.click("text=Sign in with Google")
-            consent_in_page(page, BEN)
-            page.wait_for_url(world.stack.url + "/")
+    with chromium() as browser:
+        page = browser.new_page()
+        sign_in(world.stack, page, BEN)
 
-            _open_row(page, world, "Private pricing")
-            row = page.locator("#mail-panel li.panel-row", has_text="Private pricing")
-            row.locator("summary", has_text="Actions").click()
-            row.locator("button", has_text="Mark private (only me)").click()
-            page.locator("#mail-panel .badge-private").wait_for(timeout=20_000)
-            assert "Private pricing" not in _panel_text(world)
+        _open_row(page, world, "Private pricing")
+        row = page.locator("#mail-panel li.panel-row", has_text="Private pricing")
+        row.locator("summary", has_text="Actions").click()
+        row.locator("button", has_text="Mark private (only me)").click()
+        page.locator("#mail-panel .badge-private").wait_for(timeout=20_000)
+        assert "Private pricing" not in _panel_text(world)
 
-            page.goto(world.stack.url + "/mailbox/private-labels")
-            page.get_by_label("Family").check()
-            page.click("button:has-text('Save')")
-            page.locator("p.notice", has_text="Saved.").wait_for()
-            assert "Family dinner" not in _panel_text(world)
+        page.goto(world.stack.url + "/mailbox/private-labels")
+        page.get_by_label("Family").check()
+        page.click("button:has-text('Save')")
+        page.locator("p.notice", has_text="Saved.").wait_for()
+        assert "Family dinner" not in _panel_text(world)
 
-            page.goto(world.stack.url + "/mailbox")
-            page.click("text=Disconnect…")
-            page.wait_for_url("**/mailbox/disconnect")
-            explained = page.inner_text("main")
-            assert "threads you marked private" in explained and "Forget everything" in explained
-            assert "your private labels" in explained
-            assert page.is_checked("input[name=forget][value=keep]")
-            page.click("button:has-text('Disconnect')")
-            page.wait_for_url("**/mailbox?notice=disconnected")
-            assert world.stack.rows(mailboxes) == []
-            assert world.stack.rows(private_threads) == []  # gone with the mailbox row
-            assert world.stack.rows(private_labels) == []
+        page.goto(world.stack.url + "/mailbox")
+        page.click("text=Disconnect…")
+        page.wait_for_url("**/mailbox/disconnect")
+        explained = page.inner_text("main")
+        assert "threads you marked private" in explained and "Forget everything" in explained
+        assert "your private labels" in explained
+        assert page.is_checked("input[name=forget][value=keep]")
+        page.click("button:has-text('Disconnect')")
+        page.wait_for_url("**/mailbox?notice=disconnected")
+        assert world.stack.rows(mailboxes) == []
+        assert world.stack.rows(private_threads) == []  # gone with the mailbox row
+        assert world.stack.rows(private_labels) == []
 
-            page.click("a:has-text('Connect Gmail')")
-            consent_in_page(page, BEN)
-            page.wait_for_url("**/mailbox?notice=connected")
-            (box,) = world.stack.rows(mailboxes)
-            assert box.id == world.mailbox_id  # thread links stay valid
+        page.click("a:has-text('Connect Gmail')")
+        consent_in_page(page, BEN)
+        page.wait_for_url("**/mailbox?notice=connected")
+        (box,) = world.stack.rows(mailboxes)
+        assert box.id == world.mailbox_id  # thread links stay valid
 
-            page.goto(link)
-            assert "Private pricing" in page.inner_text("main")
-            _open_row(page, world, "Private pricing")
-            page.locator("#mail-panel .badge-private").wait_for(timeout=20_000)
-            page.goto(world.stack.url + "/mailbox/private-labels")
-            assert page.get_by_label("Family").is_checked()
-        finally:
-            browser.close()
+        page.goto(link)
+        assert "Private pricing" in page.inner_text("main")
+        _open_row(page, world, "Private pricing")
+        page.locator("#mail-panel .badge-private").wait_for(timeout=20_000)
+        page.goto(world.stack.url + "/mailbox/private-labels")
+        assert page.get_by_label("Family").is_checked()
     assert [(r.mailbox_id, r.thread_id) for r in world.stack.rows(private_threads)] == [
         (world.mailbox_id, thread_id)
     ]

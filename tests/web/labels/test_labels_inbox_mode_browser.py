@@ -12,8 +12,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import sync_playwright
 
 from gpanel.crm import contacts, deals
 from gpanel.services.context import AppContext
@@ -24,15 +22,12 @@ from gpanel.services.sharing import rules as sharing
 from gpanel.services.sharing.policy import Feature
 from gpanel.store.migrate import upgrade
 from gpanel.store.tables import label_archived, mailbox_jobs, mailboxes
-from tests.support.needs import CHROMIUM
+from tests.support.browser import chromium, serious_violations, sign_in
 from tests.support.stack import Stack, run_stack
-from tests.web.accounts.test_browser_connect import consent_in_page
 from tests.web.labels.test_labels_e2e import raw, with_ctx
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 ADMIN = "alice@brightwave.example"
 REP = "carla@brightwave.example"
-SERIOUS = {"serious", "critical"}
 
 pytestmark = [pytest.mark.browser]
 
@@ -70,36 +65,27 @@ def test_rep_picks_once_read_on_the_labels_page(stack: Stack) -> None:
     with_ctx(stack, setup)
     unread = stack.emulator.insert(REP, raw("bea@buyer.example", "Renewal terms"))["id"]
 
-    base = stack.url
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            page = browser.new_page()
-            page.goto(base + "/auth/login")
-            page.click("text=Sign in with Google")
-            consent_in_page(page, REP)
-            page.wait_for_url(base + "/")
-            page.goto(base + "/settings/labels")
-            group = page.get_by_role("group", name="When labelled mail leaves the inbox")
-            assert group.get_by_role("radio").count() == 3
-            assert group.get_by_label("At once").is_checked()
-            found = Axe().run(page).response["violations"]
-            assert [v["id"] for v in found if v["impact"] in SERIOUS] == []
-            # Keyboard: focus the checked radio, arrow down to "Once read", Tab to Save, Enter.
-            group.get_by_label("At once").focus()
-            page.keyboard.press("ArrowDown")
-            assert group.get_by_label("Once read").is_checked()
-            page.keyboard.press("Tab")
-            page.keyboard.press("Enter")
-            page.wait_for_url("**/settings/labels?notice=mode")
-            assert "Saved: labelled mail leaves the inbox once read" in page.inner_text("main")
-            group = page.get_by_role("group", name="When labelled mail leaves the inbox")
-            assert group.get_by_label("Once read").is_checked()
-            assert not group.get_by_label("At once").is_checked()
-            page.reload()
-            assert page.get_by_label("Once read").is_checked()
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page()
+        sign_in(stack, page, REP)
+        page.goto(stack.url + "/settings/labels")
+        group = page.get_by_role("group", name="When labelled mail leaves the inbox")
+        assert group.get_by_role("radio").count() == 3
+        assert group.get_by_label("At once").is_checked()
+        assert serious_violations(page) == []
+        # Keyboard: focus the checked radio, arrow down to "Once read", Tab to Save, Enter.
+        group.get_by_label("At once").focus()
+        page.keyboard.press("ArrowDown")
+        assert group.get_by_label("Once read").is_checked()
+        page.keyboard.press("Tab")
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/settings/labels?notice=mode")
+        assert "Saved: labelled mail leaves the inbox once read" in page.inner_text("main")
+        group = page.get_by_role("group", name="When labelled mail leaves the inbox")
+        assert group.get_by_label("Once read").is_checked()
+        assert not group.get_by_label("At once").is_checked()
+        page.reload()
+        assert page.get_by_label("Once read").is_checked()
     assert stack.rows(mailbox_jobs)[0].labels_inbox_mode == "once_read"
 
     async def go(ctx: AppContext) -> None:

@@ -15,16 +15,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from gpanel.services.accounts.sessions import sign_in
 from gpanel.services.sharing.policy import Audience, Detail
 from gpanel.web.guard.session import SESSION_COOKIE, SessionCodec
-from tests.support.needs import CHROMIUM
+from tests.support.browser import chromium
 from tests.support.stack import Stack
 from tests.web.panel_kit import EMAIL, MARIA, World, build, db, message
-
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 
 pytestmark = [pytest.mark.browser]
 
@@ -75,25 +72,21 @@ def _hold_ben(world: World) -> None:
 
 
 def _states(world: World, path: str, cookie: str) -> list[str]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            context = browser.new_context()
-            context.add_cookies([{"name": SESSION_COOKIE, "value": cookie, "url": world.stack.url}])
-            context.add_init_script(WATCH)
-            page = context.new_page()
-            errors: list[str] = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(world.stack.url + path)
-            page.locator(".panel-open", has_text="Ben hello").last.wait_for(timeout=20_000)
-            page.wait_for_function(
-                "window.__panelStates[window.__panelStates.length - 1] === 'true,true,false'",
-                timeout=20_000,
-            )
-            assert errors == []
-            return list(page.evaluate("window.__panelStates"))
-        finally:
-            browser.close()
+    with chromium() as browser:
+        context = browser.new_context()
+        context.add_cookies([{"name": SESSION_COOKIE, "value": cookie, "url": world.stack.url}])
+        context.add_init_script(WATCH)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(world.stack.url + path)
+        page.locator(".panel-open", has_text="Ben hello").last.wait_for(timeout=20_000)
+        page.wait_for_function(
+            "window.__panelStates[window.__panelStates.length - 1] === 'true,true,false'",
+            timeout=20_000,
+        )
+        assert errors == []
+        return list(page.evaluate("window.__panelStates"))
 
 
 def test_first_rows_show_before_a_slow_mailbox_answers(stack: Stack) -> None:

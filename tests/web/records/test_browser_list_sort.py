@@ -11,19 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 
 from gpanel.crm.companies import create_company
 from gpanel.crm.contacts import create_contact
 from gpanel.store.migrate import upgrade
-from tests.support.needs import CHROMIUM
+from tests.support.browser import chromium, serious_violations, sign_in
 from tests.support.stack import run_stack
-from tests.web.accounts.test_browser_connect import consent_in_page
 from tests.web.thread_support import ALICE, World, build_world, db
-
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
-SERIOUS = {"serious", "critical"}
 
 pytestmark = [pytest.mark.browser]
 
@@ -51,49 +46,41 @@ def test_a_rep_sorts_and_pages_the_contact_list(world: World) -> None:
 
     db(world.stack, seed)
     base = world.stack.url
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            page = browser.new_page()
-            page.goto(base + "/auth/login")
-            page.click("text=Sign in with Google")
-            consent_in_page(page, ALICE)
-            page.wait_for_url(base + "/")
-            page.goto(base + "/contacts")
-            name_head = page.locator("th", has=page.locator("a[data-sort=name]"))
-            assert name_head.get_attribute("aria-sort") == "ascending"
-            assert page.locator("th[aria-sort]").count() == 1
-            first = _names(page)
-            assert len(first) == 50 and first == sorted(first, key=str.lower)
-            found = Axe().run(page).response["violations"]
-            assert [v["id"] for v in found if v["impact"] in SERIOUS] == []
+    with chromium() as browser:
+        page = browser.new_page()
+        sign_in(world.stack, page, ALICE)
+        page.goto(base + "/contacts")
+        name_head = page.locator("th", has=page.locator("a[data-sort=name]"))
+        assert name_head.get_attribute("aria-sort") == "ascending"
+        assert page.locator("th[aria-sort]").count() == 1
+        first = _names(page)
+        assert len(first) == 50 and first == sorted(first, key=str.lower)
+        assert serious_violations(page) == []
 
-            page.locator("a[data-sort=name]").click()
-            page.wait_for_url("**/contacts?sort=name&dir=desc")
-            assert name_head.get_attribute("aria-sort") == "descending"
-            down = _names(page)
-            assert down == sorted(down, key=str.lower, reverse=True)
+        page.locator("a[data-sort=name]").click()
+        page.wait_for_url("**/contacts?sort=name&dir=desc")
+        assert name_head.get_attribute("aria-sort") == "descending"
+        down = _names(page)
+        assert down == sorted(down, key=str.lower, reverse=True)
 
-            page.locator("a[data-sort=name]").focus()
-            page.keyboard.press("Tab")  # the next header link: Company
-            page.keyboard.press("Enter")
-            page.wait_for_url("**/contacts?sort=company&dir=asc")
-            company_head = page.locator("th", has=page.locator("a[data-sort=company]"))
-            assert company_head.get_attribute("aria-sort") == "ascending"
-            assert page.locator("th[aria-sort]").count() == 1
-            cells = page.locator("table.grid tbody td.company").all_inner_texts()
-            assert cells[0] == "Acme" and cells[1:50] == ["Zeta Works"] * 49
+        page.locator("a[data-sort=name]").focus()
+        page.keyboard.press("Tab")  # the next header link: Company
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/contacts?sort=company&dir=asc")
+        company_head = page.locator("th", has=page.locator("a[data-sort=company]"))
+        assert company_head.get_attribute("aria-sort") == "ascending"
+        assert page.locator("th[aria-sort]").count() == 1
+        cells = page.locator("table.grid tbody td.company").all_inner_texts()
+        assert cells[0] == "Acme" and cells[1:50] == ["Zeta Works"] * 49
 
-            page.click("a[rel=next]")
-            page.wait_for_url("**/contacts?sort=company&dir=asc&page=2")
-            assert "Page 2" in page.inner_text("nav.pager")
-            rest = _names(page)
-            assert rest and not set(rest) & set(_names_on(page, base + "/contacts?sort=company"))
-            page.goto(base + "/contacts?sort=company&dir=asc&page=2")
-            page.click("a[rel=prev]")
-            page.wait_for_url("**/contacts?sort=company&dir=asc")
-        finally:
-            browser.close()
+        page.click("a[rel=next]")
+        page.wait_for_url("**/contacts?sort=company&dir=asc&page=2")
+        assert "Page 2" in page.inner_text("nav.pager")
+        rest = _names(page)
+        assert rest and not set(rest) & set(_names_on(page, base + "/contacts?sort=company"))
+        page.goto(base + "/contacts?sort=company&dir=asc&page=2")
+        page.click("a[rel=prev]")
+        page.wait_for_url("**/contacts?sort=company&dir=asc")
 
 
 def _names_on(page: Page, url: str) -> list[str]:

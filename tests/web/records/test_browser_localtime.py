@@ -15,17 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from sqlalchemy import insert, update
 
 from gpanel.store.migrate import upgrade
 from gpanel.store.tables import contacts, mailboxes, thread_views
-from tests.support.needs import CHROMIUM
+from tests.support.browser import chromium, sign_in
 from tests.support.stack import run_stack
-from tests.web.accounts.test_browser_connect import consent_in_page
 from tests.web.thread_support import BEN, PAT, World, build_world, db, mail
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 WHEN = dt.datetime(2026, 3, 4, 20, 30, tzinfo=dt.UTC)  # 05:30 on 5 March in Tokyo
 TOKYO_CLOCK = re.compile(r"05:30|5:30 AM")
 
@@ -72,39 +70,32 @@ def test_times_show_in_the_readers_zone(world: World) -> None:
     assert 'datetime="2026-03-04T20:30:00Z">2026-03-04</time>' in world.ben.get("/contacts").text
 
     base = world.stack.url
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            context = browser.new_context(timezone_id="Asia/Tokyo", locale="en-GB")
-            page = context.new_page()
-            errors: list[str] = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.goto(base + "/auth/login")
-            page.click("text=Sign in with Google")
-            consent_in_page(page, BEN)
-            page.wait_for_url(base + "/")
+    with chromium() as browser:
+        context = browser.new_context(timezone_id="Asia/Tokyo", locale="en-GB")
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        sign_in(world.stack, page, BEN)
 
-            page.goto(base + "/contacts")
-            updated = page.locator("tr", has_text="Pat Buyer").locator("td.updated time")
-            expect(updated).to_have_text(re.compile(r"5 Mar 2026"))
-            assert updated.get_attribute("title") == "2026-03-04"
+        page.goto(base + "/contacts")
+        updated = page.locator("tr", has_text="Pat Buyer").locator("td.updated time")
+        expect(updated).to_have_text(re.compile(r"5 Mar 2026"))
+        assert updated.get_attribute("title") == "2026-03-04"
 
-            page.goto(base + "/mailbox")
-            since = page.locator("time[datetime='2026-03-04T20:30:00Z']").first
-            expect(since).to_contain_text(TOKYO_CLOCK)
-            expect(since).to_contain_text("GMT+9")
-            assert since.get_attribute("title") == "2026-03-04 20:30 UTC"
+        page.goto(base + "/mailbox")
+        since = page.locator("time[datetime='2026-03-04T20:30:00Z']").first
+        expect(since).to_contain_text(TOKYO_CLOCK)
+        expect(since).to_contain_text("GMT+9")
+        assert since.get_attribute("title") == "2026-03-04 20:30 UTC"
 
-            page.goto(base + "/mailbox/opened")
-            opened = page.locator(f"tr[data-thread='{message['threadId']}'] time")
-            expect(opened).to_contain_text(TOKYO_CLOCK)
+        page.goto(base + "/mailbox/opened")
+        opened = page.locator(f"tr[data-thread='{message['threadId']}'] time")
+        expect(opened).to_contain_text(TOKYO_CLOCK)
 
-            page.goto(base + f"/contacts/{world.contact_id}")
-            row_time = page.locator("#mail-panel time.panel-time").first
-            expect(row_time).to_contain_text(TOKYO_CLOCK)  # a row that came in after the page
-            expect(row_time).to_contain_text("5 Mar 2026")
-            assert "04 Mar 2026, 20:30" in (row_time.get_attribute("title") or "")
-            assert errors == []
-        finally:
-            browser.close()
+        page.goto(base + f"/contacts/{world.contact_id}")
+        row_time = page.locator("#mail-panel time.panel-time").first
+        expect(row_time).to_contain_text(TOKYO_CLOCK)  # a row that came in after the page
+        expect(row_time).to_contain_text("5 Mar 2026")
+        assert "04 Mar 2026, 20:30" in (row_time.get_attribute("title") or "")
+        assert errors == []

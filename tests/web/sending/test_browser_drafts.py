@@ -15,16 +15,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from gpanel.store.migrate import upgrade
 from gpanel.store.tables import follow_ups
-from tests.support.needs import CHROMIUM
+from tests.support.browser import chromium, record_console, sign_in_queued
 from tests.support.stack import run_stack
 from tests.web.sending.kit import messages
 from tests.web.thread_support import BEN, CARLA, World, build_world
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 pytestmark = [pytest.mark.browser]
 
 
@@ -39,42 +37,35 @@ def world(tmp_path: Path) -> Iterator[World]:
 def test_save_a_draft_reopen_it_and_send_with_a_reminder(world: World) -> None:
     box = world.stack.emulator.state.mailbox(BEN)
     console: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            page = browser.new_page()
-            page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
-            world.stack.queue_consent(BEN)
-            page.goto(world.stack.url + "/auth/login")
-            page.click("text=Sign in with Google")
-            page.wait_for_url(world.stack.url + "/")
-            compose = f"{world.stack.url}/records/contact/{world.contact_id}/compose"
-            page.goto(compose)
-            page.fill("#compose-to", CARLA)
-            page.fill("#compose-subject", "Renewal terms")
-            page.fill("#compose-text", "A first try")
-            page.click("#compose-save-draft")
-            page.locator("#compose-status", has_text="Draft saved").wait_for(timeout=15_000)
-            (draft_id,) = list(box.drafts)
-            assert page.get_attribute("#compose-form", "data-draft-id") == draft_id
-            page.fill("#compose-text", "A better try")
-            page.click("#compose-save-draft")
-            # The click set "Saving draft…" at once; the second save's answer says saved again.
-            page.locator("#compose-status", has_text="Draft saved").wait_for(timeout=15_000)
-            page.locator("#compose-save-draft:enabled").wait_for()
-            assert list(box.drafts) == [draft_id]
-            assert b"A better try" in box.messages[box.drafts[draft_id]].raw
-            assert messages(world.stack, CARLA) == []
+    with chromium() as browser:
+        page = browser.new_page()
+        record_console(page, console)
+        sign_in_queued(world.stack, page, BEN)
+        compose = f"{world.stack.url}/records/contact/{world.contact_id}/compose"
+        page.goto(compose)
+        page.fill("#compose-to", CARLA)
+        page.fill("#compose-subject", "Renewal terms")
+        page.fill("#compose-text", "A first try")
+        page.click("#compose-save-draft")
+        page.locator("#compose-status", has_text="Draft saved").wait_for(timeout=15_000)
+        (draft_id,) = list(box.drafts)
+        assert page.get_attribute("#compose-form", "data-draft-id") == draft_id
+        page.fill("#compose-text", "A better try")
+        page.click("#compose-save-draft")
+        # The click set "Saving draft…" at once; the second save's answer says saved again.
+        page.locator("#compose-status", has_text="Draft saved").wait_for(timeout=15_000)
+        page.locator("#compose-save-draft:enabled").wait_for()
+        assert list(box.drafts) == [draft_id]
+        assert b"A better try" in box.messages[box.drafts[draft_id]].raw
+        assert messages(world.stack, CARLA) == []
 
-            page.goto(f"{compose}?draft_id={draft_id}")
-            assert page.input_value("#compose-to") == CARLA
-            assert page.input_value("#compose-subject") == "Renewal terms"
-            assert page.input_value("#compose-text") == "A better try"
-            page.select_option("#compose-remind", label="3 days")
-            page.click("#compose-send")
-            page.locator("#compose-status", has_text="Sent.").wait_for(timeout=15_000)
-        finally:
-            browser.close()
+        page.goto(f"{compose}?draft_id={draft_id}")
+        assert page.input_value("#compose-to") == CARLA
+        assert page.input_value("#compose-subject") == "Renewal terms"
+        assert page.input_value("#compose-text") == "A better try"
+        page.select_option("#compose-remind", label="3 days")
+        page.click("#compose-send")
+        page.locator("#compose-status", has_text="Sent.").wait_for(timeout=15_000)
     assert not [c for c in console if c.startswith("error")], console
     (received,) = messages(world.stack, CARLA, "INBOX")
     assert b"A better try" in received.raw

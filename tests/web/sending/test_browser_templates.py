@@ -15,16 +15,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from gpanel.crm.people import create_team, update_user
 from gpanel.store.migrate import upgrade
 from gpanel.store.tables import mail_templates
-from tests.support.needs import CHROMIUM
+from tests.support.browser import chromium, record_console, sign_in_queued
 from tests.support.stack import csrf, run_stack
 from tests.web.thread_support import BEN, CARLA, World, build_world, db
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 pytestmark = [pytest.mark.browser]
 
 
@@ -51,54 +49,46 @@ def _teams(world: World) -> int:
 def test_manage_templates_in_folders_and_share_with_a_team(world: World) -> None:
     east = _teams(world)
     console: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            page = browser.new_page()
-            page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
-            world.stack.queue_consent(BEN)
-            page.goto(world.stack.url + "/auth/login")
-            page.click("text=Sign in with Google")
-            page.wait_for_url(world.stack.url + "/")
-            page.goto(f"{world.stack.url}/records/contact/{world.contact_id}/compose")
-            page.click("#manage-templates")
-            page.wait_for_url("**/templates")
-            # A manager shares with their own team only: East, not West, not every team.
-            offered = page.locator("#template-share option").all_inner_texts()
-            assert offered == ["Nobody (personal)", "East"]
-            page.fill("#template-name", "Intro")
-            page.fill("#template-folder", "Sales")
-            page.fill("#template-subject", "Hello {{contact.first_name}}")
-            page.fill("#template-text", "Dear {{contact.first_name | there}},")
-            page.select_option("#template-status", "published")
-            page.select_option("#template-share", label="East")
-            page.click("#template-save")
-            page.locator("#templates-notice", has_text="created").wait_for()
-            page.fill("#template-name", "Notes")
-            page.fill("#template-subject", "Personal")
-            page.click("#template-save")
-            page.locator("#templates-notice", has_text="created").wait_for()
-            sales = page.locator('section[data-folder="Sales"]')
-            assert "Intro" in sales.inner_text() and "East" in sales.inner_text()
-            assert "Published" in sales.inner_text()
-            loose = page.locator('section[data-folder=""]')
-            assert "Notes" in loose.inner_text() and "Only you" in loose.inner_text()
+    with chromium() as browser:
+        page = browser.new_page()
+        record_console(page, console)
+        sign_in_queued(world.stack, page, BEN)
+        page.goto(f"{world.stack.url}/records/contact/{world.contact_id}/compose")
+        page.click("#manage-templates")
+        page.wait_for_url("**/templates")
+        # A manager shares with their own team only: East, not West, not every team.
+        offered = page.locator("#template-share option").all_inner_texts()
+        assert offered == ["Nobody (personal)", "East"]
+        page.fill("#template-name", "Intro")
+        page.fill("#template-folder", "Sales")
+        page.fill("#template-subject", "Hello {{contact.first_name}}")
+        page.fill("#template-text", "Dear {{contact.first_name | there}},")
+        page.select_option("#template-status", "published")
+        page.select_option("#template-share", label="East")
+        page.click("#template-save")
+        page.locator("#templates-notice", has_text="created").wait_for()
+        page.fill("#template-name", "Notes")
+        page.fill("#template-subject", "Personal")
+        page.click("#template-save")
+        page.locator("#templates-notice", has_text="created").wait_for()
+        sales = page.locator('section[data-folder="Sales"]')
+        assert "Intro" in sales.inner_text() and "East" in sales.inner_text()
+        assert "Published" in sales.inner_text()
+        loose = page.locator('section[data-folder=""]')
+        assert "Notes" in loose.inner_text() and "Only you" in loose.inner_text()
 
-            sales.locator(".template-edit").click()
-            page.wait_for_url(re.compile(r".*/templates/\d+$"))
-            assert page.input_value("#template-name") == "Intro"
-            page.fill("#template-subject", "Hi {{contact.first_name}}")
-            page.click("#template-save")
-            page.locator("#templates-notice", has_text="saved").wait_for()
-            assert (
-                "Hi {{contact.first_name}}"
-                in page.locator('section[data-folder="Sales"]').inner_text()
-            )
-            page.locator('section[data-folder=""] .template-delete').click()
-            page.locator("#templates-notice", has_text="deleted").wait_for()
-            assert page.locator('section[data-folder=""]').count() == 0
-        finally:
-            browser.close()
+        sales.locator(".template-edit").click()
+        page.wait_for_url(re.compile(r".*/templates/\d+$"))
+        assert page.input_value("#template-name") == "Intro"
+        page.fill("#template-subject", "Hi {{contact.first_name}}")
+        page.click("#template-save")
+        page.locator("#templates-notice", has_text="saved").wait_for()
+        assert (
+            "Hi {{contact.first_name}}" in page.locator('section[data-folder="Sales"]').inner_text()
+        )
+        page.locator('section[data-folder=""] .template-delete').click()
+        page.locator("#templates-notice", has_text="deleted").wait_for()
+        assert page.locator('section[data-folder=""]').count() == 0
     assert not [c for c in console if c.startswith("error")], console
     (row,) = world.stack.rows(mail_templates)
     assert (row.name, row.folder, row.status, row.shared, row.team_id) == (

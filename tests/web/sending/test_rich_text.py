@@ -13,15 +13,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from gpanel.store.migrate import upgrade
-from tests.support.needs import CHROMIUM
+from tests.support.browser import chromium, record_console, sign_in_queued
 from tests.support.stack import Stack, run_stack
 from tests.web.sending.kit import messages, parsed, post
 from tests.web.thread_support import BEN, CARLA, World, build_world
-
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 
 
 @pytest.fixture
@@ -44,33 +41,26 @@ def _html(world: World) -> tuple[str, str]:
 def test_bold_in_the_rich_text_editor_arrives_as_html(sqlite_world: World) -> None:
     world = sqlite_world
     console: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            page = browser.new_page()
-            page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
-            world.stack.queue_consent(BEN)
-            page.goto(world.stack.url + "/auth/login")
-            page.click("text=Sign in with Google")
-            page.wait_for_url(world.stack.url + "/")
-            page.goto(f"{world.stack.url}/records/contact/{world.contact_id}/compose")
-            page.fill("#compose-to", CARLA)
-            page.fill("#compose-subject", "Rich")
-            page.check("#compose-rich")
-            box = page.locator("#compose-editor .ql-editor")
-            box.wait_for()
-            assert page.locator("#compose-text").is_hidden()
-            box.click()
-            page.keyboard.press("Control+b")
-            page.keyboard.type("Bold words")
-            page.keyboard.press("Control+b")
-            page.keyboard.press("Enter")
-            page.keyboard.type("plain line")
-            assert page.locator("#compose-editor strong").inner_text() == "Bold words"
-            page.click("#compose-send")
-            page.locator("#compose-status", has_text="Sent.").wait_for(timeout=15_000)
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page()
+        record_console(page, console)
+        sign_in_queued(world.stack, page, BEN)
+        page.goto(f"{world.stack.url}/records/contact/{world.contact_id}/compose")
+        page.fill("#compose-to", CARLA)
+        page.fill("#compose-subject", "Rich")
+        page.check("#compose-rich")
+        box = page.locator("#compose-editor .ql-editor")
+        box.wait_for()
+        assert page.locator("#compose-text").is_hidden()
+        box.click()
+        page.keyboard.press("Control+b")
+        page.keyboard.type("Bold words")
+        page.keyboard.press("Control+b")
+        page.keyboard.press("Enter")
+        page.keyboard.type("plain line")
+        assert page.locator("#compose-editor strong").inner_text() == "Bold words"
+        page.click("#compose-send")
+        page.locator("#compose-status", has_text="Sent.").wait_for(timeout=15_000)
     assert not [c for c in console if c.startswith("error")], console
     html, text = _html(world)
     assert "<strong>Bold words</strong>" in html and "plain line" in html

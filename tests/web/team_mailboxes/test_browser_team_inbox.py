@@ -18,21 +18,20 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 from sqlalchemy import insert, update
 
 from gpanel.crm.companies import create_company
 from gpanel.crm.contacts import create_contact
 from gpanel.store.migrate import upgrade
 from gpanel.store.tables import teams, users
-from tests.support.needs import CHROMIUM
+from tests.support.browser import chromium, consent_in_page, record_console, sign_in
 from tests.support.stack import Stack, run_stack
 from tests.web.sending.kit import messages, parsed
 from tests.web.team_mailboxes.kit import PAT, SALES_BOX
 from tests.web.test_browser_axe import _problems
 from tests.web.thread_support import ALICE, BEN, CARLA, db, mail
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 pytestmark = [pytest.mark.browser]
 
 
@@ -68,20 +67,10 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         yield running
 
 
-def consent_in_page(page: Page, email: str) -> None:
-    page.wait_for_selector("text=wants to access your Google Account")
-    page.check(f"input[name=account][value='{email}']")
-    page.click("button[value=approve]")
-
-
 def signed_in(browser: Browser, stack: Stack, email: str, console: list[str]) -> Page:
     page = browser.new_context().new_page()
-    page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
-    page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
-    page.goto(stack.url + "/auth/login")
-    page.click("text=Sign in with Google")
-    consent_in_page(page, email)
-    page.wait_for_url(stack.url + "/")
+    record_console(page, console, page_errors=True)
+    sign_in(stack, page, email)
     return page
 
 
@@ -92,70 +81,66 @@ def banner(page: Page, status: str) -> int:
 def test_connect_assign_notify_reply_close(stack: Stack) -> None:
     console: list[str] = []
     axe, problems = Axe(), []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            alice = signed_in(browser, stack, ALICE, console)
-            alice.click("a:has-text('Team inbox')")
-            alice.click("a:has-text('Manage team mailboxes')")
-            alice.click("#connect-team")
-            consent_in_page(alice, SALES_BOX)
-            alice.wait_for_url("**/settings?notice=connected")
-            assert SALES_BOX in alice.inner_text("#connected-notice")
-            alice.fill("#tm-name", "Sales inbox")
-            alice.check("label:has-text('Sales') >> input[name=team_ids]")
-            alice.check("label:has-text('Ben Okafor') >> input[name=dispatcher_ids]")
-            alice.check("input[name=banner_statuses][value=closed]")  # the admin picks it
-            alice.click("button:has-text('Save')")
-            alice.wait_for_url("**/settings?notice=saved")
-            problems += _problems(axe, alice, "team settings")
-            box_path = alice.url.split("/settings")[0].removeprefix(stack.url)
+    with chromium() as browser:
+        alice = signed_in(browser, stack, ALICE, console)
+        alice.click("a:has-text('Team inbox')")
+        alice.click("a:has-text('Manage team mailboxes')")
+        alice.click("#connect-team")
+        consent_in_page(alice, SALES_BOX)
+        alice.wait_for_url("**/settings?notice=connected")
+        assert SALES_BOX in alice.inner_text("#connected-notice")
+        alice.fill("#tm-name", "Sales inbox")
+        alice.check("label:has-text('Sales') >> input[name=team_ids]")
+        alice.check("label:has-text('Ben Okafor') >> input[name=dispatcher_ids]")
+        alice.check("input[name=banner_statuses][value=closed]")  # the admin picks it
+        alice.click("button:has-text('Save')")
+        alice.wait_for_url("**/settings?notice=saved")
+        problems += _problems(axe, alice, "team settings")
+        box_path = alice.url.split("/settings")[0].removeprefix(stack.url)
 
-            raw, _ = mail(f"Pat Buyer <{PAT}>", SALES_BOX, "Need 40 seats", "Please quote.")
-            thread_id = str(stack.emulator.insert(SALES_BOX, raw)["threadId"])
+        raw, _ = mail(f"Pat Buyer <{PAT}>", SALES_BOX, "Need 40 seats", "Please quote.")
+        thread_id = str(stack.emulator.insert(SALES_BOX, raw)["threadId"])
 
-            ben = signed_in(browser, stack, BEN, console)
-            ben.click("a:has-text('Team inbox')")
-            ben.click("a:has-text('Sales inbox')")
-            row = ben.locator(f"tr[data-thread='{thread_id}']")
-            assert "Need 40 seats" in row.inner_text() and "Pat Buyer" in row.inner_text()
-            assert banner(ben, "unassigned") == 1 and banner(ben, "assigned") == 0
-            row.locator("select").select_option(label="Carla Reyes")
-            row.locator("button:has-text('Assign')").click()
-            ben.wait_for_url("**?notice=assigned")
-            assert banner(ben, "unassigned") == 0 and banner(ben, "assigned") == 1
-            problems += _problems(axe, ben, "team inbox")
+        ben = signed_in(browser, stack, BEN, console)
+        ben.click("a:has-text('Team inbox')")
+        ben.click("a:has-text('Sales inbox')")
+        row = ben.locator(f"tr[data-thread='{thread_id}']")
+        assert "Need 40 seats" in row.inner_text() and "Pat Buyer" in row.inner_text()
+        assert banner(ben, "unassigned") == 1 and banner(ben, "assigned") == 0
+        row.locator("select").select_option(label="Carla Reyes")
+        row.locator("button:has-text('Assign')").click()
+        ben.wait_for_url("**?notice=assigned")
+        assert banner(ben, "unassigned") == 0 and banner(ben, "assigned") == 1
+        problems += _problems(axe, ben, "team inbox")
 
-            carla = signed_in(browser, stack, CARLA, console)
-            count = carla.locator("#bell .bell-count")
-            count.wait_for(state="visible", timeout=10_000)
-            assert count.inner_text() == "1"
-            carla.click("#bell")
-            carla.wait_for_url("**/notifications")
-            carla.click("#team-notices a:has-text('Ben Okafor assigned you a thread')")
-            carla.wait_for_url(f"**{box_path}/threads/{thread_id}")
-            assert "Please quote." in carla.inner_text("main")
-            problems += _problems(axe, carla, "team thread")
-            carla.goto(stack.url + box_path + "?show=mine")
-            assert carla.locator(f"tr[data-thread='{thread_id}'] .badge.new").count() == 0
-            carla.click(f"tr[data-thread='{thread_id}'] a")
-            carla.fill("#tm-reply", "Here is your quote.")
-            carla.click("button:has-text('Send reply')")
-            carla.wait_for_url("**?notice=replied")
-            assert SALES_BOX in carla.inner_text("#replied-notice")
-            carla.select_option("#tm-set-status", "closed")
-            carla.click("button:has-text('Set status')")
-            carla.wait_for_url("**?notice=status")
-            assert carla.inner_text("#thread-status") == "Closed"
+        carla = signed_in(browser, stack, CARLA, console)
+        count = carla.locator("#bell .bell-count")
+        count.wait_for(state="visible", timeout=10_000)
+        assert count.inner_text() == "1"
+        carla.click("#bell")
+        carla.wait_for_url("**/notifications")
+        carla.click("#team-notices a:has-text('Ben Okafor assigned you a thread')")
+        carla.wait_for_url(f"**{box_path}/threads/{thread_id}")
+        assert "Please quote." in carla.inner_text("main")
+        problems += _problems(axe, carla, "team thread")
+        carla.goto(stack.url + box_path + "?show=mine")
+        assert carla.locator(f"tr[data-thread='{thread_id}'] .badge.new").count() == 0
+        carla.click(f"tr[data-thread='{thread_id}'] a")
+        carla.fill("#tm-reply", "Here is your quote.")
+        carla.click("button:has-text('Send reply')")
+        carla.wait_for_url("**?notice=replied")
+        assert SALES_BOX in carla.inner_text("#replied-notice")
+        carla.select_option("#tm-set-status", "closed")
+        carla.click("button:has-text('Set status')")
+        carla.wait_for_url("**?notice=status")
+        assert carla.inner_text("#thread-status") == "Closed"
 
-            ben.reload()
-            assert banner(ben, "closed") == 1 and banner(ben, "assigned") == 0
-            alice.goto(stack.url + "/team-mailboxes/manage")
-            problems += _problems(axe, alice, "manage team mailboxes")
-            ben.goto(stack.url + "/team-mailboxes/notifications")
-            problems += _problems(axe, ben, "team notifications")
-        finally:
-            browser.close()
+        ben.reload()
+        assert banner(ben, "closed") == 1 and banner(ben, "assigned") == 0
+        alice.goto(stack.url + "/team-mailboxes/manage")
+        problems += _problems(axe, alice, "manage team mailboxes")
+        ben.goto(stack.url + "/team-mailboxes/notifications")
+        problems += _problems(axe, ben, "team notifications")
     [sent] = messages(stack, SALES_BOX, "SENT")
     message = parsed(sent.raw)
     assert SALES_BOX in str(message["From"]) and PAT in str(message["To"])

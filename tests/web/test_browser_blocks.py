@@ -19,12 +19,10 @@ from sqlalchemy import insert
 
 from gpanel.store.migrate import upgrade
 from gpanel.store.tables import blocked_addresses
+from tests.support.browser import ARGS, sign_in
 from tests.support.needs import CHROMIUM
 from tests.support.stack import run_stack
-from tests.web.accounts.test_browser_connect import consent_in_page
 from tests.web.thread_support import BEN, CARLA, World, build_world, db
-
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 
 pytestmark = [
     pytest.mark.browser,
@@ -61,10 +59,7 @@ def test_mailbox_links_and_a_block_added_then_removed_in_the_page(world: World) 
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         try:
             page = browser.new_page()
-            page.goto(base + "/auth/login")
-            page.click("text=Sign in with Google")
-            consent_in_page(page, BEN)
-            page.wait_for_url(base + "/")
+            sign_in(world.stack, page, BEN)
             page.click("nav.usernav a:has-text('My mailbox')")
             page.click("a:has-text('Category labels')")
             page.wait_for_url(base + "/settings/labels")

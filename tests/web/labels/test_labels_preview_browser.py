@@ -23,12 +23,11 @@ from gpanel.services.sharing import rules as sharing
 from gpanel.services.sharing.policy import Feature
 from gpanel.store.migrate import upgrade
 from gpanel.store.tables import mailbox_jobs, mailboxes
+from tests.support.browser import ARGS, sign_in
 from tests.support.needs import CHROMIUM
 from tests.support.stack import Stack, csrf, run_stack
-from tests.web.accounts.test_browser_connect import consent_in_page
 from tests.web.labels.test_labels_e2e import raw, with_ctx
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 ADMIN = "alice@brightwave.example"
 REP = "carla@brightwave.example"
 
@@ -97,10 +96,7 @@ def test_preview_shows_subjects_and_is_required_before_first_enabling(stack: Sta
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         try:
             page = browser.new_page()
-            page.goto(base + "/auth/login")
-            page.click("text=Sign in with Google")
-            consent_in_page(page, REP)
-            page.wait_for_url(base + "/")
+            sign_in(stack, page, REP)
             page.goto(base + "/settings/labels")
             assert page.locator("#labels-switch form[action$='/enable']").count() == 0
             page.click("a:has-text('Preview, then label your email')")

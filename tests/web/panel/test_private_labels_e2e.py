@@ -17,12 +17,10 @@ from playwright.sync_api import sync_playwright
 from gpanel.services.sharing.policy import Audience, Detail
 from gpanel.store.migrate import upgrade
 from gpanel.store.tables import private_labels
+from tests.support.browser import ARGS, sign_in
 from tests.support.needs import CHROMIUM
 from tests.support.stack import csrf, run_stack
-from tests.web.accounts.test_browser_connect import consent_in_page
 from tests.web.thread_support import BEN, PAT, World, build_world, mail
-
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 
 pytestmark = [
     pytest.mark.browser,
@@ -49,10 +47,7 @@ def _tick_in_browser(world: World, name: str, on: bool) -> None:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         try:
             page = browser.new_page()
-            page.goto(base + "/auth/login")
-            page.click("text=Sign in with Google")
-            consent_in_page(page, BEN)
-            page.wait_for_url(base + "/")
+            sign_in(world.stack, page, BEN)
             page.goto(base + "/mailbox")
             page.click("a:has-text('Private labels')")
             page.wait_for_url(base + "/mailbox/private-labels")

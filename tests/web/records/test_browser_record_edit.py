@@ -18,12 +18,10 @@ from playwright.sync_api import Page, sync_playwright
 from gpanel.crm.deals import create_deal
 from gpanel.store.migrate import upgrade
 from gpanel.store.tables import contact_emails, deals
+from tests.support.browser import ARGS, sign_in
 from tests.support.needs import CHROMIUM
 from tests.support.stack import run_stack
-from tests.web.accounts.test_browser_connect import consent_in_page
 from tests.web.thread_support import BEN, PAT, World, build_world, db
-
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 
 pytestmark = [
     pytest.mark.browser,
@@ -66,10 +64,7 @@ def test_contact_addresses_and_deal_stage_are_edited_on_the_page(world: World) -
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         try:
             page = browser.new_page()
-            page.goto(base + "/auth/login")
-            page.click("text=Sign in with Google")
-            consent_in_page(page, BEN)
-            page.wait_for_url(base + "/")
+            sign_in(world.stack, page, BEN)
             page.goto(f"{base}/contacts/{world.contact_id}")
             _save_emails(page, f"{PAT}\npat.private@acme.example")
             page.wait_for_url("**?notice=saved")

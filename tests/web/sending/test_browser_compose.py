@@ -18,12 +18,12 @@ import pytest
 from playwright.sync_api import Page, sync_playwright
 
 from gpanel.store.migrate import upgrade
+from tests.support.browser import ARGS, sign_in_queued
 from tests.support.needs import CHROMIUM
 from tests.support.stack import run_stack
 from tests.web.sending.kit import messages, parsed, post
 from tests.web.thread_support import BEN, CARLA, PAT, PDF, World, build_world, mail
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 pytestmark = [pytest.mark.browser]
 
 
@@ -36,10 +36,7 @@ def world(tmp_path: Path) -> Iterator[World]:
 
 
 def _sign_in(world: World, page: Page) -> None:
-    world.stack.queue_consent(BEN)
-    page.goto(world.stack.url + "/auth/login")
-    page.click("text=Sign in with Google")
-    page.wait_for_url(world.stack.url + "/")
+    sign_in_queued(world.stack, page, BEN)
 
 
 def test_compose_with_a_template_then_reply_all(world: World) -> None:

@@ -17,12 +17,10 @@ from playwright.sync_api import sync_playwright
 
 from gpanel.store.migrate import upgrade
 from gpanel.store.tables import contact_emails, contacts
+from tests.support.browser import ARGS, sign_in
 from tests.support.needs import CHROMIUM
 from tests.support.stack import csrf, run_stack, seen
-from tests.web.accounts.test_browser_connect import consent_in_page
 from tests.web.thread_support import BEN, CARLA, PAT, World, build_world, mail
-
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 
 pytestmark = [
     pytest.mark.browser,
@@ -54,10 +52,7 @@ def test_an_unknown_participant_becomes_a_contact_of_the_company_in_one_click(
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         try:
             page = browser.new_page()
-            page.goto(base + "/auth/login")
-            page.click("text=Sign in with Google")
-            consent_in_page(page, BEN)
-            page.wait_for_url(base + "/")
+            sign_in(world.stack, page, BEN)
             page.goto(base + world.url(thread))
             offered = page.inner_text(".thread-unknown")
             assert "quinn@acme.example" in offered and "sam@other.example" in offered

@@ -10,10 +10,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import datetime as dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -24,8 +26,9 @@ from gpanel.crm.contacts import create_contact
 from gpanel.services.sharing.policy import Audience, Detail, Sharing
 from gpanel.services.sharing.rules import save_sharing
 from gpanel.store.engine import create_engine
+from gpanel.store.migrate import upgrade
 from gpanel.store.tables import magnet_hits, mailboxes, private_threads, unlinks, users
-from tests.support.stack import Stack
+from tests.support.stack import Stack, run_stack
 
 T = TypeVar("T")
 ALICE = "alice@brightwave.example"
@@ -199,3 +202,12 @@ def build_world(stack: Stack) -> World:
 
     contact_id, company_id, other_id, ids = db(stack, seed)
     return World(stack, ben, carla, box.id, contact_id, company_id, other_id, ids)
+
+
+@contextmanager
+def world_on_sqlite(tmp_path: Path) -> Iterator[World]:
+    """The world on a fresh SQLite file under `tmp_path` (migrated), its stack running."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'gpanel.db'}"
+    upgrade(url)
+    with run_stack(url) as stack:
+        yield build_world(stack)

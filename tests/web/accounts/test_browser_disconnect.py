@@ -18,11 +18,9 @@ import pytest
 from playwright.sync_api import Page
 
 from gpanel.services.sharing.policy import Audience, Detail
-from gpanel.store.migrate import upgrade
 from gpanel.store.tables import mailboxes, private_labels, private_threads
 from tests.support.browser import chromium, consent_in_page, sign_in
-from tests.support.stack import run_stack
-from tests.web.thread_support import BEN, PAT, World, build_world, mail
+from tests.web.thread_support import BEN, PAT, World, mail, world_on_sqlite
 
 pytestmark = [
     pytest.mark.browser,
@@ -31,10 +29,8 @@ pytestmark = [
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'gpanel.db'}"
-    upgrade(url)
-    with run_stack(url) as stack:
-        yield build_world(stack)
+    with world_on_sqlite(tmp_path) as world:
+        yield world
 
 
 def _panel_text(world: World) -> str:

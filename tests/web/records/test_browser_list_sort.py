@@ -15,20 +15,16 @@ from playwright.sync_api import Page
 
 from gpanel.crm.companies import create_company
 from gpanel.crm.contacts import create_contact
-from gpanel.store.migrate import upgrade
 from tests.support.browser import chromium, serious_violations, sign_in
-from tests.support.stack import run_stack
-from tests.web.thread_support import ALICE, World, build_world, db
+from tests.web.thread_support import ALICE, World, db, world_on_sqlite
 
 pytestmark = [pytest.mark.browser]
 
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'gpanel.db'}"
-    upgrade(url)
-    with run_stack(url) as stack:
-        yield build_world(stack)
+    with world_on_sqlite(tmp_path) as world:
+        yield world
 
 
 def _names(page: Page) -> list[str]:

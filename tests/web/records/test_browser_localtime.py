@@ -18,11 +18,9 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import insert, update
 
-from gpanel.store.migrate import upgrade
 from gpanel.store.tables import contacts, mailboxes, thread_views
 from tests.support.browser import chromium, sign_in
-from tests.support.stack import run_stack
-from tests.web.thread_support import BEN, PAT, World, build_world, db, mail
+from tests.web.thread_support import BEN, PAT, World, db, mail, world_on_sqlite
 
 WHEN = dt.datetime(2026, 3, 4, 20, 30, tzinfo=dt.UTC)  # 05:30 on 5 March in Tokyo
 TOKYO_CLOCK = re.compile(r"05:30|5:30 AM")
@@ -32,10 +30,8 @@ pytestmark = [pytest.mark.browser]
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'gpanel.db'}"
-    upgrade(url)
-    with run_stack(url) as stack:
-        yield build_world(stack)
+    with world_on_sqlite(tmp_path) as world:
+        yield world
 
 
 def test_times_show_in_the_readers_zone(world: World) -> None:

@@ -16,17 +16,14 @@ import pytest
 from gpanel.crm.companies import create_company
 from gpanel.crm.contacts import create_contact
 from gpanel.crm.people import create_team, create_user
-from gpanel.store.migrate import upgrade
-from tests.support.stack import run_stack, seen
-from tests.web.thread_support import ALICE, World, build_world, db
+from tests.support.stack import seen
+from tests.web.thread_support import ALICE, World, db, world_on_sqlite
 
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'gpanel.db'}"
-    upgrade(url)
-    with run_stack(url) as stack:
-        yield build_world(stack)
+    with world_on_sqlite(tmp_path) as world:
+        yield world
 
 
 def names(page: str) -> list[str]:

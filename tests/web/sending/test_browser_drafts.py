@@ -16,22 +16,18 @@ from pathlib import Path
 
 import pytest
 
-from gpanel.store.migrate import upgrade
 from gpanel.store.tables import follow_ups
 from tests.support.browser import chromium, record_console, sign_in_queued
-from tests.support.stack import run_stack
 from tests.web.sending.kit import messages
-from tests.web.thread_support import BEN, CARLA, World, build_world
+from tests.web.thread_support import BEN, CARLA, World, world_on_sqlite
 
 pytestmark = [pytest.mark.browser]
 
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'gpanel.db'}"
-    upgrade(url)
-    with run_stack(url) as stack:
-        yield build_world(stack)
+    with world_on_sqlite(tmp_path) as world:
+        yield world
 
 
 def test_save_a_draft_reopen_it_and_send_with_a_reminder(world: World) -> None:

@@ -17,21 +17,18 @@ from pathlib import Path
 import pytest
 
 from gpanel.crm.people import create_team, update_user
-from gpanel.store.migrate import upgrade
 from gpanel.store.tables import mail_templates
 from tests.support.browser import chromium, record_console, sign_in_queued
-from tests.support.stack import csrf, run_stack
-from tests.web.thread_support import BEN, CARLA, World, build_world, db
+from tests.support.stack import csrf
+from tests.web.thread_support import BEN, CARLA, World, db, world_on_sqlite
 
 pytestmark = [pytest.mark.browser]
 
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'gpanel.db'}"
-    upgrade(url)
-    with run_stack(url) as stack:
-        yield build_world(stack)
+    with world_on_sqlite(tmp_path) as world:
+        yield world
 
 
 def _teams(world: World) -> int:

@@ -14,19 +14,16 @@ from pathlib import Path
 
 import pytest
 
-from gpanel.store.migrate import upgrade
 from tests.support.browser import chromium, record_console, sign_in_queued
-from tests.support.stack import Stack, run_stack
+from tests.support.stack import Stack
 from tests.web.sending.kit import messages, parsed, post
-from tests.web.thread_support import BEN, CARLA, World, build_world
+from tests.web.thread_support import BEN, CARLA, World, build_world, world_on_sqlite
 
 
 @pytest.fixture
 def sqlite_world(tmp_path: Path) -> Iterator[World]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'gpanel.db'}"
-    upgrade(url)
-    with run_stack(url) as stack:
-        yield build_world(stack)
+    with world_on_sqlite(tmp_path) as world:
+        yield world
 
 
 def _html(world: World) -> tuple[str, str]:

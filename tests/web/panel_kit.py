@@ -129,6 +129,19 @@ class World:
 
         db(self.stack, go)
 
+    def hold(self, rep: str, delay_ms: int) -> None:
+        """The emulator answers the rep's next thread listing `delay_ms` late (a slow mailbox)."""
+        self.stack.emulator.control.post(
+            "/_emulator/faults",
+            json={
+                "user": EMAIL[rep],
+                "method": "gmail.users.threads.list",
+                "kind": "slow",
+                "count": 1,
+                "delay_ms": delay_ms,
+            },
+        ).raise_for_status()
+
     def threads(self, client: httpx.Client, kind: str, key: str, **params: str) -> Any:
         resp = client.get(f"/api/records/{kind}/{self.records[key]}/threads", params=params)
         assert resp.status_code == 200, resp.text[:500]

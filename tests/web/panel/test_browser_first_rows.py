@@ -58,19 +58,6 @@ def _session_cookie(world: World, rep: str) -> str:
     return codec.dumps(db(world.stack, go))
 
 
-def _hold_ben(world: World) -> None:
-    world.stack.emulator.control.post(
-        "/_emulator/faults",
-        json={
-            "user": EMAIL["ben"],
-            "method": "gmail.users.threads.list",
-            "kind": "slow",
-            "count": 1,
-            "delay_ms": 1500,
-        },
-    ).raise_for_status()
-
-
 def _states(world: World, path: str, cookie: str) -> list[str]:
     with chromium() as browser:
         context = browser.new_context()
@@ -99,7 +86,7 @@ def test_first_rows_show_before_a_slow_mailbox_answers(stack: Stack) -> None:
     for n, path in enumerate((f"/contacts/{contact}", f"/embed/contact/{contact}")):
         if n:  # Ben's mailbox moves, so the second view lists it again (and is held again)
             world.deliver("ben", message(MARIA, [EMAIL["ben"]], "Ben again")[0])
-        _hold_ben(world)
+        world.hold("ben", 1500)
         states = [s for s in _states(world, path, cookie) if s != "false,false,false"]
         # Carla's row first, with the panel still reading Ben's mailbox; then both.
         assert states[0] == "true,false,true", (path, states)

@@ -19,19 +19,6 @@ from tests.web.panel_kit import EMAIL, MARIA, World, build, message
 PART_END = "<!--/panel-part-->"
 
 
-def hold_ben(world: World) -> None:
-    world.stack.emulator.control.post(
-        "/_emulator/faults",
-        json={
-            "user": EMAIL["ben"],
-            "method": "gmail.users.threads.list",
-            "kind": "slow",
-            "count": 1,
-            "delay_ms": 800,
-        },
-    ).raise_for_status()
-
-
 def parts(world: World, rep: str, path: str) -> list[str]:
     body = world.client(rep).get(path)
     assert body.status_code == 200, body.text
@@ -49,7 +36,7 @@ def test_streamed_parts_forbidden_first_then_rows_as_they_arrive(stack: Stack) -
     assert dev.get(fragment).status_code == 403
     assert dev.get(f"/embed/contact/{maria}").status_code == 403
 
-    hold_ben(world)
+    world.hold("ben", 800)
     got = parts(world, "carla", fragment)
     assert len(got) == 2
     assert "Carla hello" in got[0] and "Ben hello" not in got[0]
@@ -69,7 +56,7 @@ def test_an_unlink_in_a_loading_mailbox_holds_the_parts_back(stack: Stack) -> No
     assert ben.post(f"/api/records/contact/{maria}/panel/unlink", json=body).status_code == 200
     for path in (f"/records/contact/{maria}/panel?fragment=1&stream=1", f"/embed/contact/{maria}"):
         world.deliver("ben", message(MARIA, [EMAIL["ben"]], f"Moves {path}")[0])  # re-list
-        hold_ben(world)
+        world.hold("ben", 800)
         got = parts(world, "carla", path)
         assert len(got) == 1, path  # only the final view
         assert "Joint update" not in "".join(got), path

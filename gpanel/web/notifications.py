@@ -6,6 +6,8 @@
   the current state at once, then a new state whenever the mailbox's hits change. A stream
   ends after `STREAM_SECONDS` (EventSource reconnects by itself), so a server can always shut
   down without waiting for open pages.
+- `/notifications/menu`: the bell's dropdown, an HTML fragment of the newest of what the page
+  lists (same data function, `_listing`, so the same gate); it marks nothing seen.
 - `/notifications/count`: the same state as JSON (for scripts and the bell's fallback).
 - POST `/notifications/opened` (one message id, or all) and `/notifications/switch`.
 """
@@ -24,6 +26,7 @@ from starlette.routing import BaseRoute, Route
 
 from gpanel.services.accounts import mailboxes
 from gpanel.services.accounts.mailboxes import Mailbox
+from gpanel.services.accounts.sessions import CurrentUser
 from gpanel.services.context import AppContext
 from gpanel.services.magnet import notifications as notes
 from gpanel.services.ops import job_state
@@ -37,6 +40,7 @@ from gpanel.web.templating import render
 
 STREAM_SECONDS = 120.0
 HEARTBEAT_SECONDS = 15.0
+MENU_LIMIT = 8  # MailMagnet rows in the bell's menu; the page shows up to notes.LIST_LIMIT
 
 
 async def _bell(ctx: AppContext, user_id: int, box: Mailbox | None) -> dict[str, object]:
@@ -54,37 +58,53 @@ async def _bell(ctx: AppContext, user_id: int, box: Mailbox | None) -> dict[str,
     return shown
 
 
-async def page(request: Request) -> Response:
-    ctx, user = ctx_of(request), require_user(request)
+async def _listing(
+    ctx: AppContext, user: CurrentUser, *, limit: int, mark_seen: bool
+) -> dict[str, object]:
+    """What `/notifications` lists, for the page and for the bell's menu: the MailMagnet hits
+    (through the panel's gate, `notes.with_live_subjects`), the sending notices and the unread
+    team mailbox notices. `mark_seen` (the page) stops the bell counting the sending and team
+    notices once shown; the menu only looks."""
     box = await mailboxes.for_user(ctx.engine, user.id)
     features = await sharing.features_for(ctx.engine, user.id, user.role)
     state = await notes.bell_state(ctx.engine, box)
     items: list[notes.Notification] = []
     if box is not None:
-        items = await notes.list_notifications(ctx, box)
+        items = await notes.list_notifications(ctx, box, limit=limit)
         items = await notes.with_live_subjects(ctx, user, box, items)
     # Sending: scheduled messages that did not go (services/sending/later.py) and follow-ups
     # with no reply are told here; shown, the bell stops counting them.
     unsent = await send_later.unsent(ctx.engine, user.id)
     reminders = await follow_ups.notified(ctx.engine, user.id)
-    await follow_ups.mark_seen(ctx, user.id, box.id if box is not None else None)
     # Team mailboxes: assignments, overdue threads, new mail; shown, the bell stops counting.
     team = [n for n in await team_notices.recent(ctx.engine, user.id) if not n.read]
-    await team_notices.mark_read(ctx.engine, user.id)
-    return render(
-        request,
-        "notifications/index.html",
-        {
-            "unsent": unsent,
-            "reminders": reminders,
-            "team_notices": team,
-            "mailbox": box,
-            "state": state,
-            "items": items,
-            "may_use": features[Feature.MAILMAGNET],
-            "notice": request.query_params.get("notice"),
-        },
-    )
+    if mark_seen:
+        await follow_ups.mark_seen(ctx, user.id, box.id if box is not None else None)
+        await team_notices.mark_read(ctx.engine, user.id)
+    return {
+        "unsent": unsent,
+        "reminders": reminders,
+        "team_notices": team,
+        "mailbox": box,
+        "state": state,
+        "items": items,
+        "may_use": features[Feature.MAILMAGNET],
+    }
+
+
+async def page(request: Request) -> Response:
+    ctx, user = ctx_of(request), require_user(request)
+    shown = await _listing(ctx, user, limit=notes.LIST_LIMIT, mark_seen=True)
+    shown["notice"] = request.query_params.get("notice")
+    return render(request, "notifications/index.html", shown)
+
+
+async def menu(request: Request) -> Response:
+    """The bell's dropdown (`static/bell.js` fetches it): the newest of what the page lists, as
+    an HTML fragment, without marking anything seen."""
+    ctx, user = ctx_of(request), require_user(request)
+    shown = await _listing(ctx, user, limit=MENU_LIMIT, mark_seen=False)
+    return render(request, "notifications/_menu.html", shown)
 
 
 async def count(request: Request) -> Response:
@@ -167,6 +187,7 @@ async def switch(request: Request) -> Response:
 
 routes: list[BaseRoute] = [
     Route("/notifications", page, name="notifications"),
+    Route("/notifications/menu", menu, name="notifications_menu"),
     Route("/notifications/count", count, name="notifications_count"),
     Route("/notifications/stream", stream, name="notifications_stream"),
     Route("/notifications/opened", opened, methods=["POST"], name="notifications_opened"),

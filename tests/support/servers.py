@@ -1,11 +1,16 @@
 """Serve an ASGI app over real HTTP on 127.0.0.1 from a background thread.
 
 Used for gpanel itself in end-to-end tests (the emulator has its own `run_emulator`). The
-server picks a free port, runs its lifespan, and shuts down cleanly on exit.
+server binds its socket before it starts, runs its lifespan, and shuts down cleanly on exit.
+Binding first matters with two test workers: a port `free_port` found free can be taken by the
+other worker before uvicorn binds it, and uvicorn's failure then left the health check talking
+to the other worker's server. Now `serve` raises `PortTaken` at once and callers that chose a
+port pick another (`run_stack`).
 """
 
 from __future__ import annotations
 
+import errno
 import socket
 import threading
 import time
@@ -23,14 +28,27 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+class PortTaken(RuntimeError):
+    """The port asked for is in use (another process bound it after it was found free)."""
+
+
 @contextmanager
 def serve(app: ASGIApp, port: int | None = None, *, health: str = "/healthz") -> Iterator[str]:
-    port = port or free_port()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(("127.0.0.1", port or 0))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise PortTaken(port) from exc
+        raise
+    port = int(sock.getsockname()[1])
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", access_log=False
     )
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 15
@@ -49,3 +67,4 @@ def serve(app: ASGIApp, port: int | None = None, *, health: str = "/healthz") ->
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        sock.close()

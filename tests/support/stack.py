@@ -15,7 +15,7 @@ import asyncio
 import html
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,7 +35,7 @@ from gpanel.store.engine import create_engine as create_async_engine
 from gpanel.store.engine import sync_url
 from gpanel.store.tables import users
 from tests.support.emulator import RunningEmulator, run_emulator
-from tests.support.servers import free_port, serve
+from tests.support.servers import PortTaken, free_port, serve
 
 TOKEN_KEY = Fernet.generate_key().decode()
 
@@ -134,8 +134,18 @@ def run_stack(
     with run_emulator(config or EmulatorConfig()) as emu:
         for rep in REPS:  # Google accounts for the demo reps, with empty mailboxes
             emu.add_user(rep.email, rep.name)
-        settings, env = stack_settings(db_url, emu.url, **overrides)
-        with serve(create_app(settings), port=settings.port) as url:
+        with ExitStack() as running:
+            for _ in range(5):
+                # gpanel's port is in its settings (its public URL, OAuth's redirect), so a
+                # port the other test worker took in the meantime means new settings.
+                settings, env = stack_settings(db_url, emu.url, **overrides)
+                try:
+                    url = running.enter_context(serve(create_app(settings), port=settings.port))
+                    break
+                except PortTaken:
+                    continue
+            else:
+                raise RuntimeError("no free port for gpanel after 5 tries")
             yield Stack(url, emu, settings, db_url, env)
 
 

@@ -48,8 +48,9 @@ class Workers:
             self.emulator_url,
             "--log",
             str(self.log),
-            "--token-key",
-            TOKEN_KEY,
+            # One argument with "=": a Fernet key is base64url and may begin with "-", which
+            # argparse would read as an option (1 run in 64 failed that way).
+            f"--token-key={TOKEN_KEY}",
             *extra,
         ]
         proc = subprocess.Popen(cmd, cwd=ROOT, env=dict(os.environ))

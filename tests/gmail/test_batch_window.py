@@ -9,7 +9,8 @@ refused parts and still returns every thread; injected 429 parts are retried wit
 
 from __future__ import annotations
 
-import time
+import asyncio
+import dataclasses
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -65,17 +66,32 @@ async def test_a_client_allowed_too_much_learns_the_limit_and_loses_nothing(goog
     ids = seed(google, 50)
     google.set_latency(30)
     google.clear_log()
-    client = make(google, http, max_inflight=100, batch_size=50)
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        await asyncio.sleep(seconds)
+
+    client = GmailClient(
+        http,
+        EmulatorTokens(google.url, http),
+        base_url=google.url,
+        budget=InProcessBudget(1_000_000),
+        regime="legacy",
+        retry=dataclasses.replace(VIEW, sleep=sleep),
+        max_inflight=100,
+        batch_size=50,
+    )
     mb = client.mailbox(ALICE)
-    started = time.monotonic()
     threads = await mb.batch_get_threads(ids)
-    elapsed = time.monotonic() - started
     assert all(isinstance(threads[i], dict) and threads[i]["id"] == i for i in ids)
     log = google.log(ALICE)
     assert sum(1 for e in log if e["status"] == 429) == 10
     assert sum(1 for e in log if e["status"] == 200) == 50
     assert client.dispatcher.window(ALICE).size < 40
-    assert elapsed < 1.0  # brief waits, not Google's seconds-long rate-limit backoff
+    # Brief waits, not Google's seconds-long rate-limit backoff: the waits the client chose,
+    # not the wall clock (which a loaded CI machine stretches past any bound).
+    assert waits and max(waits) < VIEW.base
 
 
 async def test_default_client_fits_the_default_limit(google, http):
@@ -95,12 +111,13 @@ async def test_injected_429_parts_are_retried_inside_the_view_deadline(google, h
     google.set_latency(30)
     google.fault(ALICE, "429", method="gmail.users.threads.get", count=10)
     client = make(google, http, max_inflight=50, batch_size=50)
-    started = time.monotonic()
     threads = await client.mailbox(ALICE).batch_get_threads(ids)
+    # The policy's own 3 s deadline is the bound: a part still refused when it passes comes
+    # back as an error, so every thread arriving means every retry fitted inside it.
     assert all(isinstance(threads[i], dict) for i in ids), [
         type(threads[i]).__name__ for i in ids if not isinstance(threads[i], dict)
     ]
-    assert time.monotonic() - started < 1.5
+    assert sum(1 for e in google.log(ALICE) if e["status"] == 429) >= 10  # the faults did fire
 
 
 def test_window_shrinks_on_refusals_and_grows_after_clean_batches():

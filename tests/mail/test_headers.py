@@ -50,9 +50,9 @@ def test_encoded_display_names_and_hostile_characters() -> None:
 def test_huge_address_headers_are_bounded_in_size_and_time() -> None:
     """16,000 addresses (the 8-second case) parse quickly, capped and flagged truncated."""
     header = ", ".join(f"User {i} <user{i}@example.com>" for i in range(16_000))
-    started = time.perf_counter()
+    started = time.process_time()  # CPU, not wall: a loaded machine must not fail it
     result = parse_addresses(header)
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
     assert len(result.addresses) == MAX_ADDRESSES and result.truncated
     assert result.addresses[0].email == "user0@example.com"
 

@@ -107,10 +107,10 @@ def test_huge_header_block_is_cut_and_parses_quickly() -> None:
 
     to = ", ".join(f"user{i}@example.com" for i in range(16_000))
     raw = f"From: a@b.example\r\nTo: {to}\r\nSubject: big\r\n\r\nbody\r\n".encode()
-    start = time.monotonic()
+    start = time.process_time()  # CPU, not wall: a loaded machine must not fail it
     summary = mime_summary.summarize(raw)
     payload = mime_payload.payload_resource(raw, "m")
-    assert time.monotonic() - start < 3
+    assert time.process_time() - start < 3
     assert payload["mimeType"] == "text/plain"
     assert summary.recipient_addresses()  # some addresses were still read
 

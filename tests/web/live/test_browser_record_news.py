@@ -15,57 +15,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
-from gpanel.emulator.config import EmulatorConfig
-from gpanel.store.migrate import upgrade
 from tests.jobs.support import ALICE, CONTACT, STRANGER, mail_from, seed_stack_people
 from tests.support.needs import CHROMIUM
-from tests.support.servers import free_port
-from tests.support.stack import Stack, run_stack
-from tests.web.accounts.test_browser_connect import ARGS, consent_in_page
-
-AUDIENCE = "https://gpanel.example/push/gmail"
-ACCOUNT = "gmail-push@our-project.iam.gserviceaccount.com"
+from tests.support.push_stack import connect_and_switch_on, push_stack
+from tests.support.stack import Stack
+from tests.web.accounts.test_browser_connect import ARGS
 
 pytestmark = [pytest.mark.browser]
 
 
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[Stack]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'gpanel.db'}"
-    upgrade(url)
-    port = free_port()
-    config = EmulatorConfig(
-        push_endpoint=f"http://127.0.0.1:{port}/push/gmail",
-        push_audience=AUDIENCE,
-        push_service_account=ACCOUNT,
-    )
-    with run_stack(
-        url,
-        config,
-        port=str(port),
-        base_url=f"http://127.0.0.1:{port}",
-        pubsub_topic="projects/demo/topics/gmail",
-        pubsub_audience=AUDIENCE,
-        pubsub_service_account=ACCOUNT,
-        magnet_poll_seconds="3600",  # only the push can bring the mail in time
-    ) as running:
+    with push_stack(tmp_path) as running:
         yield running
-
-
-def connect_and_switch_on(stack: Stack, page: Page) -> None:
-    page.goto(stack.url + "/auth/login")
-    page.click("text=Sign in with Google")
-    consent_in_page(page, ALICE)
-    page.wait_for_url(stack.url + "/")
-    page.goto(stack.url + "/mailbox")
-    page.click("a:has-text('Connect Gmail')")
-    consent_in_page(page, ALICE)
-    page.wait_for_url("**/mailbox?notice=connected")
-    page.goto(stack.url + "/notifications")
-    page.click("button:has-text('Turn on MailMagnet')")
-    page.wait_for_url("**/notifications?notice=on")
 
 
 def test_an_open_contact_page_shows_new_mail_and_loads_it(stack: Stack) -> None:
@@ -79,7 +43,7 @@ def test_an_open_contact_page_shows_new_mail_and_loads_it(stack: Stack) -> None:
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            connect_and_switch_on(stack, page)
+            connect_and_switch_on(stack, page, ALICE)
             page.goto(f"{stack.url}/contacts/{contact_id}")
             panel = page.locator("#mail-panel")
             expect(panel.locator(".panel-slot")).not_to_contain_text("Show mail", timeout=15000)

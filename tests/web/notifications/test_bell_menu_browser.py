@@ -19,54 +19,18 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from gpanel.emulator.config import EmulatorConfig
-from gpanel.store.migrate import upgrade
 from tests.jobs.support import ALICE, CONTACT, mail_from, seed_stack_people
-from tests.support.browser import chromium, consent_in_page, record_console, serious_violations
-from tests.support.servers import free_port
-from tests.support.stack import Stack, run_stack
-
-AUDIENCE = "https://gpanel.example/push/gmail"
-ACCOUNT = "gmail-push@our-project.iam.gserviceaccount.com"
+from tests.support.browser import chromium, record_console, serious_violations
+from tests.support.push_stack import connect_and_switch_on, push_stack
+from tests.support.stack import Stack
 
 pytestmark = [pytest.mark.browser]
 
 
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[Stack]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'gpanel.db'}"
-    upgrade(url)
-    port = free_port()
-    config = EmulatorConfig(
-        push_endpoint=f"http://127.0.0.1:{port}/push/gmail",
-        push_audience=AUDIENCE,
-        push_service_account=ACCOUNT,
-    )
-    with run_stack(
-        url,
-        config,
-        port=str(port),
-        base_url=f"http://127.0.0.1:{port}",
-        pubsub_topic="projects/demo/topics/gmail",
-        pubsub_audience=AUDIENCE,
-        pubsub_service_account=ACCOUNT,
-        magnet_poll_seconds="3600",  # only the push can bring the mail in time
-    ) as running:
+    with push_stack(tmp_path) as running:
         yield running
-
-
-def _connect_and_switch_on(stack: Stack, page: Page) -> None:
-    page.goto(stack.url + "/auth/login")
-    page.click("text=Sign in with Google")
-    consent_in_page(page, ALICE)
-    page.wait_for_url(stack.url + "/")
-    page.goto(stack.url + "/mailbox")
-    page.click("a:has-text('Connect Gmail')")
-    consent_in_page(page, ALICE)
-    page.wait_for_url("**/mailbox?notice=connected")
-    page.goto(stack.url + "/notifications")
-    page.click("button:has-text('Turn on MailMagnet')")
-    page.wait_for_url("**/notifications?notice=on")
 
 
 def _focused_id(page: Page) -> str:
@@ -79,7 +43,7 @@ def test_the_bell_opens_a_menu_whose_row_opens_the_thread(stack: Stack) -> None:
     with chromium() as browser:
         page = browser.new_page()
         record_console(page, console, page_errors=True)
-        _connect_and_switch_on(stack, page)
+        connect_and_switch_on(stack, page, ALICE)
         page.goto(stack.url + "/contacts")
         bell = page.locator("#bell")
         expect(bell).to_have_attribute("aria-expanded", "false")

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gpanel.services.accounts.sessions import CurrentUser
 from gpanel.store.tables import api_tokens, users
+from gpanel.store.times import aware as _aware
 
 PREFIX = "gp_"
 LAST_USED_STEP = dt.timedelta(minutes=1)
@@ -84,11 +85,6 @@ def _hash(token: str) -> str:
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    # SQLite hands back naive datetimes for timezone-aware columns; they were stored as UTC.
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 async def create(

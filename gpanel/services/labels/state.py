@@ -27,6 +27,7 @@ from gpanel.crm.categories import Category
 from gpanel.services.labels.plan import InboxMode
 from gpanel.services.ops import job_state
 from gpanel.store.tables import label_archived, mailbox_jobs
+from gpanel.store.times import aware as _aware
 from gpanel.store.upsert import upsert
 
 CRM_GAPS = "crm_gaps"
@@ -51,13 +52,6 @@ class LabelJob:
     last_error_at: dt.datetime | None = None
     exists: bool = False
     inbox_mode: InboxMode = InboxMode.AT_ONCE
-
-
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    # SQLite hands timezone-aware columns back naive; they were written in UTC.
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    return value
 
 
 def _job(row: Any) -> LabelJob:

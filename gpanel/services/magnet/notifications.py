@@ -29,6 +29,7 @@ from gpanel.services.panel.gate import open_mailbox
 from gpanel.services.panel.rules import ThreadMeta, thread_meta
 from gpanel.services.sharing.policy import shown_fields
 from gpanel.store.tables import companies, contact_emails, contacts, magnet_hits
+from gpanel.store.times import aware
 
 # A list view must not hang on a slow mailbox: subjects then show as unavailable.
 VIEW_RETRY = RetryPolicy(max_tries=2, deadline=4.0)
@@ -121,7 +122,7 @@ async def list_notifications(
                 message_id=r.message_id,
                 thread_id=r.thread_id,
                 sender=r.sender,
-                received_at=job_state.aware(r.received_at) or r.received_at,
+                received_at=aware(r.received_at),
                 opened=r.opened_at is not None,
                 contact_id=r.contact_id,
                 contact_name=name,

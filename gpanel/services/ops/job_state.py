@@ -28,6 +28,7 @@ from gpanel.services.sharing.rules import gmail_withdrawn
 from gpanel.services.team_mailboxes.extras import due_mailboxes as team_extras_due
 from gpanel.settings import Settings
 from gpanel.store.tables import feature_rules, mailbox_jobs, mailboxes, users
+from gpanel.store.times import aware
 
 log = logging.getLogger("gpanel.jobs")
 
@@ -37,13 +38,6 @@ WATCH_RENEW_BEFORE = dt.timedelta(days=6)
 
 def now_utc() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def aware(value: dt.datetime | None) -> dt.datetime | None:
-    """SQLite hands back naive datetimes for timezone-aware columns; they were stored as UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)

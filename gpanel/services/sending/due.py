@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TypeVar
 
@@ -20,10 +19,6 @@ from gpanel.services.sharing.rules import gmail_withdrawn_for
 from gpanel.store.tables import users
 
 Row = TypeVar("Row")
-
-
-def aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
 async def withdrawn(ctx: AppContext, user_id: int) -> bool:

@@ -31,8 +31,9 @@ from gpanel.gmail import GmailError, NotFound
 from gpanel.services.accounts import mailboxes
 from gpanel.services.context import AppContext
 from gpanel.services.magnet.events import notify_in_transaction
-from gpanel.services.sending.due import aware, run_claimed, withdrawn
+from gpanel.services.sending.due import run_claimed, withdrawn
 from gpanel.store.tables import follow_ups, scheduled_sends
+from gpanel.store.times import aware
 
 log = logging.getLogger("gpanel.sending")
 

@@ -27,8 +27,9 @@ from gpanel.gmail import sending as gsend
 from gpanel.services.accounts import mailboxes
 from gpanel.services.context import AppContext
 from gpanel.services.sending import follow_ups
-from gpanel.services.sending.due import aware, run_claimed, withdrawn
+from gpanel.services.sending.due import run_claimed, withdrawn
 from gpanel.store.tables import scheduled_sends, send_keys
+from gpanel.store.times import aware
 
 log = logging.getLogger("gpanel.sending")
 

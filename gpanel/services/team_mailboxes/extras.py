@@ -65,6 +65,7 @@ from gpanel.store.tables import (
     team_thread_events,
     users,
 )
+from gpanel.store.times import aware as _aware
 
 log = logging.getLogger("gpanel.team_mailboxes")
 
@@ -99,13 +100,6 @@ class TeamBox:
 
 def now_utc() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    # SQLite hands back naive datetimes for timezone-aware columns; they were stored as UTC.
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=dt.UTC)
 
 
 async def team_box(engine: AsyncEngine, mailbox_id: int) -> TeamBox | None:

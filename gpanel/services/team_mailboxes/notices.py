@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gpanel.services.team_mailboxes import store
 from gpanel.store.tables import team_mailboxes, team_notifications, team_threads, users
+from gpanel.store.times import aware
 
 WORDS = {
     "assigned": "assigned you a thread",
@@ -70,7 +71,7 @@ async def recent(engine: AsyncEngine, user_id: int, limit: int = 50) -> list[Tea
             box_name=r.box_name,
             thread_id=r.gmail_thread_id,
             actor=r.actor_name,
-            at=store.aware(r.at) or r.at,
+            at=aware(r.at),
             read=r.read_at is not None,
         )
         for r in rows

@@ -35,6 +35,7 @@ from gpanel.services.context import AppContext
 from gpanel.services.team_mailboxes import store
 from gpanel.services.team_mailboxes.access import Access
 from gpanel.store.tables import team_thread_events, team_threads
+from gpanel.store.times import aware
 
 DEFAULT_WEEKS = 12
 MAX_WEEKS = 104
@@ -135,7 +136,7 @@ def samples_of(
         if thread is None:
             continue
         arrived, _status = thread
-        at = store.aware(e.at) or arrived
+        at = aware(e.at) or arrived
         seconds = max(0.0, (at - arrived).total_seconds())
         if e.kind == "replied" and e.team_thread_id not in responded:
             responded.add(e.team_thread_id)
@@ -223,9 +224,7 @@ async def team_figures(
                 .order_by(team_thread_events.c.at, team_thread_events.c.id)
             )
         ).all()
-    threads = {
-        int(r.id): (store.aware(r.first_seen_at) or store.now_utc(), str(r.status)) for r in rows
-    }
+    threads = {int(r.id): (aware(r.first_seen_at) or store.now_utc(), str(r.status)) for r in rows}
     responses, resolutions = samples_of(threads, events)
     ids = {s.member_id for s in [*responses, *resolutions] if s.member_id is not None}
     names = await store.people(ctx.engine, ids)

@@ -23,17 +23,11 @@ from gpanel.store.tables import (
     team_threads,
     users,
 )
+from gpanel.store.times import aware
 
 
 def now_utc() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def aware(value: dt.datetime | None) -> dt.datetime | None:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def _box_query() -> Any:

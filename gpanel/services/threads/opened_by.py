@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from gpanel.services.context import AppContext
 from gpanel.services.ops import job_state
 from gpanel.store.tables import mailboxes, thread_views, users
+from gpanel.store.times import aware
 
 SAME_VISIT = dt.timedelta(minutes=10)
 LIST_LIMIT = 200
@@ -78,10 +79,7 @@ async def opened_threads(
     )
     async with engine.connect() as conn:
         rows = (await conn.execute(query)).all()
-    return [
-        Opened(r.thread_id, r.viewer_id, r.name, job_state.aware(r.viewed_at) or r.viewed_at)
-        for r in rows
-    ]
+    return [Opened(r.thread_id, r.viewer_id, r.name, aware(r.viewed_at)) for r in rows]
 
 
 async def purge_opens(ctx: AppContext, now: dt.datetime | None = None) -> int:

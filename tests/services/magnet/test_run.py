@@ -13,6 +13,7 @@ from gpanel.services.accounts.vault import TokenVault
 from gpanel.services.magnet import run as magnet
 from gpanel.services.ops import job_state
 from gpanel.store.tables import magnet_hits, mailbox_jobs, mailboxes
+from gpanel.store.times import aware
 from tests.jobs.support import ALICE, CONTACT, LEAD, STRANGER, magnet_world, mail_from
 from tests.support.emulator import RunningEmulator
 from tests.support.faults import crash_while_storing_hits
@@ -73,7 +74,7 @@ async def test_contact_and_lead_mail_becomes_hits_with_only_allowed_columns(
         assert contact_hit["thread_id"] == from_contact["threadId"]
         received = contact_hit["received_at"]
         assert isinstance(received, dt.datetime)
-        assert job_state.aware(received) == dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
+        assert aware(received) == dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
         assert contact_hit["opened_at"] is None
 
 

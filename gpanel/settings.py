@@ -96,6 +96,9 @@ class Settings(BaseModel):
     # --- Content cache (process memory only) -----------------------------------------------------
     cache_max_bytes: int = Field(64 * 1024 * 1024, ge=0)
     cache_ttl_seconds: int = Field(300, ge=0)
+    # How long one getProfile answer validates the panel's cached reads of a mailbox for
+    # other views (never across a write gpanel made to it); 0 asks Gmail on every view.
+    panel_validator_window_ms: int = Field(1000, ge=0, le=10_000)
 
     # --- MailMagnet and labels --------------------------------------------------------------------
     magnet_poll_seconds: int = Field(60, ge=1)

@@ -14,12 +14,15 @@ POST with `x-http-method-override: GET` and a form-encoded body, as googleapicli
 from __future__ import annotations
 
 import asyncio
+import functools
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 import httpx
 
+from gpanel.gmail import discovery
 from gpanel.gmail.budget import Priority, QuotaBudget
 from gpanel.gmail.costs import CostTable
 from gpanel.gmail.errors import (
@@ -81,6 +84,7 @@ class Dispatcher:
         self.batch_ceiling = min(batch_size, max_inflight)
         self._slots: dict[str, Slots] = {}
         self._windows: dict[str, BatchWindow] = {}
+        self._wrote: dict[str, float] = {}  # mailbox -> monotonic time its last write ended
 
     def slots(self, mailbox: str) -> Slots:
         """The mailbox's in-flight limit, shared by every caller in this process."""
@@ -104,10 +108,25 @@ class Dispatcher:
     def units(self, out: Outgoing) -> int:
         return sum(self.costs.cost(m) for m in out.calls)
 
+    def last_write(self, mailbox: str) -> float:
+        """When this process's last request that may have changed the mailbox ended
+        (`time.monotonic()`; 0.0 for never): what was read of it before then may be stale."""
+        return self._wrote.get(mailbox, 0.0)
+
     async def send(
         self, mailbox: str, priority: Priority, attempts: Attempts, out: Outgoing
     ) -> httpx.Response:
         """Send `out` until it succeeds (2xx) or a `GmailError` is final."""
+        if any(_writes(m) for m in out.calls):
+            try:
+                return await self._send(mailbox, priority, attempts, out)
+            finally:  # failed or not: a write may have landed
+                self._wrote[mailbox] = time.monotonic()
+        return await self._send(mailbox, priority, attempts, out)
+
+    async def _send(
+        self, mailbox: str, priority: Priority, attempts: Attempts, out: Outgoing
+    ) -> httpx.Response:
         refreshed = False
         while True:
             attempts.begin()
@@ -197,3 +216,13 @@ class Dispatcher:
             )
             request = self.http.build_request("POST", out.url, headers=headers, content=body)
         return request
+
+
+@functools.cache
+def _writes(method_id: str) -> bool:
+    """Whether a Gmail method may change the mailbox (anything but GET; a method the discovery
+    document does not know counts as a write)."""
+    try:
+        return discovery.method(method_id).http_method != "GET"
+    except GmailError:
+        return True

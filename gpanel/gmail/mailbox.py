@@ -47,6 +47,10 @@ class MailboxClient:
         self.priority = priority
         self.retry = retry
 
+    def last_write(self) -> float:
+        """When gpanel's last write to this mailbox ended (`Dispatcher.last_write`)."""
+        return self.client.dispatcher.last_write(self.key)
+
     # --- plumbing ------------------------------------------------------------------------
     async def _call(
         self,

@@ -2,12 +2,12 @@
 
 `AppContext` holds every object the process shares: the settings, the database engine, the
 outbound HTTP client, the token vault and broker, the Gmail client and its quota budget, the
-mail content cache and the panel reader on it, the image proxy, the sanitising pool and its
-cache of bodies, the calendar events cache, MailMagnet's event hub, the registration point
-of the running scheduler (`JobTriggers`) and the observer of job runs. All of them are built
-in `open_context()`, in that one place, and closed there when the app stops; nothing here is
-global and nothing is made on first use. Tests hand in their own image proxy or observer
-through `open_context`'s arguments.
+mail content cache with the panel reader and the kept panel views on it, the image proxy, the
+sanitising pool and its cache of bodies, the calendar events cache, MailMagnet's event hub,
+the registration point of the running scheduler (`JobTriggers`) and the observer of job runs.
+All of them are built in `open_context()`, in that one place, and closed there when the app
+stops; nothing here is global and nothing is made on first use. Tests hand in their own image
+proxy or observer through `open_context`'s arguments.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from gpanel.services.ops.scheduling import JobTriggers, RunObserver
 from gpanel.services.ops.shared_budget import PostgresBudget
 from gpanel.services.panel.content_cache import ContentCache
 from gpanel.services.panel.fetch import PanelFetcher
+from gpanel.services.panel.view_cache import ViewCache
 from gpanel.services.threads.body_cache import BodyRenderer
 from gpanel.services.threads.image_proxy import ImageProxy, UrlSigner
 from gpanel.settings import Queue, Settings
@@ -48,6 +49,7 @@ class AppContext:
     gmail: GmailClient
     content_cache: ContentCache
     panel: PanelFetcher
+    views: ViewCache
     image_proxy: ImageProxy
     image_signer: UrlSigner
     bodies: BodyRenderer
@@ -114,7 +116,8 @@ async def open_context(
         budget=budget,
         gmail=gmail,
         content_cache=cache,
-        panel=PanelFetcher(cache),
+        panel=PanelFetcher(cache, window=settings.panel_validator_window_ms / 1000),
+        views=ViewCache(cache, engine),
         image_proxy=proxy,
         image_signer=UrlSigner(settings.secret_key.get_secret_value()),
         # Sanitised bodies: worker processes and a memory cache under the content cache's

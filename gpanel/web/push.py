@@ -131,6 +131,8 @@ async def gmail_push(request: Request) -> Response:
         return JSONResponse({"error": str(exc)}, status_code=exc.status)
     mailbox_id = await job_state.magnet_mailbox_for_address(ctx.engine, address)
     if mailbox_id is not None:
+        # The mailbox moved: the next view asks Gmail, whatever the validator window says.
+        ctx.panel.forget_history(str(mailbox_id))
         await job_state.trigger(ctx, "magnet", mailbox_id)
         log.info("push for mailbox %s: magnet run triggered", mailbox_id)
     # 204 for unknown mailboxes too: Pub/Sub would otherwise redeliver it for days.

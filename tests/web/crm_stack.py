@@ -64,6 +64,7 @@ def crm_stack(db_url: str) -> Iterator[CrmStack]:
         host="127.0.0.1", port=free_port(), emulator_port=free_port(), data_dir="unused"
     )
     env["GPANEL_DATABASE_URL"] = db_url
+    env["GPANEL_PANEL_VALIDATOR_WINDOW_MS"] = "0"  # as tests/support/stack.py
     settings = Settings.from_mapping(env)
     with serve(create_app(settings), port=settings.port) as url:
         yield CrmStack(url, settings, db_url)

@@ -34,6 +34,9 @@ class Entry:
     history_id: str
     value: Any
     size: int
+    # Mailboxes whose mail the value holds beyond the key's own (a whole panel view spans
+    # several), so that forgetting one mailbox forgets it too.
+    mailboxes: frozenset[int] = frozenset()
 
 
 def estimate_size(value: Any) -> int:
@@ -91,12 +94,22 @@ class ContentCache:
             return None
         return entry.value
 
-    def put(self, key: CacheKey, value: Any, history_id: str, size: int | None = None) -> None:
-        """Keep `value`, read when the mailbox was at `history_id`. A value larger than the
-        whole cache is not kept (and a cache of size 0 keeps nothing)."""
+    def put(
+        self,
+        key: CacheKey,
+        value: Any,
+        history_id: str,
+        size: int | None = None,
+        *,
+        mailboxes: frozenset[int] = frozenset(),
+    ) -> None:
+        """Keep `value`, read when the mailbox was at `history_id` (`mailboxes`: further
+        mailboxes whose mail it holds). A value larger than the whole cache is not kept (and a
+        cache of size 0 keeps nothing)."""
         if self.max_bytes <= 0 or not history_id:
             return
-        entry = Entry(history_id, value, size if size is not None else estimate_size(value))
+        size = size if size is not None else estimate_size(value)
+        entry = Entry(history_id, value, size, mailboxes)
         if entry.size > self.max_bytes:
             self._entries.pop(key, None)
             return
@@ -111,7 +124,12 @@ class ContentCache:
 
     def forget_mailbox(self, mailbox_id: int) -> None:
         """Drop everything read from one mailbox (disconnect, or a change we caused)."""
-        for key in [k for k in list(self._entries.keys()) if k and k[0] == mailbox_id]:
+        gone = [
+            k
+            for k, entry in list(self._entries.items())
+            if (k and k[0] == mailbox_id) or mailbox_id in entry.mailboxes
+        ]
+        for key in gone:
             self._entries.pop(key, None)
 
 

@@ -4,7 +4,11 @@ The panel's Gmail traffic lives here, shaped by quota (docs/gmail-facts.md, "Quo
 getProfile 1 unit, threads.list 10, labels.list 1, threads.get 40):
 
 - **Validator.** `history_id()` asks `users.getProfile` (1 unit) for the mailbox's current
-  historyId. Concurrent viewers of one mailbox share one call (single flight).
+  historyId. Concurrent viewers of one mailbox share one call (single flight), and an answer
+  is reused for `window` seconds (`GPANEL_PANEL_VALIDATOR_WINDOW_MS`, 1 s by default; 0 asks
+  on every view), but never across a write gpanel made to the mailbox: a rep who replies,
+  archives or labels sees it at once. A team clicking through records then pays one getProfile
+  per mailbox a second, not one per view.
 - **Listing** (`threads.list`, 10 units a query) is cached per (mailbox, query, page token)
   together with the historyId it was read at, and reused only while Gmail still answers that
   historyId: a warm view costs exactly one getProfile per mailbox; any change in Gmail
@@ -29,6 +33,7 @@ metadata at full detail, redacted per viewer only when a view is built.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,6 +66,9 @@ class MailboxRead:
     labels: dict[str, str]
     next_tokens: tuple[str | None, ...]
     failed: int = 0
+    # Kept in the cache, whole and validated: a view built from such reads only may be kept
+    # too (`view_cache`).
+    settled: bool = False
     # Verdicts on these threads by the viewer's rule inputs (`view._judged`): a read kept in
     # the cache serves many warm views, and the same inputs judge the same threads the same
     # way. Ids and verdicts only, no content.
@@ -70,16 +78,33 @@ class MailboxRead:
 class PanelFetcher:
     """The process's panel reader: one per `AppContext` (`ctx.panel`), sharing its cache."""
 
-    def __init__(self, cache: ContentCache) -> None:
+    def __init__(self, cache: ContentCache, *, window: float = 0.0) -> None:
         self.cache = cache
+        self.window = window
         self._profiles: SingleFlight[str] = SingleFlight()
         self._reads: SingleFlight[MailboxRead] = SingleFlight()
+        self._answered: dict[str, tuple[float, str]] = {}  # key -> (asked at, historyId)
 
     async def history_id(self, client: MailboxClient) -> str:
+        """The mailbox's historyId: asked now, or answered to a request that started within
+        `window` seconds and after gpanel's last write to the mailbox."""
+        now = time.monotonic()
+        seen = self._answered.get(client.key)
+        if seen is not None and now - seen[0] <= self.window and seen[0] > client.last_write():
+            return seen[1]
+
         async def ask() -> str:
-            return str((await client.profile()).get("historyId", ""))
+            started = time.monotonic()
+            answer = str((await client.profile()).get("historyId", ""))
+            if self.window > 0 and answer:
+                self._answered[client.key] = (started, answer)
+            return answer
 
         return await self._profiles.run(client.key, ask)
+
+    def forget_history(self, key: str) -> None:
+        """Ask Gmail on the next view (a push said the mailbox moved)."""
+        self._answered.pop(key, None)
 
     async def read(
         self,
@@ -92,10 +117,12 @@ class PanelFetcher:
         include_spam_trash: bool = False,
         plan: Plan | None = None,
         guards: Guards = Guards(),
+        history: str | None = None,
     ) -> MailboxRead:
         """The listed threads of `queries` (each at its page token) with their metadata:
         whole threads, or with a partial `plan` each row's newest message with the record
-        (threads a guard flags stay whole).
+        (threads a guard flags stay whole). `history`: the mailbox's historyId, when the
+        caller has just asked Gmail for it (then it is not asked again).
 
         Viewers asking for the same pages of the same mailbox at the same time share one read.
         """
@@ -114,6 +141,7 @@ class PanelFetcher:
                 page_size,
                 include_spam_trash,
                 guards if partial else None,
+                history,
             )
 
         return await self._reads.run(key, go)
@@ -133,6 +161,7 @@ class PanelFetcher:
         page_size: int,
         spam: bool,
         guards: Guards | None,
+        known: str | None = None,
     ) -> MailboxRead:
         keys = [
             self._list_key(mailbox_id, q, t, page_size, spam)
@@ -152,9 +181,13 @@ class PanelFetcher:
         # not move is one getProfile and this one look-up (no per-thread work at all).
         read_key = (mailbox_id, "panel-read", *keys)
         cold = any(self.cache.peek(k) is None for k in keys)
-        history = ""
+        history = known or ""
+
+        async def validator() -> str:
+            return known or await self.history_id(client)
+
         if not cold and self.cache.peek(read_key) is not None:
-            history = await self.history_id(client)
+            history = await validator()
             whole_read = self.cache.get(read_key, history)
             if isinstance(whole_read, MailboxRead):
                 return whole_read
@@ -162,14 +195,17 @@ class PanelFetcher:
             # Nothing to validate: ask for the validator, the listings and the labels at once
             # (one round trip), instead of paying a round trip for a profile first.
             history, listings, labels, found = await asyncio.gather(
-                self.history_id(client),
+                validator(),
                 self._list_all(client, queries, tokens, page_size, spam),
                 self._labels(client),
                 matches(),
             )
-            racing = fresh = True
+            # A historyId asked before the listing is no race: what is listed is at least as
+            # new, and a later change moves it past the one kept.
+            racing = known is None
+            fresh = True
         else:
-            history = history or await self.history_id(client)
+            history = history or await validator()
             cached = [self.cache.get(k, history) for k in keys[: len(queries)]]
             labels_cached = self.cache.get(labels_key, history)
             found = self.cache.get(match_key, history) if guards is not None else None
@@ -206,14 +242,16 @@ class PanelFetcher:
             if isinstance(found, Matches):
                 size = 64 * (len(found.by_thread) + len(found.flagged)) + 200
                 self.cache.put(match_key, found, history, size=size)
+        settled = bool(history) and not failed and not (racing and moved)
         read = MailboxRead(
             history_id=history,
             threads=threads,
             labels=labels,
             next_tokens=tuple(listing.next_token for listing in listings),
             failed=failed,
+            settled=settled,
         )
-        if history and not failed and not (racing and moved):
+        if settled:
             # Its threads are counted again (they are shared with the per-thread entries), so
             # the byte bound over-counts rather than under-counts.
             self.cache.put(read_key, read, history, size=1500 * len(threads) + 200)

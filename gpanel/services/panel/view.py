@@ -169,6 +169,16 @@ async def record_threads_parts(
     record: such an unlink may hide a conversation already read in another mailbox (one row
     per conversation, hidden if unlinked in any), so until then only the final view shows."""
     tokens = decode_page(page) if page else None
+    # A kept view is served while its validators read the same (view_cache.py): the change
+    # stamp, read before any query of this view, and each mailbox's historyId.
+    key = (viewer, record_type.value, record_id, include_company, page, page_size)
+    stamp = await ctx.views.stamp()
+    kept, known = await ctx.views.lookup(
+        key, stamp, lambda m: ctx.panel.history_id(view_client(ctx, m))
+    )
+    if kept is not None:
+        yield kept
+        return
     gate = await open_record(ctx, viewer, record_type, record_id, include_company=include_company)
     owners, queries, inputs = list(gate.owners), list(gate.queries), gate.inputs
     view = PanelView(record_type, record_id)
@@ -205,6 +215,7 @@ async def record_threads_parts(
                 page_size=page_size,
                 plan=plan,
                 guards=guards,
+                history=known.get(owner.mailbox_id),
             )
         except GmailError as exc:
             log.info("panel: mailbox %s degraded (%s)", owner.mailbox_id, type(exc).__name__)
@@ -230,6 +241,7 @@ async def record_threads_parts(
         for task in pending:
             task.cancel()
     await _assemble(ctx, viewer, gate, view, owners, done, final=True)
+    ctx.views.keep(key, stamp, view, done)
     yield view
 
 

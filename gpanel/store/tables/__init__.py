@@ -2,8 +2,8 @@
 (people, companies, contacts, deals, imports), `accounts` (sessions, mailboxes, rules, tokens),
 `mail_state` (unlinks, blocks, MailMagnet, jobs, label state, quota), `sending` (send keys,
 sends waiting as drafts, templates), `team` (team mailboxes and their threads' assignments),
-`team_extras` (their label rules by recipient and lead capture); `base` holds the
-metadata.
+`team_extras` (their label rules by recipient and lead capture), `stamps` (the change
+stamp views are validated by); `base` holds the metadata.
 
 The same definitions run on SQLite (the embedded default) and PostgreSQL. They describe the
 schema for queries; the Alembic revisions in `migrations/versions/` are what create and change
@@ -54,6 +54,7 @@ from gpanel.store.tables.mail_state import (
     unlinks,
 )
 from gpanel.store.tables.sending import follow_ups, mail_templates, scheduled_sends, send_keys
+from gpanel.store.tables.stamps import change_base, change_log
 from gpanel.store.tables.team import (
     TEAM_EVENT_KINDS,
     TEAM_NOTIFICATION_KINDS,
@@ -84,6 +85,8 @@ __all__ = [
     "TEAM_STATUSES",
     "api_tokens",
     "blocked_addresses",
+    "change_base",
+    "change_log",
     "companies",
     "company_domains",
     "contact_emails",

@@ -54,6 +54,17 @@ def test_forget_mailbox_drops_only_that_mailbox_and_size_zero_keeps_nothing() ->
     assert len(off) == 0
 
 
+def test_forgetting_a_mailbox_forgets_every_entry_holding_its_mail() -> None:
+    """A kept panel view spans mailboxes (`mailboxes=`): disconnecting any one of them drops
+    it, and leaves views that hold none of its mail."""
+    cache = ContentCache(1_000_000, 60)
+    cache.put(("panel-view", "alice"), "rows of 1 and 2", "stamp:1", mailboxes=frozenset({1, 2}))
+    cache.put(("panel-view", "ben"), "rows of 3", "stamp:1", mailboxes=frozenset({3}))
+    cache.forget_mailbox(2)
+    assert cache.peek(("panel-view", "alice")) is None
+    assert cache.get(("panel-view", "ben"), "stamp:1") == "rows of 3"
+
+
 def test_size_estimate_grows_with_content() -> None:
     small = estimate_size({"payload": {"body": {"data": "a" * 10}}})
     large = estimate_size({"payload": {"body": {"data": "a" * 10_000}}})

@@ -212,3 +212,22 @@ async def test_participant_queries_find_record_mail_even_as_long_posts(google, h
     assert {t["id"] for t in found["threads"]} == {by_address, by_domain}
     (entry,) = [e for e in google.log(ALICE) if e["method_id"] == "gmail.users.threads.list"]
     assert entry["status"] == 200 and entry["http_method"] == "GET"  # overridden back to GET
+
+
+async def test_last_write_moves_with_writes_only_and_with_failed_ones(google, http):
+    """`Dispatcher.last_write` (what the panel's validator window trusts): reads, batch reads
+    included, leave it; a write moves it, and so does a write Gmail refused, since one that
+    failed late may still have landed."""
+    gmail = make(google, http)
+    mailbox = gmail.mailbox(ALICE)
+    (thread_id,) = _seed_threads(google, 1)
+    await mailbox.profile()
+    await mailbox.list_threads("from:bob@customer.test")
+    await mailbox.batch_get_threads([thread_id], format="metadata")
+    assert mailbox.last_write() == 0.0
+    await mailbox.modify_thread(thread_id, remove=["UNREAD"])
+    first = mailbox.last_write()
+    assert first > 0.0 and gmail.mailbox(BOB).last_write() == 0.0
+    with pytest.raises(NotFound):
+        await mailbox.modify_thread("0000000000000000", remove=["UNREAD"])
+    assert mailbox.last_write() > first

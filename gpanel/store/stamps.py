@@ -3,7 +3,7 @@ commits, read in one query.
 
 A record panel view is a function of Gmail's state (validated by each mailbox's historyId) and
 of gpanel's own rows: who may see which mailbox, the record's addresses, block rules, unlinks,
-private threads, CRM names, MailMagnet badges (`VIEW_TABLES`). Triggers (revision
+private threads, CRM names (`VIEW_TABLES`). Triggers (revision
 0015_view_stamps) count every write to those tables, so a view built after reading stamp N is
 known to be stale as soon as the stamp reads anything else, whichever process wrote.
 
@@ -24,8 +24,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gpanel.store.tables import change_base, change_log
 
-# What the record panel reads (tests/store/test_stamps.py records the tables a view's queries
-# touch and checks they are all here, and that each has its trigger in the database).
+# What the record panel reads (tests/services/panel/test_kept_views.py records the tables a
+# view's queries touch and checks they are all here or read afresh by every view, and
+# tests/store/test_stamps.py that each has its trigger in the database). Not `magnet_hits`:
+# written with every customer message and every opening, it would move the stamp all day;
+# every view, kept or not, reads its "New" badges again (services/panel/view_cache.py).
 VIEW_TABLES = frozenset(
     {
         "blocked_addresses",
@@ -36,7 +39,6 @@ VIEW_TABLES = frozenset(
         "deal_contacts",
         "deals",
         "feature_rules",
-        "magnet_hits",
         "mailboxes",
         "private_labels",
         "private_threads",

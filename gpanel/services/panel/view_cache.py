@@ -4,7 +4,10 @@ built from has moved.
 A view is a function of two states: Gmail's, for each mailbox read (validated by its
 historyId, one `getProfile` each, shared by concurrent viewers), and gpanel's own rows, from
 access to CRM names (validated by the change stamp, `gpanel.store.stamps`, one query shared the
-same way). A warm view whose validators all read the same is therefore the view already built:
+same way). The one exception is MailMagnet's "New" badge, which changes with every customer
+message and every opening: it is read again for every view (`with_badges`, one query, for the
+viewer's own rows only, as the badge is the owner's), so that it does not move the stamp all
+day. A warm view whose validators all read the same is therefore the view already built:
 handed back without the gate's dozen queries, the judging, the de-duplication or the building of
 its rows. That is what lets a team click through records all day on two cores
 (docs/BENCHMARKS.md, "gpanel's own CPU per warm view").
@@ -28,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gpanel.gmail import GmailError, SingleFlight
+from gpanel.services.panel import inputs as panel_store
 from gpanel.services.panel.content_cache import ContentCache
 from gpanel.services.panel.fetch import MailboxRead
 from gpanel.store import stamps
@@ -36,6 +40,8 @@ if TYPE_CHECKING:
     from gpanel.services.panel.view import PanelView
 
 _ROW_BYTES = 1500  # a row's subject, snippet, people and labels, as Python objects
+# Tables every view reads afresh, kept or not: outside the change stamp (`stamps.VIEW_TABLES`).
+READ_EVERY_VIEW = frozenset({"magnet_hits"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +91,7 @@ class ViewCache:
             elif not isinstance(answer, GmailError):
                 raise answer  # a bug, not Gmail: let it show
         if all(known.get(m) == h for m, h in held.validators):
-            return _copy(held.view), known
+            return await self.with_badges(_copy(held.view)), known
         self.cache.discard(_key(key))
         return None, known
 
@@ -109,6 +115,21 @@ class ViewCache:
             size=_ROW_BYTES * len(view.rows) + 500,
             mailboxes=frozenset(reads),
         )
+
+    async def with_badges(self, view: PanelView) -> PanelView:
+        """`view` with each of the viewer's own rows' "New" badge as MailMagnet has it now."""
+        mine = [(r.mailbox_id, r.thread_id) for r in view.rows if r.mine]
+        if not mine:
+            return view
+        async with self.engine.connect() as conn:
+            unopened = await panel_store.unopened_hits(conn, mine)
+        view.rows = [
+            dataclasses.replace(r, new=(r.mailbox_id, r.thread_id) in unopened)
+            if r.mine and r.new != ((r.mailbox_id, r.thread_id) in unopened)
+            else r
+            for r in view.rows
+        ]
+        return view
 
 
 def _key(key: Hashable) -> tuple[Any, ...]:

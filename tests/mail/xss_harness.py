@@ -368,11 +368,21 @@ async def _visit(
         except Exception:
             pass
     await page.wait_for_timeout(SETTLE_MS // 2)
-    try:
-        flag = page.evaluate("() => window.__xss !== undefined")
-        if await asyncio.wait_for(flag, 5):
-            findings.flags += 1
-    except Exception:
-        findings.flags += 1  # the host page was replaced or hangs: count it as reached
+    findings.flags += await _host_flag(page)
     with contextlib.suppress(Exception):  # a payload may have closed or crashed its page
         await asyncio.wait_for(context.close(), 10)
+
+
+async def _host_flag(page: Any) -> int:
+    """1 if a payload reached the host page: set its flag, replaced it, or hung it. A slow
+    answer is asked again (a loaded CI machine can take seconds to evaluate) before it counts
+    as a hang: 4 tries of 5 s each."""
+    for _ in range(4):
+        try:
+            reached = await asyncio.wait_for(page.evaluate("() => window.__xss !== undefined"), 5)
+        except TimeoutError:
+            continue
+        except Exception:
+            return 1  # the host page was replaced or closed
+        return 1 if reached else 0
+    return 1  # hangs

@@ -58,6 +58,7 @@ class ViewCache:
         self.cache = cache
         self.engine = engine
         self._stamp: SingleFlight[int] = SingleFlight()
+        self._badges: SingleFlight[frozenset[tuple[int, str]]] = SingleFlight()
 
     async def stamp(self) -> int:
         """The change stamp now. Viewers arriving while it is being read share the read."""
@@ -118,11 +119,16 @@ class ViewCache:
 
     async def with_badges(self, view: PanelView) -> PanelView:
         """`view` with each of the viewer's own rows' "New" badge as MailMagnet has it now."""
-        mine = [(r.mailbox_id, r.thread_id) for r in view.rows if r.mine]
+        mine = sorted((r.mailbox_id, r.thread_id) for r in view.rows if r.mine)
         if not mine:
             return view
-        async with self.engine.connect() as conn:
-            unopened = await panel_store.unopened_hits(conn, mine)
+
+        async def read() -> frozenset[tuple[int, str]]:
+            async with self.engine.connect() as conn:
+                return await panel_store.unopened_hits(conn, mine)
+
+        # Concurrent views of the same rows (one viewer's tabs, a burst) share the query.
+        unopened = await self._badges.run(repr(mine), read)
         view.rows = [
             dataclasses.replace(r, new=(r.mailbox_id, r.thread_id) in unopened)
             if r.mine and r.new != ((r.mailbox_id, r.thread_id) in unopened)

@@ -20,10 +20,11 @@ demo: $(STAMP)
 
 ## Lint, type-check, check the layers, then run every test (SQLite and PostgreSQL, browser tests);
 ## prints the coverage of gpanel/ and fails below 82% (measured 84% on 2026-12-01, minus 2 for noise).
-## Three workers on CI's two cores: the tests wait on real HTTP, browsers and subprocesses, so two
-## left the cores 40% idle (18 min 47 s with -n 2, 13 min 11 s with -n 3, same tree, same machine).
+## Four workers on CI's two cores: the tests wait on real HTTP, browsers and subprocesses, so fewer
+## leave the cores idle (2026-12-01: 18 min 47 s with -n 2, 13 min 11 s with -n 3; 2026-12-02, a
+## larger tree on a slower day: 21 min 40 s with -n 3, 16 min 23 s with -n 4, same machine).
 test: $(STAMP) lint
-	$(BIN)/pytest -n 3 --dist loadfile -q --cov=gpanel --cov-report= --cov-fail-under=82
+	$(BIN)/pytest -n 4 --dist loadfile -q --cov=gpanel --cov-report= --cov-fail-under=82
 
 lint: $(STAMP)
 	$(BIN)/ruff check gpanel tests bench

@@ -283,7 +283,7 @@ def test_a_kept_view_is_always_the_view_built_afresh(
         try:
 
             @settings(
-                max_examples=8,
+                max_examples=6,
                 deadline=None,
                 database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],

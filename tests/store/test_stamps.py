@@ -8,7 +8,7 @@ import datetime as dt
 import importlib
 
 from sqlalchemy import insert, text, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gpanel.store import stamps
 from gpanel.store.tables import blocked_addresses, change_log, mailboxes, users
@@ -20,6 +20,11 @@ migration = importlib.import_module("gpanel.store.migrations.versions.0015_view_
 async def stamp(engine: AsyncEngine) -> int:
     async with engine.connect() as conn:
         return (await stamps.read(conn))[0]
+
+
+async def new_user(conn: AsyncConnection, email: str) -> int:
+    values = dict(email=email, name=email, role="rep", active=True, created_at=NOW, updated_at=NOW)
+    return int(await conn.scalar(insert(users).values(**values).returning(users.c.id)) or 0)
 
 
 def test_the_revision_stamps_what_the_code_says() -> None:
@@ -55,12 +60,7 @@ async def test_writes_move_the_stamp_once_committed(engine: AsyncEngine) -> None
     another transaction does not, until it commits; a rolled-back one never does."""
     start = await stamp(engine)
     async with engine.begin() as conn:
-        user = await conn.scalar(
-            insert(users)
-            .values(email="s@x.example", name="S", role="rep", active=True, created_at=NOW,
-                    updated_at=NOW)
-            .returning(users.c.id)
-        )  # fmt: skip
+        user = await new_user(conn, "s@x.example")
     after_insert = await stamp(engine)
     assert after_insert > start
     async with engine.connect() as writer:
@@ -80,12 +80,7 @@ async def test_writes_move_the_stamp_once_committed(engine: AsyncEngine) -> None
 
 async def test_the_sync_cursor_does_not_move_the_stamp(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
-        user = await conn.scalar(
-            insert(users)
-            .values(email="c@x.example", name="C", role="rep", active=True, created_at=NOW,
-                    updated_at=NOW)
-            .returning(users.c.id)
-        )  # fmt: skip
+        user = await new_user(conn, "c@x.example")
         box = await conn.scalar(
             insert(mailboxes)
             .values(user_id=user, email="c@x.example", google_sub="sub-c", refresh_token_enc="x",

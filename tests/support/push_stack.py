@@ -1,21 +1,25 @@
-"""A gpanel + emulator stack on SQLite where new mail arrives only by the emulator's signed
-Gmail push (polling is an hour), and the steps a rep clicks to get there: sign in through the
-consent page, connect Gmail, turn MailMagnet on. Shared by the browser tests of live pages
-(the open record page's "1 new email", the bell's menu)."""
+"""A gpanel + emulator stack where new mail arrives only by the emulator's signed Gmail push
+(polling is an hour), and the steps a rep clicks to get there: sign in through the consent
+page, connect Gmail, turn MailMagnet on. `signed_push_stack` is the stack on a given database,
+its push signed as any service account (the push's OIDC test); `push_stack` the same on a
+fresh SQLite file, for the browser tests of live pages (the open record page's "1 new email",
+the bell's menu)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-from playwright.sync_api import Page
+from typing import TYPE_CHECKING
 
 from gpanel.emulator.config import EmulatorConfig
 from gpanel.store.migrate import upgrade
 from tests.support.browser import consent_in_page
 from tests.support.servers import free_port
 from tests.support.stack import Stack, run_stack
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 AUDIENCE = "https://gpanel.example/push/gmail"
 ACCOUNT = "gmail-push@our-project.iam.gserviceaccount.com"
@@ -25,16 +29,27 @@ ACCOUNT = "gmail-push@our-project.iam.gserviceaccount.com"
 def push_stack(tmp_path: Path) -> Iterator[Stack]:
     url = f"sqlite+aiosqlite:///{tmp_path / 'gpanel.db'}"
     upgrade(url)
+    with signed_push_stack(url) as running:
+        yield running
+
+
+@contextmanager
+def signed_push_stack(
+    db_url: str, *, pusher: str = ACCOUNT, auto_consent: bool = False
+) -> Iterator[Stack]:
+    """gpanel expects pushes signed as `ACCOUNT` for `AUDIENCE`; the emulator signs them as
+    `pusher`."""
     # The emulator must know where to push before gpanel starts, so gpanel's port is chosen
     # here rather than by run_stack.
     port = free_port()
     config = EmulatorConfig(
         push_endpoint=f"http://127.0.0.1:{port}/push/gmail",
         push_audience=AUDIENCE,
-        push_service_account=ACCOUNT,
+        push_service_account=pusher,
+        auto_consent=auto_consent,
     )
     with run_stack(
-        url,
+        db_url,
         config,
         port=str(port),
         base_url=f"http://127.0.0.1:{port}",

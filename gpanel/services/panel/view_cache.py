@@ -104,11 +104,10 @@ class ViewCache:
         reads: Mapping[int, MailboxRead | Exception],
     ) -> None:
         """Keep `view`, built under `stamp` from `reads`, if every mailbox answered in full."""
-        if not all(isinstance(r, MailboxRead) and r.settled for r in reads.values()):
+        settled = {m: r for m, r in reads.items() if isinstance(r, MailboxRead) and r.settled}
+        if len(settled) != len(reads):
             return
-        validators = tuple(
-            (m, r.history_id) for m, r in sorted(reads.items()) if isinstance(r, MailboxRead)
-        )
+        validators = tuple((m, r.history_id) for m, r in sorted(settled.items()))
         self.cache.put(
             _key(key),
             Held(stamp, validators, _copy(view)),

@@ -17,38 +17,17 @@ import time
 
 import pytest
 
-from gpanel.emulator.config import EmulatorConfig
 from gpanel.store.tables import magnet_hits, mailbox_jobs
 from tests.jobs.support import ALICE, CONTACT, mail_from, wait_for
-from tests.support.servers import free_port
-from tests.support.stack import run_stack
+from tests.support.push_stack import ACCOUNT, signed_push_stack
 from tests.web.notifications.test_notifications import _switch_on
-
-AUDIENCE = "https://gpanel.example/push/gmail"
-ACCOUNT = "gmail-push@our-project.iam.gserviceaccount.com"
 
 
 @pytest.mark.parametrize("pusher", [ACCOUNT, "someone@their-project.iam.gserviceaccount.com"])
 def test_authenticated_push_is_verified_end_to_end(db_url: str, pusher: str) -> None:
     """Our service account: the push's token is verified and the hit stored within 20 s; any
     other account: refused (401), nothing stored."""
-    port = free_port()
-    config = EmulatorConfig(
-        push_endpoint=f"http://127.0.0.1:{port}/push/gmail",
-        push_audience=AUDIENCE,
-        push_service_account=pusher,
-        auto_consent=True,
-    )
-    with run_stack(
-        db_url,
-        config,
-        port=str(port),
-        base_url=f"http://127.0.0.1:{port}",
-        pubsub_topic="projects/demo/topics/gmail",
-        pubsub_audience=AUDIENCE,
-        pubsub_service_account=ACCOUNT,
-        magnet_poll_seconds="3600",
-    ) as stack:
+    with signed_push_stack(db_url, pusher=pusher, auto_consent=True) as stack:
         _switch_on(stack)
         wait_for(lambda: any(r.watch_expires_at for r in stack.rows(mailbox_jobs)))
         message = stack.emulator.insert(ALICE, mail_from(CONTACT))
